@@ -1,0 +1,44 @@
+use crate::PlotError;
+use std::io::Write;
+use std::path::Path;
+
+/// Encodes an RGB8 buffer (`width * height * 3` bytes, row-major) as PNG bytes.
+pub fn encode_rgb_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError> {
+    let mut out = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut out),
+        rgb,
+        width,
+        height,
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| PlotError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Writes PNG bytes to `path` atomically: a temporary file in the same folder, flushed and synced, then
+/// renamed over the target. Parent folders are created.
+pub fn write_png_atomic(path: &Path, png: &[u8]) -> Result<(), PlotError> {
+    let io = |source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart.png".into());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(png)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
