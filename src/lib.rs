@@ -17,6 +17,9 @@
 //! | [`plot`] (`painter-plot`) | PNG line charts with a bundled font |
 #![deny(missing_docs)]
 
+pub mod baseline;
+pub mod pipeline;
+
 pub use painter_cae as cae;
 pub use painter_classify as classify;
 pub use painter_conv as conv;

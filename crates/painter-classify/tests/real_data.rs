@@ -1,0 +1,95 @@
+//! A small end-to-end run: k-fold cross-validation in one call, on real paintings when
+//! `../shared/paintings` is present (3 painters x 20 images at 64 px), else on synthetic painters.
+//! The encoder is a seeded random small CAE encoder (no pretraining: 16 and 32 filters of 3 x 3),
+//! the head the cheap pooled one (global average + max pooling, dense 400, 200). With real paintings
+//! this reached 3-fold accuracy 0.583 (chance 0.333); the test asserts chance + 0.15.
+
+mod common;
+
+use candle_core::Device;
+use common::tiny_cae;
+use painter_cae::CaeConfig;
+use painter_classify::{
+    cross_validate_classifier, CacheConfig, HeadConfig, Normalization, OptimizerConfig,
+    Preprocessing, PretrainedEncoder, TrainConfig,
+};
+use painter_data::{
+    restrict_classes, take_per_class, Dataset, FolderOptions, ImageFolder, SyntheticPainters,
+};
+use painter_eval::StratifiedKFold;
+
+fn run<D: Dataset>(data: &D, what: &str) {
+    let dev = Device::Cpu;
+    let cae = CaeConfig {
+        filters: vec![16, 32],
+        ..tiny_cae(64)
+    };
+    let encoder = PretrainedEncoder::seeded(&cae, 1, &dev).unwrap();
+    let head = HeadConfig::pooled(cae.latent_shape(), data.class_names().len()).with_dropout(0.0);
+    let cfg = TrainConfig {
+        epochs: 100,
+        batch_size: 8,
+        optimizer: OptimizerConfig::adamw(1e-2),
+        early_stopping: None,
+        validation_fraction: 0.0,
+        cache: CacheConfig::Memory { half: false },
+        seed: 4,
+        ..TrainConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let (cv, histories) = cross_validate_classifier(
+        encoder,
+        head,
+        Preprocessing {
+            normalization: Normalization::MeanStd {
+                mean: [0.5; 3],
+                std: [0.25; 3],
+            },
+            ..Preprocessing::new(64)
+        },
+        data,
+        cfg,
+        &StratifiedKFold::new(3).unwrap().shuffle(2),
+        &dev,
+    )
+    .unwrap();
+    let chance = 1.0 / data.class_names().len() as f64;
+    eprintln!(
+        "{what}: {} images, 3-fold accuracy {:.3} +- {:.3} (chance {chance:.3}), {:.1} s",
+        data.len(),
+        cv.accuracy.mean,
+        cv.accuracy.std,
+        started.elapsed().as_secs_f64()
+    );
+    eprintln!("{}", cv.pooled);
+    assert_eq!(histories.len(), 3);
+    assert!(
+        cv.accuracy.mean > chance + 0.15,
+        "accuracy {:.3} does not clearly beat chance {chance:.3}",
+        cv.accuracy.mean
+    );
+}
+
+#[test]
+fn small_run_beats_chance() {
+    match painter_data::shared::shared_paintings() {
+        Some(root) => {
+            let options = FolderOptions {
+                progress: false,
+                ..FolderOptions::default().with_size(64)
+            };
+            let folder = ImageFolder::open(&root, options).unwrap();
+            let three =
+                restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
+                    .unwrap();
+            let data = take_per_class(three, 20, 3).unwrap();
+            eprintln!("using {} real images from {}", data.len(), root.display());
+            run(&data, "real paintings");
+        }
+        None => {
+            eprintln!("../shared/paintings not found: using synthetic painters instead");
+            let data = SyntheticPainters::new(3, 20, 64, 3).unwrap();
+            run(&data, "synthetic painters");
+        }
+    }
+}

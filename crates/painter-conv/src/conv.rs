@@ -1,0 +1,136 @@
+//! The public convolution functions: fast custom ops on the CPU for `f32`, Candle's own
+//! convolutions elsewhere.
+
+use crate::ops::{Conv2dOp, ConvTranspose2dOp};
+use crate::{Conv2dConfig, ConvTranspose2dConfig};
+use candle_core::{DType, Result, Tensor};
+
+/// Whether every tensor lives on the CPU as `f32` (the fast kernels' domain).
+fn fast_path(ts: &[Option<&Tensor>]) -> bool {
+    ts.iter()
+        .flatten()
+        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
+}
+
+/// 2-D convolution `x (N,Cin,H,W) * w (Cout,Cin,K,K) + b (Cout)`, PyTorch semantics
+/// (cross-correlation, zero padding, square kernel).
+///
+/// On the CPU with `f32` tensors this is an im2col + GEMM custom op whose backward pass computes
+/// the input gradient (skipped when `x` takes no part in autograd), the weight gradient and the bias
+/// gradient with the same kernels; otherwise it is Candle's `conv2d` plus a broadcast bias.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_conv::{conv2d, Conv2dConfig};
+/// let x = Tensor::ones((1, 1, 4, 4), candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let w = Tensor::ones((2, 1, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let y = conv2d(&x, &w, None, Conv2dConfig { stride: 1, padding: 1 }).unwrap();
+/// assert_eq!(y.dims(), &[1, 2, 4, 4]);
+/// ```
+pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> Result<Tensor> {
+    if !fast_path(&[Some(x), Some(w), b]) {
+        let y = x.conv2d(w, cfg.padding, cfg.stride, 1, 1)?;
+        return add_bias(y, b);
+    }
+    let op = Conv2dOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+    };
+    let (x, w) = (x.contiguous()?, w.contiguous()?);
+    match b {
+        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
+        None => x.apply_op2(&w, op),
+    }
+}
+
+/// 2-D transposed convolution `x (N,Cin,H,W)` with `w (Cin,Cout,K,K)` plus `b (Cout)`, PyTorch
+/// semantics: output size `(H - 1) * stride - 2 * padding + K + output_padding`.
+///
+/// On the CPU with `f32` tensors this is a GEMM + col2im custom op (the transpose of [`conv2d`])
+/// with backward passes by the same kernels; otherwise it is Candle's `conv_transpose2d`.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_conv::{conv_transpose2d, ConvTranspose2dConfig};
+/// let x = Tensor::ones((1, 2, 4, 4), candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let w = Tensor::ones((2, 3, 5, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let cfg = ConvTranspose2dConfig { stride: 2, padding: 2, output_padding: 1 };
+/// let y = conv_transpose2d(&x, &w, None, cfg).unwrap();
+/// assert_eq!(y.dims(), &[1, 3, 8, 8]);
+/// ```
+pub fn conv_transpose2d(
+    x: &Tensor,
+    w: &Tensor,
+    b: Option<&Tensor>,
+    cfg: ConvTranspose2dConfig,
+) -> Result<Tensor> {
+    if !fast_path(&[Some(x), Some(w), b]) {
+        let y = x.conv_transpose2d(w, cfg.padding, cfg.output_padding, cfg.stride, 1)?;
+        return add_bias(y, b);
+    }
+    let op = ConvTranspose2dOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        out_pad: cfg.output_padding,
+    };
+    let (x, w) = (x.contiguous()?, w.contiguous()?);
+    match b {
+        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
+        None => x.apply_op2(&w, op),
+    }
+}
+
+fn add_bias(y: Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    match b {
+        Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?),
+        None => Ok(y),
+    }
+}
+
+fn cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
+    if fast_path(&ts.iter().map(|t| Some(*t)).collect::<Vec<_>>()) {
+        Ok(())
+    } else {
+        Err(crate::ConvError::Storage(what).into())
+    }
+}
+
+/// The input gradient of [`conv2d`] alone (no autograd): `dy (N,Cout,Ho,Wo)` and `w (Cout,Cin,K,K)`
+/// give `dx (N,Cin,h,w)` for an input of spatial size `(h, w)`. CPU `f32` only.
+///
+/// It is also the forward pass of [`conv_transpose2d`] without bias, and exists separately for
+/// benchmarks and for code that assembles its own backward passes.
+pub fn conv2d_input_grad(
+    dy: &Tensor,
+    w: &Tensor,
+    cfg: Conv2dConfig,
+    (h, wd): (usize, usize),
+) -> Result<Tensor> {
+    cpu_f32("conv2d_input_grad", &[dy, w])?;
+    dy.contiguous()?.apply_op2_no_bwd(
+        &w.contiguous()?,
+        &crate::ops::ConvBwdDataOp {
+            stride: cfg.stride,
+            pad: cfg.padding,
+            h,
+            w: wd,
+        },
+    )
+}
+
+/// The weight gradient of [`conv2d`] alone (no autograd): input `x (N,Cin,H,W)` and output gradient
+/// `dy (N,Cout,Ho,Wo)` give `dw (Cout,Cin,K,K)` for kernel size `k`. CPU `f32` only.
+///
+/// The weight gradient of [`conv_transpose2d`] is `conv2d_weight_grad(dy, x, ..)`: the transposed
+/// convolution's output gradient plays the convolution's input.
+pub fn conv2d_weight_grad(x: &Tensor, dy: &Tensor, cfg: Conv2dConfig, k: usize) -> Result<Tensor> {
+    cpu_f32("conv2d_weight_grad", &[x, dy])?;
+    x.contiguous()?.apply_op2_no_bwd(
+        &dy.contiguous()?,
+        &crate::ops::ConvBwdFilterOp {
+            stride: cfg.stride,
+            pad: cfg.padding,
+            k,
+        },
+    )
+}

@@ -1,0 +1,40 @@
+//! # painter-conv
+//!
+//! Convolutions for training convolutional autoencoders on Candle, fast on the CPU.
+//!
+//! [`conv2d`] and [`conv_transpose2d`] take PyTorch-layout tensors (`x: N x C_in x H x W`,
+//! conv weights `C_out x C_in x K x K`, transposed-conv weights `C_in x C_out x K x K`) and an
+//! optional bias of length `C_out`. On the CPU with `f32` tensors they run as Candle custom ops
+//! built on im2col / col2im and the `gemm` crate's matrix product (AVX-512 kernels where the CPU
+//! has them), parallel over the batch, with backward passes for input, weight and bias; autograd,
+//! optimizers and the rest of a model stay ordinary Candle. On other devices (CUDA) and dtypes
+//! they are Candle's own convolutions. [`relu`] is a ReLU with a parallel fused backward pass.
+//!
+//! ```
+//! use candle_core::{DType, Device, Tensor, Var};
+//! use painter_conv::{conv2d, relu, Conv2dConfig};
+//! let x = Tensor::randn(0f32, 1.0, (2, 3, 8, 8), &Device::Cpu).unwrap();
+//! let w = Var::randn(0f32, 0.1, (4, 3, 3, 3), &Device::Cpu).unwrap();
+//! let y = relu(&conv2d(&x, &w, None, Conv2dConfig { stride: 1, padding: 1 }).unwrap()).unwrap();
+//! let grads = y.sum_all().unwrap().backward().unwrap();
+//! assert_eq!(grads.get(&w).unwrap().dims(), &[4, 3, 3, 3]);
+//! assert!(grads.get(&x).is_none()); // the input needs no gradient and gets none
+//! ```
+#![deny(missing_docs)]
+
+mod config;
+mod conv;
+mod error;
+mod geometry;
+mod im2col;
+mod kernels;
+mod ops;
+mod relu;
+mod sgemm;
+mod storage;
+
+pub use config::{Conv2dConfig, ConvTranspose2dConfig};
+pub use conv::{conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d};
+pub use error::ConvError;
+pub use relu::{relu, relu_grad};
+pub use sgemm::sgemm;

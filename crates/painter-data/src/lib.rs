@@ -1,0 +1,43 @@
+//! # painter-data
+//!
+//! Everything between a folder (or a web site) of paintings and a typed batch a model can eat:
+//!
+//! - decoding every format the `image` crate reads, with limits against decompression bombs, EXIF
+//!   orientation honoured ([`decode`]);
+//! - standardization to a square by padding, center-cropping or stretching ([`standardize`](mod@standardize));
+//! - conversion to CHW `f32` in `[0, 1]` and back ([`tensor`]);
+//! - the [`Dataset`] trait and the typed [`ImageBatch`] that models accept;
+//! - image-folder datasets, an on-disk cache of standardized pixels, a batcher, selection helpers and
+//!   augmentations;
+//! - synthetic painters, the built-in default data ([`synthetic`]);
+//! - a polite, resumable WikiArt scraper ([`wikiart`]).
+#![deny(missing_docs)]
+
+pub mod atomic;
+pub mod augment;
+pub mod batch;
+pub mod batcher;
+pub mod cache;
+pub mod dataset;
+pub mod decode;
+pub mod folder;
+pub mod select;
+pub mod shared;
+pub mod standardize;
+pub mod synthetic;
+pub mod tensor;
+pub mod wikiart;
+
+pub use augment::{AugmentError, Augmentation, Compose, HorizontalFlip, PixelDropout, RandomCrop};
+pub use batch::{BatchError, ImageBatch};
+pub use batcher::{Batcher, BatcherConfig, LastBatch};
+pub use cache::{CacheOptions, CacheReport, CachedDataset, PixelCache};
+pub use dataset::{Dataset, DatasetError, Sample};
+pub use decode::{decode_rgb, is_image_extension, load_rgb, DecodeError, DecodeLimits};
+pub use folder::{
+    FileDataset, FolderOptions, ImageFolder, SkipReason, SkippedFile, UnlabeledFolder,
+};
+pub use select::{restrict_classes, take_per_class, Subset};
+pub use standardize::{standardize, StandardizeError, StandardizeMethod};
+pub use synthetic::{SyntheticError, SyntheticPainters, SyntheticUnlabeled};
+pub use tensor::{image_grid, tensor_to_image, Normalization, TensorError};

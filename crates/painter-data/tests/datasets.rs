@@ -1,0 +1,396 @@
+//! Folder datasets (ImageFolder, UnlabeledFolder) on temporary trees and on `../shared` when present,
+//! and selection (n per class, class restriction, Subset).
+
+use image::{Rgb, RgbImage};
+use painter_data::folder::{FolderOptions, ImageFolder, SkipReason, UnlabeledFolder};
+use painter_data::select::{class_indices, restrict_classes, take_per_class, Subset};
+use painter_data::shared::{shared_paintings, shared_unlabeled};
+use painter_data::standardize::standardize;
+use painter_data::{load_rgb, Dataset, DatasetError, Sample};
+use std::fs;
+use std::path::Path;
+
+fn write_image(path: &Path, w: u32, h: u32, color: [u8; 3]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    RgbImage::from_fn(w, h, |x, y| {
+        Rgb([
+            color[0].wrapping_add((x % 7) as u8),
+            color[1].wrapping_add((y % 5) as u8),
+            color[2],
+        ])
+    })
+    .save(path)
+    .unwrap();
+}
+
+fn options(size: u32) -> FolderOptions {
+    FolderOptions {
+        image_size: size,
+        progress: false,
+        ..FolderOptions::default()
+    }
+}
+
+/// root/{b_class,a_class}/..., plus a note, a stray file and a hidden file.
+fn tree(root: &Path) {
+    write_image(&root.join("b_class/z.png"), 30, 20, [10, 200, 30]);
+    write_image(&root.join("b_class/a.png"), 20, 30, [200, 10, 30]);
+    fs::write(root.join("b_class/notes.txt"), "not an image").unwrap();
+    write_image(&root.join("a_class/2.jpg"), 40, 40, [90, 90, 200]);
+    write_image(&root.join("a_class/1.jpg"), 25, 16, [120, 60, 20]);
+    fs::write(root.join("README.md"), "stray").unwrap();
+    fs::write(root.join("a_class/.DS_Store"), "hidden").unwrap();
+}
+
+#[test]
+fn image_folder_sorts_classes_and_files_and_reports_skips() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let ds = ImageFolder::open(dir.path(), options(16)).unwrap();
+    assert_eq!(ds.class_names(), ["a_class", "b_class"]);
+    assert_eq!(ds.len(), 4);
+    let names: Vec<String> = ds
+        .paths()
+        .iter()
+        .map(|p| {
+            p.strip_prefix(dir.path())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a_class/1.jpg",
+            "a_class/2.jpg",
+            "b_class/a.png",
+            "b_class/z.png"
+        ]
+    );
+    assert_eq!(ds.labels(), [0, 0, 1, 1]);
+    assert_eq!(ds.class_counts(), [2, 2]);
+    assert_eq!(ds.path(2).unwrap(), dir.path().join("b_class/a.png"));
+    assert!(matches!(
+        ds.path(4),
+        Err(DatasetError::IndexOutOfRange { .. })
+    ));
+    let reason = |name: &str| {
+        ds.skipped()
+            .iter()
+            .find(|s| s.path.file_name().unwrap() == name)
+            .map(|s| s.reason.clone())
+    };
+    assert_eq!(reason("notes.txt"), Some(SkipReason::NotAnImage));
+    assert_eq!(reason("README.md"), Some(SkipReason::NotInClassFolder));
+    assert_eq!(reason(".DS_Store"), Some(SkipReason::Hidden));
+    assert_eq!(ds.skipped().len(), 3);
+    // get = decode + standardize, with the label.
+    for i in 0..ds.len() {
+        let Sample { image, label } = ds.get(i).unwrap();
+        assert_eq!(image.dimensions(), (16, 16));
+        assert_eq!(label, Some(ds.labels()[i]));
+        assert_eq!(ds.label(i).unwrap(), label);
+        let direct = standardize(
+            &load_rgb(ds.path(i).unwrap(), &Default::default()).unwrap(),
+            16,
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(image, direct);
+    }
+    assert_eq!(ds.image_size(), 16);
+}
+
+#[test]
+fn corrupt_image_is_an_error_naming_the_file_or_skipped_by_option() {
+    let dir = tempfile::tempdir().unwrap();
+    write_image(&dir.path().join("a/good.png"), 8, 8, [50, 60, 70]);
+    write_image(&dir.path().join("b/fine.png"), 8, 8, [50, 60, 70]);
+    fs::write(
+        dir.path().join("a/bad.jpg"),
+        b"\xff\xd8\xff\xe0 this is not a jpeg",
+    )
+    .unwrap();
+
+    // Without verification the listing succeeds and reading the file fails, naming it.
+    let lazy = ImageFolder::open(dir.path(), options(8)).unwrap();
+    assert_eq!(lazy.len(), 3);
+    let bad = lazy
+        .paths()
+        .iter()
+        .position(|p| p.ends_with("a/bad.jpg"))
+        .unwrap();
+    match lazy.get(bad) {
+        Err(e @ DatasetError::Image { .. }) => {
+            assert!(e.to_string().contains("bad.jpg"), "{e}");
+        }
+        other => panic!("expected an image error, got {other:?}"),
+    }
+
+    // Verifying on open fails at open time, naming the file.
+    let verify = FolderOptions {
+        verify: true,
+        ..options(8)
+    };
+    match ImageFolder::open(dir.path(), verify) {
+        Err(DatasetError::Image { path, .. }) => assert!(path.ends_with("a/bad.jpg")),
+        other => panic!("expected an image error, got {other:?}"),
+    }
+
+    // Skipping lists it and leaves it out.
+    let skip = FolderOptions {
+        skip_unreadable: true,
+        ..options(8)
+    };
+    let ds = ImageFolder::open(dir.path(), skip).unwrap();
+    assert_eq!(ds.len(), 2);
+    assert_eq!(ds.labels(), [0, 1]);
+    let skipped = ds
+        .skipped()
+        .iter()
+        .find(|s| s.path.ends_with("a/bad.jpg"))
+        .expect("bad.jpg listed");
+    assert!(matches!(skipped.reason, SkipReason::Unreadable(_)));
+    assert!(ds.get(0).is_ok() && ds.get(1).is_ok());
+
+    // If skipping empties a class, that class is an error.
+    fs::remove_file(dir.path().join("b/fine.png")).unwrap();
+    fs::write(dir.path().join("b/broken.png"), b"garbage").unwrap();
+    match ImageFolder::open(dir.path(), skip) {
+        Err(DatasetError::EmptyClass { class, .. }) => assert_eq!(class, "b"),
+        other => panic!("expected EmptyClass, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_class_empty_root_missing_root_and_bad_options() {
+    let dir = tempfile::tempdir().unwrap();
+    match ImageFolder::open(dir.path(), options(8)) {
+        Err(DatasetError::EmptyRoot(p)) => assert_eq!(p, dir.path()),
+        other => panic!("expected EmptyRoot, got {other:?}"),
+    }
+    fs::write(dir.path().join("loose.png"), b"x").unwrap();
+    assert!(matches!(
+        ImageFolder::open(dir.path(), options(8)),
+        Err(DatasetError::EmptyRoot(_))
+    ));
+    write_image(&dir.path().join("full/x.png"), 4, 4, [1, 2, 3]);
+    fs::create_dir_all(dir.path().join("empty")).unwrap();
+    fs::write(dir.path().join("empty/notes.txt"), "x").unwrap();
+    match ImageFolder::open(dir.path(), options(8)) {
+        Err(e @ DatasetError::EmptyClass { .. }) => {
+            assert!(e.to_string().contains("empty"), "{e}")
+        }
+        other => panic!("expected EmptyClass, got {other:?}"),
+    }
+    assert!(matches!(
+        ImageFolder::open(dir.path().join("nope"), options(8)),
+        Err(DatasetError::MissingRoot(_))
+    ));
+    assert!(matches!(
+        ImageFolder::open(dir.path(), options(0)),
+        Err(DatasetError::InvalidSetting(_))
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        UnlabeledFolder::open(empty.path(), options(8)),
+        Err(DatasetError::EmptyRoot(_))
+    ));
+}
+
+#[test]
+fn unlabeled_folder_recurses_in_sorted_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write_image(&root.join("x/2.png"), 10, 6, [1, 2, 3]);
+    write_image(&root.join("x/1.png"), 6, 10, [4, 5, 6]);
+    write_image(&root.join("a.png"), 8, 8, [7, 8, 9]);
+    write_image(&root.join("y/z/3.jpg"), 12, 12, [70, 80, 90]);
+    fs::write(root.join("notes.txt"), "x").unwrap();
+    fs::write(root.join(".hidden.png"), "x").unwrap();
+    let ds = UnlabeledFolder::open(root, options(12)).unwrap();
+    let names: Vec<String> = ds
+        .paths()
+        .iter()
+        .map(|p| {
+            p.strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert_eq!(names, ["a.png", "x/1.png", "x/2.png", "y/z/3.jpg"]);
+    assert!(ds.class_names().is_empty());
+    assert_eq!(ds.skipped().len(), 2);
+    for i in 0..ds.len() {
+        let s = ds.get(i).unwrap();
+        assert_eq!(s.label, None);
+        assert_eq!(ds.label(i).unwrap(), None);
+        assert_eq!(s.image.dimensions(), (12, 12));
+    }
+    assert!(ds.label(4).is_err());
+}
+
+/// An in-memory labelled dataset: sample i has label `labels[i]` and pixel (0,0) = i.
+struct Toy {
+    labels: Vec<usize>,
+    names: Vec<String>,
+}
+
+impl Toy {
+    fn new(per_class: &[usize]) -> Self {
+        let mut labels = Vec::new();
+        for (c, &n) in per_class.iter().enumerate() {
+            labels.extend(std::iter::repeat_n(c, n));
+        }
+        // Interleave classes so indices of a class are not contiguous.
+        labels.sort_by_key(|&l| l * 7919 % 13);
+        let names = (0..per_class.len())
+            .map(|c| format!("painter-{c}"))
+            .collect();
+        Self { labels, names }
+    }
+}
+
+impl Dataset for Toy {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
+        let label = self.label(index)?;
+        Ok(Sample {
+            image: RgbImage::from_pixel(2, 2, Rgb([index as u8, 0, 0])),
+            label,
+        })
+    }
+    fn class_names(&self) -> &[String] {
+        &self.names
+    }
+    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
+        self.labels
+            .get(index)
+            .map(|&l| Some(l))
+            .ok_or(DatasetError::IndexOutOfRange {
+                index,
+                len: self.labels.len(),
+            })
+    }
+    fn image_size(&self) -> u32 {
+        2
+    }
+}
+
+#[test]
+fn take_per_class_is_exact_and_seeded() {
+    let toy = Toy::new(&[50, 45, 60]);
+    let a = take_per_class(&toy, 40, 1).unwrap();
+    assert_eq!(a.len(), 120);
+    let per = class_indices(&a).unwrap();
+    assert_eq!(per.iter().map(Vec::len).collect::<Vec<_>>(), [40, 40, 40]);
+    // Every chosen sample has its parent's label, no repeats.
+    let mut seen = a.indices().to_vec();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), 120);
+    for i in 0..a.len() {
+        let p = a.parent_index(i).unwrap();
+        assert_eq!(a.label(i).unwrap(), toy.label(p).unwrap());
+        assert_eq!(a.get(i).unwrap().image.get_pixel(0, 0).0[0], p as u8);
+    }
+    let again = take_per_class(&toy, 40, 1).unwrap();
+    assert_eq!(a.indices(), again.indices(), "same seed, same selection");
+    let other = take_per_class(&toy, 40, 2).unwrap();
+    assert_ne!(
+        a.indices(),
+        other.indices(),
+        "another seed, another selection"
+    );
+    match take_per_class(&toy, 46, 1) {
+        Err(DatasetError::NotEnoughSamples {
+            class,
+            available,
+            requested,
+        }) => {
+            assert_eq!(
+                (class.as_str(), available, requested),
+                ("painter-1", 45, 46)
+            );
+        }
+        other => panic!(
+            "expected NotEnoughSamples, got {:?}",
+            other.map(|s| s.len())
+        ),
+    }
+    assert!(take_per_class(&toy, 0, 1).is_err());
+}
+
+#[test]
+fn restrict_classes_remaps_labels_in_the_given_order() {
+    let toy = Toy::new(&[5, 6, 7]);
+    let r = restrict_classes(&toy, &["painter-2", "painter-0"]).unwrap();
+    assert_eq!(r.class_names(), ["painter-2", "painter-0"]);
+    assert_eq!(r.len(), 12);
+    for i in 0..r.len() {
+        let parent = toy.label(r.parent_index(i).unwrap()).unwrap().unwrap();
+        let expected = if parent == 2 { 0 } else { 1 };
+        assert_eq!(r.label(i).unwrap(), Some(expected));
+        assert_eq!(r.get(i).unwrap().label, Some(expected));
+    }
+    assert!(
+        r.indices().windows(2).all(|w| w[0] < w[1]),
+        "parent order kept"
+    );
+    match restrict_classes(&toy, &["painter-9"]) {
+        Err(DatasetError::UnknownClass(name)) => assert_eq!(name, "painter-9"),
+        other => panic!("expected UnknownClass, got {:?}", other.map(|s| s.len())),
+    }
+    assert!(restrict_classes(&toy, &["painter-0", "painter-0"]).is_err());
+    assert!(restrict_classes::<_, &str>(&toy, &[]).is_err());
+    // Restrict then take: labels stay in the restricted numbering.
+    let picked = take_per_class(r, 4, 3).unwrap();
+    assert_eq!(picked.len(), 8);
+    assert_eq!(picked.class_names(), ["painter-2", "painter-0"]);
+    // A plain Subset keeps the parent's classes and checks indices.
+    let s = Subset::new(&toy, vec![3, 1, 3]).unwrap();
+    assert_eq!(s.len(), 3);
+    assert_eq!(s.label(0).unwrap(), toy.label(3).unwrap());
+    assert!(Subset::new(&toy, vec![100]).is_err());
+}
+
+#[test]
+fn shared_paintings_open_as_image_folder() {
+    let Some(root) = shared_paintings() else {
+        eprintln!("../shared/paintings not present: real-data listing skipped (synthetic trees above cover the logic)");
+        return;
+    };
+    let ds = ImageFolder::open(&root, options(64)).unwrap();
+    let counts = ds.class_counts();
+    eprintln!(
+        "../shared/paintings: {} images in {} classes {:?}, {} entries skipped",
+        ds.len(),
+        ds.class_names().len(),
+        counts,
+        ds.skipped().len()
+    );
+    assert_eq!(ds.class_names().len(), 10);
+    assert!(counts.iter().all(|&c| c == 150), "{counts:?}");
+    assert!(ds.class_index("rembrandt").is_some());
+    let mut names = ds.class_names().to_vec();
+    names.sort();
+    assert_eq!(names, ds.class_names());
+    // Read a few real paintings (3 painters x 2).
+    let three = restrict_classes(&ds, &["rembrandt", "claude-monet", "vincent-van-gogh"]).unwrap();
+    let picked = take_per_class(&three, 2, 0).unwrap();
+    for i in 0..picked.len() {
+        let s = picked.get(i).unwrap();
+        assert_eq!(s.image.dimensions(), (64, 64));
+    }
+    eprintln!("decoded {} real paintings at 64 px", picked.len());
+    if let Some(unlabeled) = shared_unlabeled() {
+        let u = UnlabeledFolder::open(&unlabeled, options(64)).unwrap();
+        eprintln!("../shared/paintings-unlabeled: {} images", u.len());
+        assert!(u.len() >= 3000);
+        assert_eq!(u.get(0).unwrap().image.dimensions(), (64, 64));
+    }
+}

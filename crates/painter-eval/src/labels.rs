@@ -1,0 +1,76 @@
+//! Checking `y_true` / `y_pred` and resolving the list of labels a metric is computed over, as
+//! scikit-learn does: by default the sorted union of the labels present in either vector.
+
+use crate::EvalError;
+use std::collections::BTreeSet;
+
+/// Checks that `y_true` and `y_pred` have the same, non-zero length.
+pub(crate) fn check_targets(y_true: &[usize], y_pred: &[usize]) -> Result<(), EvalError> {
+    if y_true.len() != y_pred.len() {
+        return Err(EvalError::LengthMismatch {
+            y_true: y_true.len(),
+            y_pred: y_pred.len(),
+        });
+    }
+    if y_true.is_empty() {
+        return Err(EvalError::NoSamples);
+    }
+    Ok(())
+}
+
+/// The sorted union of the labels present in `y_true` and `y_pred` (scikit-learn's `unique_labels`).
+pub fn unique_labels(y_true: &[usize], y_pred: &[usize]) -> Vec<usize> {
+    y_true
+        .iter()
+        .chain(y_pred)
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The labels to report: `labels` when given (non-empty, no duplicate, in the given order), else the
+/// sorted union of the present labels. Also checks the targets.
+pub(crate) fn resolve_labels(
+    y_true: &[usize],
+    y_pred: &[usize],
+    labels: Option<&[usize]>,
+) -> Result<Vec<usize>, EvalError> {
+    check_targets(y_true, y_pred)?;
+    match labels {
+        None => Ok(unique_labels(y_true, y_pred)),
+        Some(given) => {
+            if given.is_empty() {
+                return Err(EvalError::NoLabels);
+            }
+            let mut seen = BTreeSet::new();
+            for &l in given {
+                if !seen.insert(l) {
+                    return Err(EvalError::DuplicateLabel(l));
+                }
+            }
+            Ok(given.to_vec())
+        }
+    }
+}
+
+/// Parses one non-negative integer label per line; blank lines are skipped, surrounding whitespace is
+/// ignored.
+///
+/// ```
+/// assert_eq!(painter_eval::parse_labels("3\n0\n\n 12 \n").unwrap(), vec![3, 0, 12]);
+/// assert!(painter_eval::parse_labels("1\ncat\n").is_err());
+/// ```
+pub fn parse_labels(text: &str) -> Result<Vec<usize>, EvalError> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i, line.trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(i, line)| {
+            line.parse::<usize>().map_err(|_| EvalError::BadLabel {
+                line: i + 1,
+                text: line.to_string(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,95 @@
+//! [`PipelineError`]: everything that can stop a reproduction run, each with the stage and the
+//! file or setting involved.
+
+use std::path::PathBuf;
+
+/// An error of the reproduction pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// An option is out of range or options contradict each other; the message says which.
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// Reading or standardizing the data failed.
+    #[error("data: {0}")]
+    Data(#[from] painter_data::DatasetError),
+    /// Generating the synthetic painters failed.
+    #[error("synthetic data: {0}")]
+    Synthetic(#[from] painter_data::SyntheticError),
+    /// Scraping WikiArt failed.
+    #[error("WikiArt: {0}")]
+    WikiArt(#[from] painter_data::wikiart::ScrapeError),
+    /// The autoencoder (configuration, pretraining, checkpoint) failed.
+    #[error("autoencoder: {0}")]
+    Cae(#[from] painter_cae::CaeError),
+    /// The classifier failed.
+    #[error("classifier: {0}")]
+    Classify(#[from] painter_classify::ClassifyError),
+    /// Metrics, folds or figures of painter-eval failed.
+    #[error("evaluation: {0}")]
+    Eval(#[from] painter_eval::EvalError),
+    /// The colour-histogram baseline failed.
+    #[error("baseline: {0}")]
+    Baseline(#[from] crate::baseline::BaselineError),
+    /// A tensor operation failed.
+    #[error("tensor: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// A fold of the cross-validation failed.
+    #[error("fold {fold}: {source}")]
+    Fold {
+        /// The fold (from 1).
+        fold: usize,
+        /// What went wrong.
+        source: Box<PipelineError>,
+    },
+    /// The cross-validation driver found an inconsistency (e.g. a wrong number of predictions).
+    #[error("cross-validation: {0}")]
+    CrossValidation(String),
+    /// The output folder holds a run made with other settings.
+    #[error(
+        "{path} holds a run made with other settings ({difference}); use another --out or remove it"
+    )]
+    ResumeMismatch {
+        /// The run description found.
+        path: PathBuf,
+        /// The first difference.
+        difference: String,
+    },
+    /// A state file is unreadable or corrupt.
+    #[error("state file {path}: {message}")]
+    State {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file-system error, with the path involved.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+impl PipelineError {
+    /// A file-system error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Converts painter-eval's cross-validation error, keeping the fold of a model error.
+    pub(crate) fn from_cv(e: painter_eval::CrossValidationError<PipelineError>) -> Self {
+        match e {
+            painter_eval::CrossValidationError::Eval(e) => Self::Eval(e),
+            painter_eval::CrossValidationError::Model { fold, source } => Self::Fold {
+                fold: fold + 1,
+                source: Box::new(source),
+            },
+            other => Self::CrossValidation(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! [`ReproduceOptions`]: every setting of a reproduction run, with defaults that run the whole
+//! pipeline on the built-in synthetic painters in a few minutes on two CPU cores, and
+//! [`ReproduceOptions::validate`], which names the first setting out of range.
+
+use super::PipelineError;
+use crate::baseline::BaselineConfig;
+use painter_cae::{CaeConfig, Upsampling};
+use painter_classify::HeadKind;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Where the labelled paintings come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum DataSource {
+    /// The built-in synthetic painters (offline, deterministic in the seed).
+    Synthetic {
+        /// Synthetic painters (styles), 2..=8.
+        painters: usize,
+        /// Images generated per painter.
+        per_painter: usize,
+        /// Images of the unlabeled companion set used for pretraining (a stream disjoint from
+        /// the labelled images); 0 pretrains on the labelled images, labels ignored.
+        unlabeled: usize,
+    },
+    /// A folder laid out as `DIR/<painter>/<image>`.
+    Folder {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// Scrape these WikiArt artists first (resumably) into `dir`, then read `dir` as a folder.
+    WikiArt {
+        /// Artist slugs as WikiArt spells them (`vincent-van-gogh`).
+        artists: Vec<String>,
+        /// Where the paintings are downloaded.
+        dir: PathBuf,
+    },
+}
+
+impl DataSource {
+    /// The synthetic default: 4 painters x 40 images, 320 unlabeled images for pretraining.
+    pub fn synthetic() -> Self {
+        DataSource::Synthetic {
+            painters: 4,
+            per_painter: 40,
+            unlabeled: 320,
+        }
+    }
+
+    /// A one-line description.
+    pub fn describe(&self) -> String {
+        match self {
+            DataSource::Synthetic {
+                painters,
+                per_painter,
+                unlabeled,
+            } => format!(
+                "built-in synthetic painters ({painters} painters x {per_painter} images, {unlabeled} unlabeled)"
+            ),
+            DataSource::Folder { dir } => format!("folder {}", dir.display()),
+            DataSource::WikiArt { artists, dir } => {
+                format!("WikiArt artists {} (in {})", artists.join(","), dir.display())
+            }
+        }
+    }
+}
+
+/// The classifier head: the paper's flatten head or the cheap global-pooling head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeadChoice {
+    /// Flatten the latent maps, dense 400, dense 200, softmax (the paper).
+    Flatten,
+    /// Global average + max pooling of the latent maps, then the same dense layers (cheap).
+    Pool,
+}
+
+impl HeadChoice {
+    /// painter-classify's head kind.
+    pub fn kind(&self) -> HeadKind {
+        match self {
+            HeadChoice::Flatten => HeadKind::Flatten,
+            HeadChoice::Pool => HeadKind::GlobalPool,
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn name(&self) -> &'static str {
+        match self {
+            HeadChoice::Flatten => "flatten",
+            HeadChoice::Pool => "pool",
+        }
+    }
+}
+
+/// How the encoder's weights come to be, before the classifier is trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Pretraining {
+    /// Pretrain a CAE in `<out>/cae` (resumable).
+    Train,
+    /// Reuse a pretrained CAE: a checkpoint folder (`model.safetensors` + `config.json`) or the
+    /// output folder of a pretraining run (its `best/` is used).
+    Reuse {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// No pretraining: the encoder keeps its seeded random initialization (an ablation).
+    None,
+}
+
+/// Every setting of a reproduction run. [`Default`] is the README's main command: the synthetic
+/// painters, compact CAE at 64 px, 10-fold cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReproduceOptions {
+    /// The labelled data.
+    pub source: DataSource,
+    /// A folder of unlabeled images to pretrain on (else: the synthetic companion set, or the
+    /// selected labelled images with labels ignored).
+    pub unlabeled: Option<PathBuf>,
+    /// At most this many unlabeled images are used for pretraining (the first ones in file
+    /// order; `None`: all).
+    pub unlabeled_limit: Option<usize>,
+    /// Painters (class folder names) to keep, in this label order (`None`: all).
+    pub painters: Option<Vec<String>>,
+    /// Images drawn per painter with the seed (`None`: all images).
+    pub per_painter: Option<usize>,
+    /// Folds of the stratified cross-validation.
+    pub folds: usize,
+    /// Independent random draws of the `per_painter` images (and of the folds).
+    pub draws: usize,
+    /// The CAE preset: `compact` or `paper`.
+    pub preset: String,
+    /// The image side (overrides the preset's).
+    pub image_size: Option<usize>,
+    /// Max-unpooling (the paper) or nearest upsampling in the decoder.
+    pub decoder: Upsampling,
+    /// Train, reuse or skip the CAE.
+    pub pretraining: Pretraining,
+    /// CAE pretraining epochs.
+    pub cae_epochs: usize,
+    /// CAE mini-batch size.
+    pub cae_batch: usize,
+    /// CAE optimizer: `sgd` (the paper: 0.01, x0.98 per epoch) or `adamw` (1e-3).
+    pub cae_optimizer: String,
+    /// The classifier head.
+    pub head: HeadChoice,
+    /// Dropout after the hidden dense layers.
+    pub dropout: f32,
+    /// Fine-tune the encoder with this learning rate (`None`: frozen, the default).
+    pub fine_tune: Option<f64>,
+    /// Classifier epochs (at most; early stopping on a split carved out of each fold's training
+    /// part).
+    pub epochs: usize,
+    /// Classifier mini-batch size.
+    pub batch: usize,
+    /// The head's AdamW learning rate.
+    pub learning_rate: f64,
+    /// Early-stopping patience (epochs).
+    pub patience: usize,
+    /// Fraction of each fold's training part held out for early stopping.
+    pub early_stopping_fraction: f64,
+    /// Flip-and-crop augmentation of the training images.
+    pub augment: bool,
+    /// Run only the colour-histogram baseline (no CAE, no classifier).
+    pub baseline_only: bool,
+    /// The baseline's settings.
+    pub baseline: BaselineConfig,
+    /// The seed of everything random.
+    pub seed: u64,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Where standardized pixel caches are kept (default `<out>/cache`); share it between runs.
+    pub cache_dir: Option<PathBuf>,
+    /// Save every fold's trained classifier.
+    pub save_models: bool,
+    /// Print per-epoch lines and progress bars.
+    pub verbose: bool,
+}
+
+impl Default for ReproduceOptions {
+    fn default() -> Self {
+        Self {
+            source: DataSource::synthetic(),
+            unlabeled: None,
+            unlabeled_limit: None,
+            painters: None,
+            per_painter: None,
+            folds: 10,
+            draws: 1,
+            preset: "compact".into(),
+            image_size: Some(64),
+            decoder: Upsampling::MaxUnpool,
+            pretraining: Pretraining::Train,
+            cae_epochs: 6,
+            cae_batch: 16,
+            cae_optimizer: "adamw".into(),
+            head: HeadChoice::Pool,
+            dropout: 0.5,
+            fine_tune: None,
+            epochs: 150,
+            batch: 32,
+            learning_rate: 3e-3,
+            patience: 20,
+            early_stopping_fraction: 0.1,
+            augment: false,
+            baseline_only: false,
+            baseline: BaselineConfig::default(),
+            seed: 0,
+            out: PathBuf::from("out/reproduce"),
+            cache_dir: None,
+            save_models: true,
+            verbose: false,
+        }
+    }
+}
+
+impl ReproduceOptions {
+    /// Checks every setting; the error names the first one out of range.
+    pub fn validate(&self) -> Result<(), PipelineError> {
+        let bad = |m: String| Err(PipelineError::InvalidOption(m));
+        match &self.source {
+            DataSource::Synthetic {
+                painters,
+                per_painter,
+                ..
+            } => {
+                let max = painter_data::synthetic::MAX_PAINTERS;
+                if !(2..=max).contains(painters) {
+                    return bad(format!(
+                        "--synthetic-painters must be in 2..={max}, got {painters}"
+                    ));
+                }
+                if *per_painter == 0 {
+                    return bad("--synthetic-images must be at least 1".into());
+                }
+            }
+            DataSource::Folder { dir } => {
+                if !dir.is_dir() {
+                    return bad(format!(
+                        "--data {} does not exist or is not a folder",
+                        dir.display()
+                    ));
+                }
+            }
+            DataSource::WikiArt { artists, .. } => {
+                if artists.is_empty() || artists.iter().any(|a| a.trim().is_empty()) {
+                    return bad("--wikiart needs a comma-separated list of artist slugs".into());
+                }
+            }
+        }
+        if let Some(dir) = &self.unlabeled {
+            if !dir.is_dir() {
+                return bad(format!(
+                    "--unlabeled {} does not exist or is not a folder",
+                    dir.display()
+                ));
+            }
+        }
+        if self.unlabeled_limit == Some(0) {
+            return bad("--unlabeled-limit must be at least 1".into());
+        }
+        if let Some(p) = &self.painters {
+            if p.len() < 2 {
+                return bad(format!(
+                    "--painters must name at least 2 painters, got {}",
+                    p.len()
+                ));
+            }
+            if let Some(e) = p.iter().find(|n| n.trim().is_empty()) {
+                return bad(format!("--painters holds an empty name ({e:?})"));
+            }
+            for (i, n) in p.iter().enumerate() {
+                if p[..i].contains(n) {
+                    return bad(format!("--painters names `{n}` twice"));
+                }
+            }
+        }
+        if self.per_painter == Some(0) {
+            return bad("--per-painter must be at least 1".into());
+        }
+        if self.folds < 2 {
+            return bad(format!("--folds must be at least 2, got {}", self.folds));
+        }
+        if let Some(n) = self.per_painter {
+            if n < self.folds {
+                return bad(format!(
+                    "--per-painter {n} is smaller than --folds {}: some folds would lack a painter",
+                    self.folds
+                ));
+            }
+        }
+        if self.draws == 0 {
+            return bad("--draws must be at least 1".into());
+        }
+        if self.draws > 1 && self.per_painter.is_none() {
+            return bad(
+                "--draws > 1 needs --per-painter (without it every draw would hold the same images)"
+                    .into(),
+            );
+        }
+        self.cae_config()?;
+        if self.cae_epochs == 0 {
+            return bad("--cae-epochs must be at least 1".into());
+        }
+        if self.cae_batch == 0 {
+            return bad("--cae-batch must be at least 1".into());
+        }
+        painter_cae::OptimizerConfig::by_name(&self.cae_optimizer)
+            .map_err(|e| PipelineError::InvalidOption(format!("--cae-optimizer: {e}")))?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("--dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if let Some(lr) = self.fine_tune {
+            if !(lr.is_finite() && lr > 0.0) {
+                return bad(format!("--fine-tune learning rate must be > 0, got {lr}"));
+            }
+        }
+        if self.epochs == 0 {
+            return bad("--epochs must be at least 1".into());
+        }
+        if self.batch == 0 {
+            return bad("--batch must be at least 1".into());
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!("--lr must be > 0, got {}", self.learning_rate));
+        }
+        if self.patience == 0 {
+            return bad("--patience must be at least 1".into());
+        }
+        if !(self.early_stopping_fraction > 0.0 && self.early_stopping_fraction < 0.5) {
+            return bad(format!(
+                "--early-stopping-fraction must be in (0, 0.5), got {}",
+                self.early_stopping_fraction
+            ));
+        }
+        self.baseline
+            .validate()
+            .map_err(|e| PipelineError::InvalidOption(e.to_string()))?;
+        if self.out.as_os_str().is_empty() {
+            return bad("--out must not be empty".into());
+        }
+        Ok(())
+    }
+
+    /// The autoencoder's architecture: the preset, at `image_size` if given, with the decoder's
+    /// upsampling.
+    pub fn cae_config(&self) -> Result<CaeConfig, PipelineError> {
+        let mut cfg = CaeConfig::preset(&self.preset)
+            .map_err(|e| PipelineError::InvalidOption(format!("--preset: {e}")))?;
+        if let Some(s) = self.image_size {
+            if !(8..=1024).contains(&s) {
+                return Err(PipelineError::InvalidOption(format!(
+                    "--image-size must be in 8..=1024, got {s}"
+                )));
+            }
+            cfg.image_size = s;
+        }
+        cfg.upsampling = self.decoder;
+        cfg.validate()
+            .map_err(|e| PipelineError::InvalidOption(format!("--image-size: {e}")))?;
+        Ok(cfg)
+    }
+
+    /// The image side every image is standardized to.
+    pub fn effective_image_size(&self) -> Result<u32, PipelineError> {
+        let size = self.cae_config()?.image_size;
+        u32::try_from(size)
+            .map_err(|_| PipelineError::InvalidOption(format!("image size {size} is too large")))
+    }
+
+    /// The folder of the standardized pixel caches.
+    pub fn cache_root(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| self.out.join("cache"))
+    }
+}

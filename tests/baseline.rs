@@ -1,0 +1,258 @@
+//! Tests of the colour-histogram + nearest-neighbour baseline against independent naive
+//! implementations written here, on synthetic painters, and on real paintings when
+//! `../shared/paintings` is present.
+
+use deep_painter::baseline::{
+    colour_histogram, cross_validate_baseline, cross_validate_features, BaselineConfig, Distance,
+    HistogramFeatures,
+};
+use image::{Rgb, RgbImage};
+use painter_data::folder::{FolderOptions, ImageFolder};
+use painter_data::select::{restrict_classes, take_per_class};
+use painter_data::synthetic::SyntheticPainters;
+use painter_eval::{Splitter, StratifiedKFold};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn random_image(rng: &mut ChaCha8Rng, w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |_, _| Rgb([rng.random(), rng.random(), rng.random()]))
+}
+
+/// The histogram computed the slow, obvious way: for every cell, count the pixels falling in it.
+fn naive_histogram(image: &RgbImage, bins: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    for r in 0..bins {
+        for g in 0..bins {
+            for b in 0..bins {
+                let inside = |v: u8, level: usize| {
+                    let lo = level as f64 * 256.0 / bins as f64;
+                    let hi = (level + 1) as f64 * 256.0 / bins as f64;
+                    (v as f64) >= lo && (v as f64) < hi
+                };
+                let n = image
+                    .pixels()
+                    .filter(|p| inside(p.0[0], r) && inside(p.0[1], g) && inside(p.0[2], b))
+                    .count();
+                out.push(n as f64 / (image.width() * image.height()) as f64);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn histograms_match_a_naive_count() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    for (bins, w, h) in [(1, 3, 5), (2, 8, 8), (3, 17, 4), (8, 31, 29), (5, 1, 1)] {
+        let img = random_image(&mut rng, w, h);
+        let fast = colour_histogram(&img, bins).unwrap();
+        let slow = naive_histogram(&img, bins);
+        assert_eq!(fast.len(), bins * bins * bins);
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((f64::from(*a) - b).abs() < 1e-6, "bins {bins}: {a} vs {b}");
+        }
+        let total: f64 = fast.iter().map(|&v| f64::from(v)).sum();
+        assert!((total - 1.0).abs() < 1e-5);
+    }
+    assert!(colour_histogram(&RgbImage::new(2, 2), 0).is_err());
+    assert!(colour_histogram(&RgbImage::new(2, 2), 65).is_err());
+    assert!(colour_histogram(&RgbImage::new(0, 0), 4)
+        .unwrap()
+        .iter()
+        .all(|&v| v == 0.0));
+}
+
+#[test]
+fn distances_match_hand_computed_values() {
+    let a = [0.5f32, 0.5, 0.0, 0.0];
+    let b = [0.25f32, 0.25, 0.5, 0.0];
+    // chi2: 0.25^2/0.75 * 2 + 0.5^2/0.5 = 0.1666.. + 0.5
+    assert!((Distance::ChiSquare.between(&a, &b) - (2.0 * 0.0625 / 0.75 + 0.5)).abs() < 1e-9);
+    assert!((Distance::L1.between(&a, &b) - 1.0).abs() < 1e-9);
+    assert!((Distance::Euclidean.between(&a, &b) - (0.0625f64 * 2.0 + 0.25).sqrt()).abs() < 1e-9);
+    for d in [Distance::ChiSquare, Distance::L1, Distance::Euclidean] {
+        assert_eq!(d.between(&a, &a), 0.0);
+        assert!((d.between(&a, &b) - d.between(&b, &a)).abs() < 1e-12);
+        assert_eq!(d.name().parse::<Distance>().unwrap(), d);
+    }
+    assert!("cosine".parse::<Distance>().is_err());
+}
+
+/// k-NN the naive way: full sort by (distance, index), then count votes.
+fn naive_knn(
+    feats: &[Vec<f32>],
+    labels: &[usize],
+    train: &[usize],
+    t: usize,
+    k: usize,
+    d: Distance,
+) -> usize {
+    let mut all: Vec<(f64, usize)> = train
+        .iter()
+        .map(|&i| (d.between(&feats[t], &feats[i]), i))
+        .collect();
+    all.sort_by(|x, y| x.partial_cmp(y).unwrap());
+    let nearest: Vec<usize> = all.iter().take(k).map(|&(_, i)| labels[i]).collect();
+    let mut best = nearest[0];
+    let mut best_votes = 0;
+    for &l in &nearest {
+        let v = nearest.iter().filter(|&&m| m == l).count();
+        if v > best_votes {
+            best = l;
+            best_votes = v;
+        }
+    }
+    best
+}
+
+#[test]
+fn nearest_neighbour_matches_a_naive_implementation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let n = 60;
+    let feats: Vec<Vec<f32>> = (0..n)
+        .map(|_| {
+            let v: Vec<f32> = (0..27).map(|_| rng.random::<f32>()).collect();
+            let s: f32 = v.iter().sum();
+            v.into_iter().map(|x| x / s).collect()
+        })
+        .collect();
+    let labels: Vec<usize> = (0..n).map(|i| i % 4).collect();
+    let train: Vec<usize> = (0..n).filter(|i| i % 3 != 0).collect();
+    let test: Vec<usize> = (0..n).filter(|i| i % 3 == 0).collect();
+    for k in [1, 3, 5] {
+        for d in [Distance::ChiSquare, Distance::L1, Distance::Euclidean] {
+            let config = BaselineConfig {
+                bins: 3,
+                k,
+                distance: d,
+            };
+            let hf = HistogramFeatures::from_parts(feats.clone(), labels.clone(), config).unwrap();
+            let got = hf.predict(&train, &test).unwrap();
+            let want: Vec<usize> = test
+                .iter()
+                .map(|&t| naive_knn(&feats, &labels, &train, t, k, d))
+                .collect();
+            assert_eq!(got, want, "k={k} {d}");
+        }
+    }
+}
+
+#[test]
+fn ties_go_to_the_lower_index_and_the_nearest_label() {
+    let feats = vec![
+        vec![1.0f32, 0.0],
+        vec![1.0, 0.0],
+        vec![0.0, 1.0],
+        vec![1.0, 0.0],
+    ];
+    let labels = vec![1, 0, 2, 9];
+    let hf = HistogramFeatures::from_parts(
+        feats,
+        labels,
+        BaselineConfig {
+            bins: 1,
+            k: 1,
+            distance: Distance::L1,
+        },
+    )
+    .unwrap();
+    // Samples 0 and 1 are both at distance 0 from sample 3: the lower index wins.
+    assert_eq!(hf.predict_one(&[1, 0, 2], 3).unwrap(), 1);
+    assert!(hf.predict_one(&[], 3).is_err());
+    assert!(hf.predict_one(&[0], 7).is_err());
+    // k = 2 with one vote each: the nearest (lowest index among equals) label wins.
+    let hf2 = HistogramFeatures::from_parts(
+        vec![vec![0.0f32], vec![0.1], vec![0.3], vec![0.0]],
+        vec![5, 6, 6, 0],
+        BaselineConfig {
+            bins: 1,
+            k: 2,
+            distance: Distance::L1,
+        },
+    )
+    .unwrap();
+    assert_eq!(hf2.predict_one(&[0, 1], 3).unwrap(), 5);
+    assert_eq!(hf2.predict_one(&[0, 1, 2], 3).unwrap(), 5);
+    let hf3 = HistogramFeatures::from_parts(
+        vec![vec![0.0f32], vec![0.1], vec![0.2], vec![0.0]],
+        vec![5, 6, 6, 0],
+        BaselineConfig {
+            bins: 1,
+            k: 3,
+            distance: Distance::L1,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        hf3.predict_one(&[0, 1, 2], 3).unwrap(),
+        6,
+        "two votes beat one"
+    );
+    assert!(
+        HistogramFeatures::from_parts(vec![vec![0.0]], vec![], BaselineConfig::default()).is_err()
+    );
+}
+
+#[test]
+fn cross_validation_uses_the_splitters_folds_and_beats_chance_on_synthetic_painters() {
+    let data = SyntheticPainters::new(4, 20, 48, 11).unwrap();
+    let splitter = StratifiedKFold::new(5).unwrap().shuffle(3);
+    let cv = cross_validate_baseline(&data, &splitter, BaselineConfig::default()).unwrap();
+    let y: Vec<usize> = (0..80).map(|i| i / 20).collect();
+    let folds = splitter.split(&y).unwrap().folds;
+    assert_eq!(cv.folds.len(), 5);
+    for (got, want) in cv.folds.iter().zip(&folds) {
+        assert_eq!(&got.fold, want);
+    }
+    eprintln!(
+        "baseline on 80 synthetic images: accuracy {:.3}",
+        cv.accuracy.mean
+    );
+    assert!(
+        cv.accuracy.mean > 0.5,
+        "chance is 0.25, got {}",
+        cv.accuracy.mean
+    );
+    assert_eq!(cv.pooled.classes.len(), 4);
+    assert_eq!(cv.pooled.classes[0].name, "synthetic-impasto");
+
+    // Same features, same folds: the same predictions through the feature entry point.
+    let feats = HistogramFeatures::compute(&data, BaselineConfig::default()).unwrap();
+    let names = painter_data::Dataset::class_names(&data).to_vec();
+    let again = cross_validate_features(&feats, &names, &splitter).unwrap();
+    assert_eq!(again.predictions, cv.predictions);
+    assert!(BaselineConfig {
+        k: 0,
+        ..BaselineConfig::default()
+    }
+    .validate()
+    .is_err());
+}
+
+#[test]
+fn baseline_on_real_paintings_when_present() {
+    let Some(root) = painter_data::shared::shared_paintings() else {
+        eprintln!("../shared/paintings not found: skipped the real-data baseline (synthetic tests ran instead)");
+        return;
+    };
+    let folder = ImageFolder::open(&root, FolderOptions::default().with_size(64)).unwrap();
+    let three = restrict_classes(
+        &folder,
+        &["rembrandt", "pierre-auguste-renoir", "vincent-van-gogh"],
+    )
+    .unwrap();
+    let drawn = take_per_class(three, 40, 0).unwrap();
+    let splitter = StratifiedKFold::new(10).unwrap().shuffle(0);
+    let cv = cross_validate_baseline(&drawn, &splitter, BaselineConfig::default()).unwrap();
+    eprintln!(
+        "baseline on {} real paintings (3 painters x 40, 10-fold): accuracy {:.3} +- {:.3}",
+        painter_data::Dataset::len(&drawn),
+        cv.accuracy.mean,
+        cv.accuracy.std
+    );
+    assert!(
+        cv.accuracy.mean > 0.45,
+        "chance is 0.33, got {}",
+        cv.accuracy.mean
+    );
+}

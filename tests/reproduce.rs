@@ -1,0 +1,332 @@
+//! End-to-end tests of the reproduction pipeline (`examples/reproduce.rs` calls the same
+//! `pipeline::run`): a tiny run on synthetic painters in a temporary folder produces every output
+//! file and the agreed last line; an interrupted run resumes without recomputing finished folds;
+//! other settings in the same folder are refused; bad arguments give clear errors.
+
+use clap::Parser;
+use deep_painter::pipeline::cli::Args;
+use deep_painter::pipeline::state::FoldRecord;
+use deep_painter::pipeline::{run, DataSource, PipelineError, Pretraining, ReproduceOptions};
+use std::path::Path;
+
+/// A run that takes seconds: 3 synthetic painters x 12 images of 32 px, 3 folds, one CAE epoch.
+fn tiny(out: &Path) -> ReproduceOptions {
+    ReproduceOptions {
+        source: DataSource::Synthetic {
+            painters: 3,
+            per_painter: 12,
+            unlabeled: 48,
+        },
+        folds: 3,
+        image_size: Some(32),
+        cae_epochs: 1,
+        cae_batch: 16,
+        epochs: 4,
+        batch: 16,
+        patience: 2,
+        early_stopping_fraction: 0.2,
+        out: out.to_path_buf(),
+        ..ReproduceOptions::default()
+    }
+}
+
+/// Parses `reproduce: painters=P images=N folds=K accuracy_mean=X accuracy_std=Y macro_f1=Z
+/// seconds=S` into its values, checking the keys and their order.
+fn parse_summary(line: &str) -> Vec<f64> {
+    let rest = line
+        .strip_prefix("reproduce: ")
+        .unwrap_or_else(|| panic!("`{line}` does not start with `reproduce: `"));
+    let keys = [
+        "painters",
+        "images",
+        "folds",
+        "accuracy_mean",
+        "accuracy_std",
+        "macro_f1",
+        "seconds",
+    ];
+    let parts: Vec<&str> = rest.split(' ').collect();
+    assert_eq!(parts.len(), keys.len(), "`{line}`");
+    parts
+        .iter()
+        .zip(keys)
+        .map(|(p, k)| {
+            let (key, value) = p
+                .split_once('=')
+                .unwrap_or_else(|| panic!("`{p}` in `{line}`"));
+            assert_eq!(key, k, "`{line}`");
+            value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("`{value}` of {k} is not a number"))
+        })
+        .collect()
+}
+
+#[test]
+fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let outcome = run(&tiny(&out)).unwrap();
+    eprintln!("synthetic run: {}", outcome.summary.line());
+
+    for file in [
+        "report.txt",
+        "metrics.json",
+        "confusion.png",
+        "confusion_baseline.png",
+        "cae_loss.png",
+        "reconstructions.png",
+        "run.json",
+        "cae/pretraining.json",
+        "cae/best/model.safetensors",
+    ] {
+        let path = out.join(file);
+        assert!(path.is_file(), "{} is missing", path.display());
+        assert!(
+            std::fs::metadata(&path).unwrap().len() > 0,
+            "{file} is empty"
+        );
+    }
+    for fold in 1..=3 {
+        let f = out.join(format!("draw-0/fold-{fold:02}"));
+        for file in [
+            "result.json",
+            "history.json",
+            "loss.png",
+            "accuracy.png",
+            "model/model.safetensors",
+            "model/classifier.json",
+        ] {
+            assert!(f.join(file).is_file(), "{}/{file} is missing", f.display());
+        }
+    }
+
+    // The summary: the numbers of the run, in the agreed format, also last in report.txt.
+    let s = &outcome.summary;
+    assert_eq!((s.painters, s.images, s.folds), (3, 36, 3));
+    let line = s.line();
+    let values = parse_summary(&line);
+    assert_eq!(&values[..3], &[3.0, 36.0, 3.0]);
+    assert!(
+        (0.0..=1.0).contains(&values[3]) && values[4] >= 0.0 && (0.0..=1.0).contains(&values[5])
+    );
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert_eq!(report.lines().last(), Some(line.as_str()));
+    assert!(report.contains("macro avg") && report.contains("weighted avg"));
+    assert!(report.contains("baseline"));
+
+    // The per-fold accuracies are those of the folds' own predictions, and the mean is theirs.
+    let cv = outcome.draws[0].classifier.as_ref().unwrap();
+    let labels = &outcome.draws[0].labels;
+    let mut tested = vec![0usize; labels.len()];
+    for (f, acc) in cv.folds.iter().zip(&cv.accuracy.values) {
+        let correct = f
+            .fold
+            .test
+            .iter()
+            .zip(&f.predictions)
+            .filter(|(&i, &p)| labels[i] == p)
+            .count();
+        assert!((correct as f64 / f.fold.test.len() as f64 - acc).abs() < 1e-12);
+        // Nothing tested is trained on.
+        assert!(f.fold.test.iter().all(|t| !f.fold.train.contains(t)));
+        f.fold.test.iter().for_each(|&i| tested[i] += 1);
+    }
+    assert!(
+        tested.iter().all(|&c| c == 1),
+        "every image is tested exactly once"
+    );
+    let mean = cv.accuracy.values.iter().sum::<f64>() / 3.0;
+    assert!((mean - s.accuracy_mean).abs() < 1e-12);
+
+    // metrics.json holds the same summary.
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(metrics["summary"]["images"], 36);
+    assert_eq!(
+        metrics["summary"]["accuracy_mean"].as_f64(),
+        Some(s.accuracy_mean)
+    );
+    assert_eq!(
+        metrics["draws"][0]["baseline"]["folds"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes_without_recomputing_finished_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let options = ReproduceOptions {
+        save_models: false,
+        ..tiny(&out)
+    };
+    let first = run(&options).unwrap();
+    assert!(!first.resumed);
+    assert_eq!(first.draws[0].trained_folds, 3);
+
+    // Simulate a run killed during fold 3 (its record never written), and mark fold 1's record
+    // so that a recomputation would be noticed: predict class 0 for every test image.
+    std::fs::remove_file(FoldRecord::path(&out, 0, 3)).unwrap();
+    let path1 = FoldRecord::path(&out, 0, 1);
+    let mut record: FoldRecord =
+        serde_json::from_str(&std::fs::read_to_string(&path1).unwrap()).unwrap();
+    record.predictions = vec![0; record.test.len()];
+    std::fs::write(&path1, serde_json::to_string(&record).unwrap()).unwrap();
+
+    let second = run(&options).unwrap();
+    assert!(second.resumed);
+    let d = &second.draws[0];
+    assert_eq!((d.trained_folds, d.reused_folds), (1, 2));
+    let cv = d.classifier.as_ref().unwrap();
+    assert_eq!(
+        cv.folds[0].predictions, record.predictions,
+        "fold 1 was recomputed"
+    );
+    assert_eq!(
+        cv.folds[1].predictions,
+        first.draws[0].classifier.as_ref().unwrap().folds[1].predictions
+    );
+    // Fold 3 was trained again with the same seed: same predictions as the first time.
+    assert_eq!(
+        cv.folds[2].predictions,
+        first.draws[0].classifier.as_ref().unwrap().folds[2].predictions
+    );
+    assert!(FoldRecord::path(&out, 0, 3).is_file());
+
+    // The same folder with other settings is refused, naming the setting.
+    let other = ReproduceOptions {
+        epochs: 5,
+        ..options
+    };
+    match run(&other) {
+        Err(PipelineError::ResumeMismatch { difference, .. }) => {
+            assert!(difference.contains("epochs"), "{difference}")
+        }
+        other => panic!("expected a resume mismatch, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_reused_cae_and_no_pretraining_skip_the_pretraining() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    run(&tiny(&first)).unwrap();
+    let reused = ReproduceOptions {
+        pretraining: Pretraining::Reuse {
+            dir: first.join("cae"),
+        },
+        ..tiny(&dir.path().join("reused"))
+    };
+    let outcome = run(&reused).unwrap();
+    assert_eq!(outcome.summary.images, 36);
+    assert!(
+        !dir.path().join("reused/cae").exists(),
+        "nothing is pretrained"
+    );
+    assert!(dir.path().join("reused/cae_loss.png").is_file());
+
+    // A CAE of another image size is refused with the size to pass.
+    let wrong = ReproduceOptions {
+        image_size: Some(16),
+        ..reused.clone()
+    };
+    let err = run(&ReproduceOptions {
+        out: dir.path().join("wrong"),
+        ..wrong
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("--image-size 32"), "{err}");
+
+    let none = ReproduceOptions {
+        pretraining: Pretraining::None,
+        ..tiny(&dir.path().join("none"))
+    };
+    let outcome = run(&none).unwrap();
+    assert!(outcome.draws[0].classifier.is_some());
+    assert!(!dir.path().join("none/cae").exists());
+}
+
+#[test]
+fn baseline_only_runs_report_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let options = ReproduceOptions {
+        baseline_only: true,
+        per_painter: Some(9),
+        draws: 2,
+        ..tiny(&out)
+    };
+    let outcome = run(&options).unwrap();
+    assert_eq!(outcome.summary.model, "baseline");
+    assert_eq!(outcome.summary.images, 27);
+    assert_eq!(outcome.draws.len(), 2);
+    assert!(outcome.draws.iter().all(|d| d.classifier.is_none()));
+    assert!(out.join("confusion.png").is_file());
+    assert!(!out.join("cae").exists());
+    // Two draws: the summary's mean is over all 6 folds.
+    let all: Vec<f64> = outcome
+        .draws
+        .iter()
+        .flat_map(|d| d.baseline.accuracy.values.clone())
+        .collect();
+    assert_eq!(all.len(), 6);
+    assert!((all.iter().sum::<f64>() / 6.0 - outcome.summary.accuracy_mean).abs() < 1e-12);
+}
+
+fn options_from(args: &[&str]) -> Result<ReproduceOptions, String> {
+    let mut full = vec!["reproduce"];
+    full.extend_from_slice(args);
+    Args::try_parse_from(full)
+        .map_err(|e| e.to_string())?
+        .into_options()
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn bad_arguments_give_clear_errors() {
+    let defaults = options_from(&[]).unwrap();
+    assert_eq!(defaults, ReproduceOptions::default());
+
+    let cases: [(&[&str], &str); 11] = [
+        (&["--head", "huge"], "huge"),
+        (&["--decoder", "bilinear"], "bilinear"),
+        (&["--folds", "1"], "--folds"),
+        (&["--folds", "many"], "many"),
+        (
+            &["--per-painter", "5"],
+            "--per-painter 5 is smaller than --folds 10",
+        ),
+        (&["--data", "no/such/folder"], "no/such/folder"),
+        (
+            &["--data", ".", "--wikiart", "vincent-van-gogh"],
+            "--wikiart",
+        ),
+        (&["--cae", ".", "--no-pretrain"], "--no-pretrain"),
+        (&["--draws", "3"], "--per-painter"),
+        (&["--image-size", "4"], "--image-size"),
+        (&["--distance", "cosine"], "cosine"),
+    ];
+    for (args, expected) in cases {
+        let err = options_from(args).expect_err(&format!("{args:?} was accepted"));
+        assert!(
+            err.contains(expected),
+            "{args:?}: `{err}` does not mention `{expected}`"
+        );
+    }
+
+    // An unknown painter is named, with the painters available.
+    let dir = tempfile::tempdir().unwrap();
+    let options = ReproduceOptions {
+        painters: Some(vec!["synthetic-impasto".into(), "rembrandt".into()]),
+        ..tiny(dir.path())
+    };
+    let err = run(&options).unwrap_err().to_string();
+    assert!(
+        err.contains("rembrandt") && err.contains("synthetic-watercolor"),
+        "{err}"
+    );
+}
