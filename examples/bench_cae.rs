@@ -165,16 +165,18 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize) -> Result<()> {
         })?;
         row(format!("pool{l} fwd"), s, 0.0, &mut total);
         // The unpooling forward is the pooling backward and vice versa; time the decoder's side
-        // through autograd (forward + backward of a weighted sum).
+        // through autograd. `backward()` of the unpooled tensor itself seeds a contiguous gradient
+        // of ones, as in the CAE, where the gradient arrives contiguous from the transposed
+        // convolution; a loss such as `(up * r).sum_all()` would add Candle's single-threaded
+        // broadcast `mul` and its backward (about 0.2-0.3 s here) to the unpooling's own cost.
         let (p, idx) = max_pool2d_with_indices(&a, cfg.pool, cfg.pool)?;
         let pv = candle_core::Var::from_tensor(&p)?;
         let up = max_unpool2d(pv.as_tensor(), &idx, side, side)?;
-        let r = Tensor::randn(0f32, 1f32, up.shape(), &dev)?;
         let s = time(reps, || Ok(max_unpool2d(pv.as_tensor(), &idx, side, side)?))?;
         row(format!("unpool{l} fwd"), s, 0.0, &mut total);
         let s = time(reps, || {
             let up = max_unpool2d(pv.as_tensor(), &idx, side, side)?;
-            drop((up * &r)?.sum_all()?.backward()?);
+            drop(up.backward()?);
             Ok(())
         })?;
         row(format!("unpool{l} fwd+bwd (autograd)"), s, 0.0, &mut total);

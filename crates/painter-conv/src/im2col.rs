@@ -1,5 +1,5 @@
-//! Column matrices: `im2col` gathers every kernel window of an image into a column, `col2im`
-//! scatters (adds) columns back into an image.
+//! Column matrices: `im2col` gathers every kernel window of an image into a column, `im2row` into
+//! a row, `col2im` scatters (adds) columns back into an image.
 
 use crate::geometry::ConvGeom;
 
@@ -24,20 +24,8 @@ fn valid_range(kk: usize, g: &ConvGeom, len: usize, out_len: usize) -> (usize, u
 
 /// Fills `col` (`col_rows x out_hw`, row-major) from one image `x` (`c_in x h x w`).
 pub(crate) fn im2col(g: &ConvGeom, x: &[f32], col: &mut [f32]) {
-    im2col_strided(g, x, col, g.out_hw());
-}
-
-/// Like [`im2col`], but row `r` of the column matrix starts at `col[r * ld]` (`ld >= out_hw`):
-/// several images' column matrices can sit side by side in one wider matrix, image `j` writing
-/// into `&mut wide[j * out_hw..]` with `ld` the wide matrix's row length.
-pub(crate) fn im2col_strided(g: &ConvGeom, x: &[f32], col: &mut [f32], ld: usize) {
     let (k, s, hw) = (g.k, g.stride, g.out_hw());
-    let rows = col
-        .chunks_mut(ld.max(1))
-        .filter(|r| r.len() >= hw)
-        .map(|r| &mut r[..hw])
-        .take(g.col_rows());
-    for (row, dst) in rows.enumerate() {
+    for (row, dst) in col.chunks_exact_mut(hw).take(g.col_rows()).enumerate() {
         let c = row / (k * k);
         let kh = (row / k) % k;
         let kw = row % k;
@@ -99,4 +87,47 @@ pub(crate) fn col2im(g: &ConvGeom, col: &[f32], x: &mut [f32]) {
             }
         }
     }
+}
+
+/// Fills `rowm` (`out_hw x col_rows`, row-major: the transpose of [`im2col`]'s matrix) from one
+/// image `x` (`c_in x h x w`): row `p` holds the kernel window of output pixel `p`, ordered like a
+/// weight's `(c_in, k, k)`.
+///
+/// Several images' matrices can be stacked (image `j` writing into `&mut wide[j * out_hw *
+/// col_rows..]`), giving the long, contiguous right operand of the weight gradient.
+pub(crate) fn im2row(g: &ConvGeom, x: &[f32], rowm: &mut [f32]) {
+    let (k, s, rows) = (g.k, g.stride, g.col_rows());
+    let plane = g.h * g.w;
+    if rows == 0 {
+        return;
+    }
+    for (p, dst) in rowm.chunks_exact_mut(rows).take(g.out_hw()).enumerate() {
+        let (oh, ow) = (p / g.w_out.max(1), p % g.w_out.max(1));
+        // Kernel columns kw whose input column ow * s + kw - pad lies in 0..w.
+        let (kw_lo, kw_hi) = window(ow * s, g.pad, k, g.w);
+        let (kh_lo, kh_hi) = window(oh * s, g.pad, k, g.h);
+        for (c, dc) in dst.chunks_exact_mut(k * k).enumerate() {
+            let src = &x[c * plane..(c + 1) * plane];
+            for (kh, d) in dc.chunks_exact_mut(k).enumerate() {
+                if kh < kh_lo || kh >= kh_hi || kw_lo >= kw_hi {
+                    d.fill(0.0);
+                    continue;
+                }
+                let ih = oh * s + kh - g.pad;
+                let iw0 = ow * s + kw_lo - g.pad;
+                d[..kw_lo].fill(0.0);
+                d[kw_hi..].fill(0.0);
+                d[kw_lo..kw_hi]
+                    .copy_from_slice(&src[ih * g.w + iw0..ih * g.w + iw0 + (kw_hi - kw_lo)]);
+            }
+        }
+    }
+}
+
+/// Kernel offsets `kk` in `0..k` for which `start + kk - pad` lies in `0..len`.
+#[inline]
+fn window(start: usize, pad: usize, k: usize, len: usize) -> (usize, usize) {
+    let lo = pad.saturating_sub(start).min(k);
+    let hi = (len + pad).saturating_sub(start).min(k);
+    (lo, hi.max(lo))
 }

@@ -5,7 +5,8 @@
 //! column buffer; a batch smaller than the pool runs its images in turn with a parallel GEMM.
 
 use crate::geometry::ConvGeom;
-use crate::im2col::{col2im, im2col, im2col_strided};
+use crate::im2col::{col2im, im2col, im2row};
+use crate::scratch::Scratch;
 use crate::sgemm::{gemm_f32, MatRef};
 use crate::ConvError;
 use gemm::Parallelism;
@@ -49,14 +50,14 @@ where
     }
     if batch_parallel(n) {
         out.par_chunks_mut(chunk).enumerate().try_for_each_init(
-            || vec![0f32; scratch_len],
-            |scratch, (i, o)| f(i, o, scratch, Parallelism::None),
+            || Scratch::take(scratch_len),
+            |scratch, (i, o)| f(i, o, scratch.as_mut(), Parallelism::None),
         )
     } else {
-        let mut scratch = vec![0f32; scratch_len];
+        let mut scratch = Scratch::take(scratch_len);
         out.chunks_mut(chunk)
             .enumerate()
-            .try_for_each(|(i, o)| f(i, o, &mut scratch, inner_par(false)))
+            .try_for_each(|(i, o)| f(i, o, scratch.as_mut(), inner_par(false)))
     }
 }
 
@@ -172,8 +173,8 @@ pub(crate) fn filter_chunk_images(g: &ConvGeom) -> usize {
 ///
 /// The batch is cut into chunks of [`filter_chunk_images`] consecutive images (independent of the
 /// thread count). Each chunk is one GEMM whose reduction runs over all of its images' pixels: the
-/// chunk's column matrices sit side by side in one `col_rows x (images * out_hw)` matrix, its
-/// output gradients in one `c_out x (images * out_hw)` matrix. Chunks run in parallel, each
+/// chunk's kernel windows are stacked in one `(images * out_hw) x col_rows` matrix ([`im2row`]),
+/// its output gradients in one `(images * out_hw) x c_out` matrix. Chunks run in parallel, each
 /// producing its own partial gradient, and the partials are added in chunk order, so the result is
 /// bit-identical from run to run and for any number of threads.
 pub(crate) fn conv_bwd_filter(g: &ConvGeom, x: &[f32], dy: &[f32]) -> Result<Vec<f32>, ConvError> {
@@ -185,28 +186,37 @@ pub(crate) fn conv_bwd_filter(g: &ConvGeom, x: &[f32], dy: &[f32]) -> Result<Vec
     if chunks == 0 || g.weight_len() == 0 {
         return Ok(vec![0f32; g.weight_len()]);
     }
-    let chunk = |c: usize, scratch: &mut (Vec<f32>, Vec<f32>), par: Parallelism| {
+    let chunk = |c: usize, par: Parallelism| {
         let (first, end) = (c * per, ((c + 1) * per).min(g.n));
         let wide = (end - first) * hw;
-        let (col, dyc) = scratch;
-        col.resize(rows * wide, 0.0);
-        dyc.resize(g.c_out * wide, 0.0);
+        let (mut rowm, mut dyt) = (Scratch::take(wide * rows), Scratch::take(wide * g.c_out));
+        let (rowm, dyt) = (rowm.as_mut(), dyt.as_mut());
         for (j, i) in (first..end).enumerate() {
             let xi = &x[i * g.in_len()..(i + 1) * g.in_len()];
-            im2col_strided(g, xi, &mut col[j * hw..], wide);
+            im2row(g, xi, &mut rowm[j * hw * rows..(j + 1) * hw * rows]);
+            // dy_i transposed to pixel-major (`hw x c_out`), in blocks of pixels.
             let dyi = &dy[i * g.out_len()..(i + 1) * g.out_len()];
-            for (co, plane) in dyi.chunks_exact(hw.max(1)).enumerate().take(g.c_out) {
-                let at = co * wide + j * hw;
-                dyc[at..at + hw].copy_from_slice(plane);
+            let dst = &mut dyt[j * hw * g.c_out..(j + 1) * hw * g.c_out];
+            for p0 in (0..hw).step_by(64) {
+                let p1 = (p0 + 64).min(hw);
+                for co in 0..g.c_out {
+                    let src = &dyi[co * hw + p0..co * hw + p1];
+                    for (dp, v) in src.iter().enumerate() {
+                        dst[(p0 + dp) * g.c_out + co] = *v;
+                    }
+                }
             }
         }
         let mut dw = vec![0f32; g.weight_len()];
+        // dw (c_out x rows) = dy (c_out x wide) * rowm (wide x rows): the left operand is read
+        // column by column from `dyt`, the right one row by row, both contiguous along the
+        // dimension the GEMM packs.
         gemm_f32(
             (g.c_out, rows, wide),
             &mut dw,
             false,
-            MatRef::rows(dyc, wide),
-            MatRef::transposed(col, wide),
+            MatRef::transposed(dyt, g.c_out),
+            MatRef::rows(rowm, rows),
             par,
         )?;
         Ok::<_, ConvError>(dw)
@@ -214,15 +224,11 @@ pub(crate) fn conv_bwd_filter(g: &ConvGeom, x: &[f32], dy: &[f32]) -> Result<Vec
     let partials: Vec<Vec<f32>> = if chunks >= rayon::current_num_threads() {
         (0..chunks)
             .into_par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |scratch, c| chunk(c, scratch, Parallelism::None),
-            )
+            .map(|c| chunk(c, Parallelism::None))
             .collect::<Result<_, _>>()?
     } else {
-        let mut scratch = (Vec::new(), Vec::new());
         (0..chunks)
-            .map(|c| chunk(c, &mut scratch, Parallelism::Rayon(0)))
+            .map(|c| chunk(c, Parallelism::Rayon(0)))
             .collect::<Result<_, _>>()?
     };
     let mut parts = partials.into_iter();

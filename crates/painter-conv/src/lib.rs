@@ -30,6 +30,7 @@ mod im2col;
 mod kernels;
 mod ops;
 mod relu;
+mod scratch;
 mod sgemm;
 mod storage;
 

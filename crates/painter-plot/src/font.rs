@@ -8,7 +8,8 @@ const FAMILY: &str = "sans-serif";
 pub fn font_family() -> Result<&'static str, crate::PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
-        plotters::style::register_font(FAMILY, plotters::style::FontStyle::Normal, FONT_BYTES).is_ok()
+        plotters::style::register_font(FAMILY, plotters::style::FontStyle::Normal, FONT_BYTES)
+            .is_ok()
     });
     if ok {
         Ok(FAMILY)

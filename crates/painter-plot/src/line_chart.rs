@@ -112,7 +112,11 @@ impl LineChart {
             x1 += 0.5;
         }
         if y1 - y0 < 1e-12 * y1.abs().max(1.0) {
-            let pad = if self.log_y { y0 * 0.5 } else { y0.abs().max(1.0) * 0.05 };
+            let pad = if self.log_y {
+                y0 * 0.5
+            } else {
+                y0.abs().max(1.0) * 0.05
+            };
             y0 -= pad;
             y1 += pad;
         } else if !self.log_y {
@@ -123,8 +127,8 @@ impl LineChart {
         let family = font_family()?;
         let mut buf = vec![0u8; self.width as usize * self.height as usize * 3];
         {
-            let root = BitMapBackend::with_buffer(&mut buf, (self.width, self.height))
-                .into_drawing_area();
+            let root =
+                BitMapBackend::with_buffer(&mut buf, (self.width, self.height)).into_drawing_area();
             let draw = |e: &dyn std::fmt::Display| PlotError::Draw(e.to_string());
             root.fill(&WHITE).map_err(|e| draw(&e))?;
             let mut builder = ChartBuilder::on(&root);
@@ -219,7 +223,10 @@ mod tests {
         let png = LineChart::new("loss")
             .x_label("epoch")
             .y_label("mse")
-            .series("train", (1..=10).map(|e| (e as f64, 1.0 / e as f64)).collect())
+            .series(
+                "train",
+                (1..=10).map(|e| (e as f64, 1.0 / e as f64)).collect(),
+            )
             .size(640, 400)
             .render_png()
             .unwrap();

@@ -194,6 +194,9 @@ impl HttpClient {
                 attempt.follow()
             }
         });
+        // reqwest is built without a bundled TLS crypto provider; use rustls' `ring` provider unless
+        // the application installed another one first (then `install_default` leaves it in place).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let inner = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
