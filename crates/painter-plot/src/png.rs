@@ -16,29 +16,34 @@ pub fn encode_rgb_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Pl
     Ok(out)
 }
 
-/// Writes PNG bytes to `path` atomically: a temporary file in the same folder, flushed and synced, then
-/// renamed over the target. Parent folders are created.
-pub fn write_png_atomic(path: &Path, png: &[u8]) -> Result<(), PlotError> {
-    let io = |source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed and synced, then
+/// renamed over the target, so a reader never sees a half-written file. Parent folders are created;
+/// on failure the temporary file is removed and the target left as it was.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io)?;
+        std::fs::create_dir_all(parent)?;
     }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "chart.png".into());
+        .unwrap_or_else(|| "output".into());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(png)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result
+}
+
+/// Writes PNG bytes to `path` atomically ([`write_file_atomic`]).
+pub fn write_png_atomic(path: &Path, png: &[u8]) -> Result<(), PlotError> {
+    write_file_atomic(path, png).map_err(|source| PlotError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
