@@ -4,7 +4,9 @@
 //! cargo run --release --example predict -- --model DIR IMAGE... [--top N] [--json]
 //! ```
 //!
-//! `DIR` is a classifier folder written by painter-classify (`model.safetensors` + `classifier.json`).
+//! `DIR` is a classifier folder written by painter-classify: a dense-head classifier
+//! (`model.safetensors` + `classifier.json`) or a linear-probe classifier (`encoder.safetensors` +
+//! `probe.json`), such as `draw-0/fold-01/model/` of a `reproduce` run.
 //! For every image the painters are printed sorted by probability. Images of any size are
 //! standardized to the model's input size; a file that cannot be read or decoded gets its own error
 //! line and the others are still predicted. The exit status is 1 if any image failed, 2 if the model
@@ -12,7 +14,7 @@
 
 use candle_core::Device;
 use clap::Parser;
-use painter_classify::{PainterClassifier, PretrainedEncoder};
+use painter_classify::{PainterClassifier, PretrainedEncoder, ProbeClassifier};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,20 +37,27 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let model: PainterClassifier<PretrainedEncoder> =
-        match PainterClassifier::load(&args.model, &Device::Cpu) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("error: cannot load the model: {e}");
-                return ExitCode::from(2);
-            }
-        };
-    let results = model.predict_files(&args.images);
+    let loaded = if ProbeClassifier::is_probe_dir(&args.model) {
+        ProbeClassifier::load(&args.model, &Device::Cpu).map(|m| {
+            let names = m.class_names().to_vec();
+            (m.predict_files(&args.images, &Device::Cpu), names)
+        })
+    } else {
+        PainterClassifier::<PretrainedEncoder>::load(&args.model, &Device::Cpu)
+            .map(|m| (m.predict_files(&args.images), m.class_names().to_vec()))
+    };
+    let (results, class_names) = match loaded {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot load the model: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut failed = 0usize;
     for (path, result) in args.images.iter().zip(results) {
         match result {
             Ok(pred) => {
-                let mut ranked = pred.ranked(model.class_names());
+                let mut ranked = pred.ranked(&class_names);
                 if let Some(n) = args.top {
                     ranked.truncate(n);
                 }

@@ -24,6 +24,8 @@ pub enum HeadArg {
     Pool,
     /// Flatten, dense 400, dense 200 (the paper).
     Flatten,
+    /// Texture statistics of every encoder stage + logistic regression, C chosen inside each fold.
+    Linear,
 }
 
 /// The decoder's upsampling, on the command line.
@@ -102,8 +104,22 @@ pub struct Args {
     #[arg(long, value_name = "NAME", default_value = "adamw")]
     pub cae_optimizer: String,
     /// The classifier head.
-    #[arg(long, value_enum, default_value_t = HeadArg::Pool)]
+    #[arg(long, value_enum, default_value_t = HeadArg::Linear)]
     pub head: HeadArg,
+    /// Image side the classifier sees (default: the CAE's --image-size); only with --head linear.
+    #[arg(long, value_name = "PX")]
+    pub feature_size: Option<usize>,
+    /// Describe images by patches of PX px (stride PX/2) and average their predictions; only with --head linear.
+    #[arg(long, value_name = "PX")]
+    pub patch_size: Option<usize>,
+    /// The linear probe's candidate C values (inverse L2 strength), comma-separated.
+    #[arg(
+        long,
+        value_name = "C,...",
+        value_delimiter = ',',
+        default_value = "0.01,0.03,0.1,0.3,1,3"
+    )]
+    pub c_grid: Vec<f64>,
     /// Dropout after the hidden dense layers.
     #[arg(long, value_name = "P", default_value_t = 0.5)]
     pub dropout: f32,
@@ -243,7 +259,11 @@ impl Args {
             head: match self.head {
                 HeadArg::Pool => HeadChoice::Pool,
                 HeadArg::Flatten => HeadChoice::Flatten,
+                HeadArg::Linear => HeadChoice::Linear,
             },
+            feature_size: self.feature_size,
+            patch_size: self.patch_size,
+            c_grid: self.c_grid,
             dropout: self.dropout,
             fine_tune: self.fine_tune,
             epochs: self.epochs,

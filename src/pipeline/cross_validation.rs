@@ -56,7 +56,8 @@ pub fn head_config(
 ) -> HeadConfig {
     match options.head {
         HeadChoice::Flatten => HeadConfig::paper(latent, classes),
-        HeadChoice::Pool => HeadConfig::pooled(latent, classes),
+        // The linear probe has no dense head; this is only reached by callers asking anyway.
+        HeadChoice::Pool | HeadChoice::Linear => HeadConfig::pooled(latent, classes),
     }
     .with_dropout(options.dropout)
 }
@@ -250,7 +251,53 @@ pub fn run_draw(
 
     let mut classifier = None;
     let (mut trained_folds, mut reused_folds, mut classifier_seconds) = (0, 0, 0.0);
-    if let Some(encoder) = encoder {
+    if let (Some(encoder), HeadChoice::Linear) = (encoder, options.head) {
+        let size = options.feature_image_size()?;
+        println!(
+            "  computing the frozen encoder's channel statistics of the draw's {} images at {size}x{size} px",
+            dataset.len()
+        );
+        let started = Instant::now();
+        let patch = options.patch_size.map(|p| p as u32);
+        let extractor = painter_classify::StatisticsFeatures {
+            statistics: painter_classify::ChannelStatistics::new(encoder.clone()),
+            image_size: size,
+            patch,
+        };
+        let features =
+            super::linear::channel_statistics(&extractor, dataset, device, options.verbose)?;
+        let feature_seconds = started.elapsed().as_secs_f64();
+        println!(
+            "  {} statistics per {} ({} rows, {feature_seconds:.1} s)",
+            features.dim,
+            if patch.is_some() { "patch" } else { "image" },
+            features.row_count()
+        );
+        let mut runner = super::linear::LinearFoldRunner {
+            options,
+            draw,
+            dataset,
+            labels: &labels,
+            extractor: &extractor,
+            features: &features,
+            folds: options.folds,
+            trained: 0,
+            reused: 0,
+            seconds: 0.0,
+        };
+        let mut model =
+            |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
+        let cv = cross_validate(&mut model, &split, &labels, &cv_config(dataset))
+            .map_err(PipelineError::from_cv)?;
+        println!(
+            "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
+            cv.accuracy.mean, cv.accuracy.std, options.folds, cv.macro_f1.mean
+        );
+        trained_folds = runner.trained;
+        reused_folds = runner.reused;
+        classifier_seconds = runner.seconds + feature_seconds;
+        classifier = Some(cv);
+    } else if let Some(encoder) = encoder {
         let head = head_config(
             options,
             encoder.config().latent_shape(),

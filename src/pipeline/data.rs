@@ -242,29 +242,46 @@ fn scrape(artists: &[String], dir: &Path, options: &ReproduceOptions) -> Result<
     Ok(())
 }
 
+/// The synthetic painters at `size`, standardized into the pixel cache.
+fn synthetic_painters(
+    painters: usize,
+    per_painter: usize,
+    size: u32,
+    options: &ReproduceOptions,
+) -> Result<SharedDataset, PipelineError> {
+    let synth = SyntheticPainters::new(painters, per_painter, size, options.seed)?;
+    let key = format!(
+        "synthetic painters={painters} per_painter={per_painter} size={size} seed={}",
+        options.seed
+    );
+    let dir = options.cache_root().join(format!("synthetic-{size}px"));
+    let cached =
+        PixelCache::build_or_open_keyed(&synth, &key, &dir, &cache_options(options.verbose))?;
+    report_cache("synthetic painters", cached.report());
+    Ok(Arc::new(cached))
+}
+
 /// Gathers, standardizes and restricts the data of a run (see the [module docs](self)).
+///
+/// The labelled images are standardized to the classifier's size
+/// ([`ReproduceOptions::feature_image_size`]) and the pretraining images to the CAE's; when the
+/// CAE pretrains on the labelled images and the two sizes differ, those are standardized twice.
 pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError> {
     let size = options.effective_image_size()?;
+    let feature_size = options.feature_image_size()?;
     match &options.source {
         DataSource::Synthetic {
             painters,
             per_painter,
             unlabeled,
         } => {
-            let synth = SyntheticPainters::new(*painters, *per_painter, size, options.seed)?;
-            let key = format!(
-                "synthetic painters={painters} per_painter={per_painter} size={size} seed={}",
-                options.seed
-            );
-            let dir = options.cache_root().join(format!("synthetic-{size}px"));
-            let cached = PixelCache::build_or_open_keyed(
-                &synth,
-                &key,
-                &dir,
-                &cache_options(options.verbose),
-            )?;
-            report_cache("synthetic painters", cached.report());
-            let labelled = restrict(Arc::new(cached), options)?;
+            let at = |s| -> Result<SharedDataset, PipelineError> {
+                restrict(
+                    synthetic_painters(*painters, *per_painter, s, options)?,
+                    options,
+                )
+            };
+            let labelled = at(feature_size)?;
             let pretraining = if *unlabeled > 0 && options.unlabeled.is_none() {
                 let u = SyntheticUnlabeled::new(*painters, *unlabeled, size, options.seed)?;
                 let key = format!(
@@ -292,8 +309,10 @@ pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError>
                 }
             } else if let Some(dir) = &options.unlabeled {
                 unlabeled_folder(dir, size, options)?
-            } else {
+            } else if feature_size == size {
                 labelled_as_unlabeled(&labelled, options)?
+            } else {
+                labelled_as_unlabeled(&at(size)?, options)?
             };
             Ok(GatheredData {
                 labelled,
@@ -302,10 +321,14 @@ pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError>
             })
         }
         DataSource::Folder { dir } => {
-            let labelled = restrict(cached_folder(dir, size, options)?, options)?;
+            let at = |s| -> Result<SharedDataset, PipelineError> {
+                restrict(cached_folder(dir, s, options)?, options)
+            };
+            let labelled = at(feature_size)?;
             let pretraining = match &options.unlabeled {
                 Some(u) => unlabeled_folder(u, size, options)?,
-                None => labelled_as_unlabeled(&labelled, options)?,
+                None if feature_size == size => labelled_as_unlabeled(&labelled, options)?,
+                None => labelled_as_unlabeled(&at(size)?, options)?,
             };
             Ok(GatheredData {
                 labelled,
@@ -319,10 +342,14 @@ pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError>
             if opts.painters.is_none() {
                 opts.painters = Some(artists.clone());
             }
-            let labelled = restrict(cached_folder(dir, size, options)?, &opts)?;
+            let at = |s| -> Result<SharedDataset, PipelineError> {
+                restrict(cached_folder(dir, s, options)?, &opts)
+            };
+            let labelled = at(feature_size)?;
             let pretraining = match &options.unlabeled {
                 Some(u) => unlabeled_folder(u, size, options)?,
-                None => labelled_as_unlabeled(&labelled, options)?,
+                None if feature_size == size => labelled_as_unlabeled(&labelled, options)?,
+                None => labelled_as_unlabeled(&at(size)?, options)?,
             };
             Ok(GatheredData {
                 labelled,

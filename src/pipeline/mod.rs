@@ -28,6 +28,7 @@ pub mod cli;
 pub mod cross_validation;
 pub mod data;
 mod error;
+pub mod linear;
 mod options;
 pub mod pretrain;
 pub mod report;
@@ -117,8 +118,8 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
         data.labelled.class_names().len(),
         data.labelled.class_names().join(", "),
         data.labelled.len(),
-        options.effective_image_size()?,
-        options.effective_image_size()?,
+        options.feature_image_size()?,
+        options.feature_image_size()?,
         t.elapsed().as_secs_f64()
     );
 

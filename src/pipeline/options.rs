@@ -65,7 +65,8 @@ impl DataSource {
     }
 }
 
-/// The classifier head: the paper's flatten head or the cheap global-pooling head.
+/// The classifier head: the paper's flatten head, the cheap global-pooling head, or the linear
+/// probe on the encoder's texture statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeadChoice {
@@ -73,14 +74,21 @@ pub enum HeadChoice {
     Flatten,
     /// Global average + max pooling of the latent maps, then the same dense layers (cheap).
     Pool,
+    /// Per-channel mean and standard deviation of every encoder stage's activations and of the
+    /// latent maps ([`painter_classify::ChannelStatistics`]), standardized, then a multinomial
+    /// logistic regression whose `C` is chosen by cross-validation inside each fold's training
+    /// part ([`painter_classify::LinearProbe`]). Always on the frozen encoder; the features do not
+    /// depend on the image size, so `feature_size` may exceed the CAE's.
+    Linear,
 }
 
 impl HeadChoice {
-    /// painter-classify's head kind.
-    pub fn kind(&self) -> HeadKind {
+    /// painter-classify's head kind (`None` for the linear probe, which is not a dense head).
+    pub fn kind(&self) -> Option<HeadKind> {
         match self {
-            HeadChoice::Flatten => HeadKind::Flatten,
-            HeadChoice::Pool => HeadKind::GlobalPool,
+            HeadChoice::Flatten => Some(HeadKind::Flatten),
+            HeadChoice::Pool => Some(HeadKind::GlobalPool),
+            HeadChoice::Linear => None,
         }
     }
 
@@ -89,6 +97,7 @@ impl HeadChoice {
         match self {
             HeadChoice::Flatten => "flatten",
             HeadChoice::Pool => "pool",
+            HeadChoice::Linear => "linear",
         }
     }
 }
@@ -110,7 +119,7 @@ pub enum Pretraining {
 }
 
 /// Every setting of a reproduction run. [`Default`] is the README's main command: the synthetic
-/// painters, compact CAE at 64 px, 10-fold cross-validation.
+/// painters, compact CAE at 64 px, the linear probe, 10-fold cross-validation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReproduceOptions {
     /// The labelled data.
@@ -145,6 +154,16 @@ pub struct ReproduceOptions {
     pub cae_optimizer: String,
     /// The classifier head.
     pub head: HeadChoice,
+    /// The image side the classifier sees (`None`: the CAE's). Only with [`HeadChoice::Linear`].
+    pub feature_size: Option<usize>,
+    /// Describe each image by patches of this side (stride half of it, mostly-padding patches
+    /// skipped) instead of as a whole; the probe trains on every patch of the training images and
+    /// predicts an image from the mean log-probabilities of its patches. Only with
+    /// [`HeadChoice::Linear`].
+    pub patch_size: Option<usize>,
+    /// The linear probe's candidate `C` values (chosen by cross-validation inside each fold's
+    /// training part when there are several).
+    pub c_grid: Vec<f64>,
     /// Dropout after the hidden dense layers.
     pub dropout: f32,
     /// Fine-tune the encoder with this learning rate (`None`: frozen, the default).
@@ -195,7 +214,10 @@ impl Default for ReproduceOptions {
             cae_epochs: 6,
             cae_batch: 16,
             cae_optimizer: "adamw".into(),
-            head: HeadChoice::Pool,
+            head: HeadChoice::Linear,
+            feature_size: None,
+            patch_size: None,
+            c_grid: painter_classify::LinearProbeConfig::default().c_grid,
             dropout: 0.5,
             fine_tune: None,
             epochs: 150,
@@ -308,6 +330,41 @@ impl ReproduceOptions {
         }
         painter_cae::OptimizerConfig::by_name(&self.cae_optimizer)
             .map_err(|e| PipelineError::InvalidOption(format!("--cae-optimizer: {e}")))?;
+        if let Some(s) = self.feature_size {
+            if self.head != HeadChoice::Linear {
+                return bad("--feature-size needs --head linear (the dense heads are built for the CAE's size)".into());
+            }
+            if !(8..=1024).contains(&s) {
+                return bad(format!("--feature-size must be in 8..=1024, got {s}"));
+            }
+        }
+        if let Some(p) = self.patch_size {
+            if self.head != HeadChoice::Linear {
+                return bad("--patch-size needs --head linear".into());
+            }
+            let size = self.feature_image_size()? as usize;
+            let cfg = self.cae_config()?;
+            let smallest = cfg.pool.pow(cfg.depth() as u32);
+            if p < smallest || p > size {
+                return bad(format!(
+                    "--patch-size must be in {smallest}..={size} (the encoder's poolings .. the feature size), got {p}"
+                ));
+            }
+        }
+        if self.head == HeadChoice::Linear {
+            if self.fine_tune.is_some() {
+                return bad("--fine-tune trains the encoder under a dense head: add --head pool or --head flatten (the linear head keeps the encoder frozen)".into());
+            }
+            if self.augment {
+                return bad("--augment applies to the dense heads: add --head pool or --head flatten (the linear head does not augment)".into());
+            }
+            painter_classify::LinearProbeConfig {
+                c_grid: self.c_grid.clone(),
+                ..Default::default()
+            }
+            .validate()
+            .map_err(|e| PipelineError::InvalidOption(format!("--c-grid: {e}")))?;
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return bad(format!("--dropout must be in [0, 1), got {}", self.dropout));
         }
@@ -367,6 +424,15 @@ impl ReproduceOptions {
         let size = self.cae_config()?.image_size;
         u32::try_from(size)
             .map_err(|_| PipelineError::InvalidOption(format!("image size {size} is too large")))
+    }
+
+    /// The image side the classifier sees: `feature_size`, else the CAE's.
+    pub fn feature_image_size(&self) -> Result<u32, PipelineError> {
+        match self.feature_size {
+            Some(s) => u32::try_from(s)
+                .map_err(|_| PipelineError::InvalidOption(format!("image size {s} is too large"))),
+            None => self.effective_image_size(),
+        }
     }
 
     /// The folder of the standardized pixel caches.

@@ -248,19 +248,32 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
                 r.seconds
             );
         }
-        let _ = writeln!(
-            t,
-            "classifier: head {}, dropout {}, encoder {}, AdamW lr {}, up to {} epochs, batch {}, early stopping (patience {}) on {:.0}% of each fold's training part{}",
-            options.head.name(),
-            options.dropout,
-            options.fine_tune.map_or("frozen".into(), |lr| format!("fine-tuned (lr {lr})")),
-            options.learning_rate,
-            options.epochs,
-            options.batch,
-            options.patience,
-            options.early_stopping_fraction * 100.0,
-            if options.augment { ", flip + crop augmentation" } else { "" }
-        );
+        if options.head == super::HeadChoice::Linear {
+            let fs = options.feature_image_size()?;
+            let _ = writeln!(
+                t,
+                "classifier: linear probe on the frozen encoder: per-channel mean and std of every encoder stage and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                options.patch_size.map_or(String::new(), |p| format!(
+                    " by patches of {p}x{p} (stride {}; an image's prediction is the mean log-probability of its patches)",
+                    p / 2
+                )),
+                options.c_grid
+            );
+        } else {
+            let _ = writeln!(
+                t,
+                "classifier: head {}, dropout {}, encoder {}, AdamW lr {}, up to {} epochs, batch {}, early stopping (patience {}) on {:.0}% of each fold's training part{}",
+                options.head.name(),
+                options.dropout,
+                options.fine_tune.map_or("frozen".into(), |lr| format!("fine-tuned (lr {lr})")),
+                options.learning_rate,
+                options.epochs,
+                options.batch,
+                options.patience,
+                options.early_stopping_fraction * 100.0,
+                if options.augment { ", flip + crop augmentation" } else { "" }
+            );
+        }
         for n in &cae.notes {
             let _ = writeln!(t, "note: {n}");
         }

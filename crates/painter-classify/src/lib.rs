@@ -14,6 +14,11 @@
 //! - A frozen encoder's features are computed once ([`FeatureCache`], memory or disk, `f32` or `f16`).
 //! - Prediction from image files with per-file errors, and atomic save / load of the whole model.
 //! - Cross-validation through painter-eval ([`FoldTrainer`], [`cross_validate_classifier`]).
+//! - A linear probe: [`ChannelStatistics`] (per-channel mean and std of every encoder stage, at any
+//!   image size) fed to a standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum
+//!   as scikit-learn's), its `C` chosen by cross-validation inside the training rows
+//!   ([`LinearProbe`]); images can be described whole or by patches ([`StatisticsFeatures`]), and
+//!   the whole model saves, loads and predicts as a [`ProbeClassifier`].
 //!
 //! **Memory of the paper head.** Flattening 200 x 64 x 64 latent maps into 400 units takes 328 M
 //! weights (1.3 GB `f32`); with AdamW's two moments and the gradient, training peaks at about 6.3 GB
@@ -62,11 +67,16 @@ mod head_config;
 mod history;
 mod images;
 mod init;
+mod linear_probe;
+mod logistic;
 mod loss;
 mod optim;
+mod patches;
 mod predict;
 mod preprocess;
+mod probe_classifier;
 mod progress;
+mod statistics;
 mod train;
 mod train_config;
 
@@ -83,10 +93,15 @@ pub use head_config::{HeadConfig, HeadKind};
 pub use history::{EpochRecord, TrainingHistory};
 pub use images::{augmentation, load_images, load_labels};
 pub use init::{derive_seed, uniform_tensor, uniform_values};
+pub use linear_probe::{CandidateScore, LinearProbe, LinearProbeConfig, SampleRows, Standardizer};
+pub use logistic::{FitReport, LinearSoftmax, LogisticRegression};
 pub use loss::cross_entropy;
 pub use optim::{Optimizer, OptimizerConfig};
+pub use patches::{patch_corners, FeatureRows, StatisticsFeatures};
 pub use predict::{read_image, Prediction, PREDICT_BATCH};
 pub use preprocess::{Normalization, Preprocessing};
+pub use probe_classifier::{ProbeClassifier, ENCODER_FILE, PROBE_FILE};
+pub use statistics::ChannelStatistics;
 pub use train::{class_weights, stratified_split};
 pub use train_config::{
     AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, TrainConfig,

@@ -1,0 +1,252 @@
+//! [`ProbeClassifier`]: a complete, saveable painter classifier made of the frozen pretrained
+//! encoder, the way images become texture statistics ([`StatisticsFeatures`]) and a fitted
+//! [`LinearProbe`].
+
+use crate::encoder::PretrainedEncoder;
+use crate::error::{ClassifyError, Result};
+use crate::linear_probe::LinearProbe;
+use crate::patches::StatisticsFeatures;
+use crate::predict::{read_image, Prediction};
+use crate::statistics::ChannelStatistics;
+use candle_core::{Device, Tensor};
+use image::RgbImage;
+use painter_cae::CaeConfig;
+use painter_data::atomic::{temp_path_for, write_atomic};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The description file of a saved probe classifier.
+pub const PROBE_FILE: &str = "probe.json";
+/// The encoder's weights inside a saved probe classifier.
+pub const ENCODER_FILE: &str = "encoder.safetensors";
+const FORMAT: &str = "deep-painter-probe-classifier/1";
+
+#[derive(Serialize, Deserialize)]
+struct Description {
+    format: String,
+    encoder: CaeConfig,
+    image_size: u32,
+    patch: Option<u32>,
+    probe: LinearProbe,
+}
+
+/// Frozen encoder + texture statistics + linear probe: `predict` takes images of any size.
+///
+/// ```
+/// use candle_core::Device;
+/// use painter_cae::CaeConfig;
+/// use painter_classify::{
+///     ChannelStatistics, LinearProbe, LinearProbeConfig, ProbeClassifier, PretrainedEncoder,
+///     StatisticsFeatures,
+/// };
+/// use painter_data::{Dataset, SyntheticPainters};
+///
+/// let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
+/// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+/// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+/// let features = StatisticsFeatures {
+///     statistics: ChannelStatistics::new(encoder),
+///     image_size: 32,
+///     patch: None,
+/// };
+/// let images: Vec<_> = (0..data.len()).map(|i| data.get(i).unwrap().image).collect();
+/// let labels: Vec<usize> = (0..data.len()).map(|i| data.label(i).unwrap().unwrap()).collect();
+/// let rows = features.of_images(images.clone(), &Device::Cpu, |_| {}).unwrap();
+/// let all: Vec<usize> = (0..data.len()).collect();
+/// let cfg = LinearProbeConfig { c_grid: vec![1.0], ..LinearProbeConfig::default() };
+/// let probe =
+///     LinearProbe::fit_samples(&cfg, &rows.samples(), &labels, &all, data.class_names().to_vec())
+///         .unwrap();
+/// let model = ProbeClassifier::new(features, probe).unwrap();
+/// let predictions = model.predict(images, &Device::Cpu).unwrap();
+/// assert_eq!(predictions[0].probabilities.len(), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProbeClassifier {
+    features: StatisticsFeatures,
+    probe: LinearProbe,
+}
+
+impl ProbeClassifier {
+    /// Puts a fitted probe on its features, checking that they agree.
+    pub fn new(features: StatisticsFeatures, probe: LinearProbe) -> Result<Self> {
+        features.validate()?;
+        if probe.model.features != features.statistics.dim() {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "the probe takes {} features, the encoder's statistics are {}",
+                probe.model.features,
+                features.statistics.dim()
+            )));
+        }
+        Ok(Self { features, probe })
+    }
+
+    /// The feature settings.
+    pub fn features(&self) -> &StatisticsFeatures {
+        &self.features
+    }
+
+    /// The fitted probe.
+    pub fn probe(&self) -> &LinearProbe {
+        &self.probe
+    }
+
+    /// The painters, in label order.
+    pub fn class_names(&self) -> &[String] {
+        &self.probe.class_names
+    }
+
+    /// Per-painter probabilities of each image (standardized here; with patches, the normalized
+    /// geometric mean over the image's patches).
+    pub fn predict(&self, images: Vec<RgbImage>, device: &Device) -> Result<Vec<Prediction>> {
+        let rows = self.features.of_images(images, device, |_| {})?;
+        (0..rows.rows.len())
+            .map(|i| {
+                let values = rows.image_values(i).ok_or_else(|| {
+                    ClassifyError::InvalidConfig(format!("image {i} has no features"))
+                })?;
+                let p = self.probe.predict_sample_proba(values)?;
+                Ok(Prediction {
+                    probabilities: p.into_iter().map(|v| v as f32).collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// Predicts image files, one result per file: a file that cannot be read or decoded gets its
+    /// own error and the others are still predicted.
+    pub fn predict_files(
+        &self,
+        paths: &[std::path::PathBuf],
+        device: &Device,
+    ) -> Vec<Result<Prediction>> {
+        let read: Vec<Result<RgbImage>> = paths.iter().map(|p| read_image(p)).collect();
+        let images: Vec<RgbImage> = read
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        let mut predicted = match self.predict(images, device) {
+            Ok(p) => p.into_iter(),
+            Err(e) => {
+                let message = e.to_string();
+                return read
+                    .into_iter()
+                    .map(|r| {
+                        r.and_then(|_| {
+                            Err(ClassifyError::InvalidConfig(format!(
+                                "prediction failed: {message}"
+                            )))
+                        })
+                    })
+                    .collect();
+            }
+        };
+        read.into_iter()
+            .map(|r| {
+                r.and_then(|_| {
+                    predicted.next().ok_or_else(|| {
+                        ClassifyError::InvalidConfig("a prediction is missing".into())
+                    })
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the model into `dir` (created): the encoder's weights, then the description, each
+    /// atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
+        let encoder = self.features.statistics.encoder();
+        let tensors: HashMap<String, Tensor> =
+            encoder.named_tensors_copied()?.into_iter().collect();
+        let weights = dir.join(ENCODER_FILE);
+        let tmp = temp_path_for(&weights);
+        let written = candle_core::safetensors::save(&tensors, &tmp)
+            .map_err(ClassifyError::from)
+            .and_then(|_| {
+                let f = std::fs::File::open(&tmp).map_err(|e| ClassifyError::io(&tmp, e))?;
+                f.sync_all().map_err(|e| ClassifyError::io(&tmp, e))?;
+                std::fs::rename(&tmp, &weights).map_err(|e| ClassifyError::io(&weights, e))
+            });
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let desc = Description {
+            format: FORMAT.into(),
+            encoder: encoder.config().clone(),
+            image_size: self.features.image_size,
+            patch: self.features.patch,
+            probe: self.probe.clone(),
+        };
+        let path = dir.join(PROBE_FILE);
+        let json = serde_json::to_vec_pretty(&desc).map_err(|source| ClassifyError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        write_atomic(&path, &json).map_err(|e| ClassifyError::io(&path, e))
+    }
+
+    /// Whether `dir` holds a saved probe classifier.
+    pub fn is_probe_dir(dir: &Path) -> bool {
+        dir.join(PROBE_FILE).is_file()
+    }
+
+    /// Reads a model written by [`ProbeClassifier::save`], checking its parts against each other.
+    pub fn load(dir: &Path, device: &Device) -> Result<Self> {
+        let path = dir.join(PROBE_FILE);
+        if !path.is_file() {
+            return Err(ClassifyError::MissingFile {
+                dir: dir.to_path_buf(),
+                file: PROBE_FILE.into(),
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(|e| ClassifyError::io(&path, e))?;
+        let desc: Description =
+            serde_json::from_slice(&bytes).map_err(|source| ClassifyError::Json {
+                path: path.clone(),
+                source,
+            })?;
+        if desc.format != FORMAT {
+            return Err(ClassifyError::BadCheckpoint {
+                dir: dir.to_path_buf(),
+                message: format!("format `{}`, expected `{FORMAT}`", desc.format),
+            });
+        }
+        let weights = dir.join(ENCODER_FILE);
+        if !weights.is_file() {
+            return Err(ClassifyError::MissingFile {
+                dir: dir.to_path_buf(),
+                file: ENCODER_FILE.into(),
+            });
+        }
+        let tensors = candle_core::safetensors::load(&weights, device).map_err(|e| {
+            ClassifyError::BadCheckpoint {
+                dir: dir.to_path_buf(),
+                message: format!("{ENCODER_FILE}: {e}"),
+            }
+        })?;
+        let encoder =
+            PretrainedEncoder::from_tensors(&desc.encoder, |n| tensors.get(n).cloned(), device)?;
+        // The probe's own consistency (sizes, finite values) is checked as when it is loaded alone.
+        let probe_check = LinearProbe::from_json_value(desc.probe).map_err(|message| {
+            ClassifyError::BadCheckpoint {
+                dir: dir.to_path_buf(),
+                message,
+            }
+        })?;
+        Self::new(
+            StatisticsFeatures {
+                statistics: ChannelStatistics::new(encoder),
+                image_size: desc.image_size,
+                patch: desc.patch,
+            },
+            probe_check,
+        )
+        .map_err(|e| ClassifyError::BadCheckpoint {
+            dir: dir.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}

@@ -1,0 +1,286 @@
+//! [`ChannelStatistics`]: texture statistics of a pretrained encoder's feature maps, as a
+//! [`FeatureExtractor`] whose "latent maps" are one value per statistic (`D x 1 x 1`).
+//!
+//! For every stage of the encoder (convolution + ReLU, before its pooling) and for the latent maps
+//! (after the last pooling), the mean and the standard deviation of every channel over all pixels.
+//! These are first- and second-order texture statistics (the diagonal of a Gram matrix, centred)
+//! of the kind style-transfer and texture-synthesis work use to describe a painter's touch; they
+//! do not depend on where in the picture a stroke is, nor on the image size, so the encoder (pretrained at
+//! one size) can describe paintings standardized at a larger size, closer to their brush strokes.
+
+use crate::encoder::PretrainedEncoder;
+use crate::error::{ClassifyError, Result};
+use crate::extractor::FeatureExtractor;
+use candle_core::{Tensor, Var, D};
+use painter_conv::{conv2d, relu, Conv2dConfig};
+
+/// Per-channel mean and standard deviation of every encoder stage's activations and of the latent
+/// maps.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_cae::CaeConfig;
+/// use painter_classify::{ChannelStatistics, FeatureExtractor, PretrainedEncoder};
+///
+/// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+/// let stats = ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap());
+/// // (4 + 8) stage channels and 8 latent channels, mean and std of each.
+/// assert_eq!(stats.dim(), 2 * (4 + 8 + 8));
+/// // Any even image size works: the statistics do not depend on it.
+/// let images = Tensor::rand(0f32, 1f32, (2, 3, 64, 64), &Device::Cpu).unwrap();
+/// assert_eq!(stats.extract(&images).unwrap().dims(), &[2, 40, 1, 1]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct ChannelStatistics {
+    encoder: PretrainedEncoder,
+}
+
+impl ChannelStatistics {
+    /// The statistics of `encoder`'s feature maps.
+    pub fn new(encoder: PretrainedEncoder) -> Self {
+        Self { encoder }
+    }
+
+    /// The wrapped encoder.
+    pub fn encoder(&self) -> &PretrainedEncoder {
+        &self.encoder
+    }
+
+    /// The number of statistics per image: `2 * (sum of the stages' filters + the last stage's
+    /// filters)`.
+    pub fn dim(&self) -> usize {
+        let filters = &self.encoder.config().filters;
+        2 * (filters.iter().sum::<usize>() + filters.last().copied().unwrap_or(0))
+    }
+
+    /// The names of the statistics, in order (`conv1.mean.0`, ..., `latent.std.63`).
+    pub fn names(&self) -> Vec<String> {
+        let filters = &self.encoder.config().filters;
+        let mut names = Vec::with_capacity(self.dim());
+        let mut block = |stage: String, c: usize| {
+            for stat in ["mean", "std"] {
+                names.extend((0..c).map(|i| format!("{stage}.{stat}.{i}")));
+            }
+        };
+        for (i, &f) in filters.iter().enumerate() {
+            block(format!("conv{}", i + 1), f);
+        }
+        block("latent".into(), filters.last().copied().unwrap_or(0));
+        names
+    }
+
+    /// The statistics of a batch `N x 3 x H x W` (pixels as the encoder was trained on), `N x D`.
+    pub fn compute(&self, images: &Tensor) -> Result<Tensor> {
+        let (_, c, h, w) = images.dims4()?;
+        let cfg = self.encoder.config();
+        if c != cfg.in_channels {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "the encoder takes {} channels, the images have {c}",
+                cfg.in_channels
+            )));
+        }
+        let shrink = cfg.pool.pow(cfg.depth() as u32);
+        if h < shrink || w < shrink {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "images of {h}x{w} px are too small for {} poolings of {}",
+                cfg.depth(),
+                cfg.pool
+            )));
+        }
+        let conv_cfg = Conv2dConfig {
+            stride: 1,
+            padding: cfg.padding(),
+        };
+        let mut parts = Vec::with_capacity(2 * (cfg.depth() + 1));
+        let mut x = images.clone();
+        for layer in self.encoder.encoder().layers() {
+            let a = relu(&conv2d(&x, &layer.weight, Some(&layer.bias), conv_cfg)?)?;
+            push_mean_std(&a, &mut parts)?;
+            x = a.max_pool2d_with_stride(cfg.pool, cfg.pool)?;
+        }
+        push_mean_std(&x, &mut parts)?;
+        Ok(Tensor::cat(&parts, 1)?)
+    }
+}
+
+/// Appends the per-channel mean and population standard deviation of `a` (`N x C x H x W`).
+fn push_mean_std(a: &Tensor, parts: &mut Vec<Tensor>) -> Result<()> {
+    let flat = a.flatten_from(2)?;
+    let mean = flat.mean(D::Minus1)?;
+    let centred = flat.broadcast_sub(&mean.unsqueeze(D::Minus1)?)?;
+    let std = centred.sqr()?.mean(D::Minus1)?.sqrt()?;
+    parts.push(mean);
+    parts.push(std);
+    Ok(())
+}
+
+impl FeatureExtractor for ChannelStatistics {
+    fn latent_shape(&self) -> (usize, usize, usize) {
+        (self.dim(), 1, 1)
+    }
+
+    fn extract(&self, images: &Tensor) -> Result<Tensor> {
+        let s = self.compute(images)?;
+        let (n, d) = s.dims2()?;
+        Ok(s.reshape((n, d, 1, 1))?)
+    }
+
+    fn vars(&self) -> Vec<Var> {
+        self.encoder.vars()
+    }
+
+    fn named_tensors(&self) -> Vec<(String, Tensor)> {
+        self.encoder.named_tensors()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+    use painter_cae::CaeConfig;
+
+    /// A naive f64 reference: direct convolution, ReLU, statistics, 2x2 max-pooling.
+    fn naive(
+        x: &[f32],
+        (h, w): (usize, usize),
+        layers: &[(Vec<f32>, Vec<f32>, usize, usize)],
+        k: usize,
+    ) -> Vec<f64> {
+        let mut cur: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let (mut ch, mut hh, mut ww) = (3usize, h, w);
+        let mut out = Vec::new();
+        let stats = |a: &[f64], c: usize, n: usize, out: &mut Vec<f64>| {
+            let means: Vec<f64> = (0..c)
+                .map(|i| a[i * n..(i + 1) * n].iter().sum::<f64>() / n as f64)
+                .collect();
+            let stds: Vec<f64> = (0..c)
+                .map(|i| {
+                    (a[i * n..(i + 1) * n]
+                        .iter()
+                        .map(|v| (v - means[i]).powi(2))
+                        .sum::<f64>()
+                        / n as f64)
+                        .sqrt()
+                })
+                .collect();
+            out.extend(means);
+            out.extend(stds);
+        };
+        let p = k / 2;
+        for (wt, b, cout, cin) in layers {
+            assert_eq!(*cin, ch);
+            let mut a = vec![0.0; cout * hh * ww];
+            for o in 0..*cout {
+                for y in 0..hh {
+                    for xx in 0..ww {
+                        let mut s = b[o] as f64;
+                        for i in 0..ch {
+                            for ky in 0..k {
+                                for kx in 0..k {
+                                    let (sy, sx) = (y + ky, xx + kx);
+                                    if sy < p || sx < p || sy - p >= hh || sx - p >= ww {
+                                        continue;
+                                    }
+                                    s += wt[((o * ch + i) * k + ky) * k + kx] as f64
+                                        * cur[(i * hh + sy - p) * ww + sx - p];
+                                }
+                            }
+                        }
+                        a[(o * hh + y) * ww + xx] = s.max(0.0);
+                    }
+                }
+            }
+            stats(&a, *cout, hh * ww, &mut out);
+            let (ph, pw) = (hh / 2, ww / 2);
+            let mut pooled = vec![0.0; cout * ph * pw];
+            for o in 0..*cout {
+                for y in 0..ph {
+                    for xx in 0..pw {
+                        let mut m = f64::NEG_INFINITY;
+                        for dy in 0..2 {
+                            for dx in 0..2 {
+                                m = m.max(a[(o * hh + 2 * y + dy) * ww + 2 * xx + dx]);
+                            }
+                        }
+                        pooled[(o * ph + y) * pw + xx] = m;
+                    }
+                }
+            }
+            cur = pooled;
+            ch = *cout;
+            hh = ph;
+            ww = pw;
+        }
+        stats(&cur, ch, hh * ww, &mut out);
+        out
+    }
+
+    #[test]
+    fn matches_a_naive_reference_at_another_size() {
+        let cae = CaeConfig {
+            image_size: 16,
+            filters: vec![3, 5],
+            kernel_size: 3,
+            ..CaeConfig::compact()
+        };
+        let enc = PretrainedEncoder::seeded(&cae, 7, &Device::Cpu).unwrap();
+        let stats = ChannelStatistics::new(enc.clone());
+        let (h, w) = (12, 20);
+        let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
+        let got = stats
+            .compute(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let layers: Vec<_> = enc
+            .encoder()
+            .layers()
+            .iter()
+            .map(|l| {
+                let (o, i, _, _) = l.weight.dims4().unwrap();
+                (
+                    l.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                    l.bias.to_vec1::<f32>().unwrap(),
+                    o,
+                    i,
+                )
+            })
+            .collect();
+        let want = naive(
+            &x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+            (h, w),
+            &layers,
+            3,
+        );
+        assert_eq!(got.len(), stats.dim());
+        assert_eq!(stats.names().len(), stats.dim());
+        for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
+                "statistic {i} ({}): {g} vs {r}",
+                stats.names()[i]
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_channels_and_tiny_images() {
+        let cae = CaeConfig {
+            image_size: 16,
+            filters: vec![3, 5],
+            kernel_size: 3,
+            ..CaeConfig::compact()
+        };
+        let stats =
+            ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap());
+        assert!(stats
+            .compute(&Tensor::zeros((1, 1, 16, 16), candle_core::DType::F32, &Device::Cpu).unwrap())
+            .is_err());
+        assert!(stats
+            .compute(&Tensor::zeros((1, 3, 2, 2), candle_core::DType::F32, &Device::Cpu).unwrap())
+            .is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! The linear-probe classifier of a draw (`--head linear`): the frozen pretrained encoder's
+//! [`painter_classify::ChannelStatistics`] of every image, computed once, then per fold a standardized logistic
+//! regression ([`LinearProbe`]) whose `C` is chosen by stratified cross-validation inside the fold's
+//! training part. The fold's test images are used for nothing but the final prediction.
+
+use super::state::{fold_dir, FoldRecord};
+use super::{PipelineError, ReproduceOptions};
+use candle_core::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use painter_classify::{
+    load_images, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing, ProbeClassifier,
+    StatisticsFeatures,
+};
+use painter_data::Dataset;
+use painter_plot::LineChart;
+use std::time::Instant;
+
+/// Images read and described per step (bounds the memory of decoded images).
+const CHUNK: usize = 64;
+
+/// The [`painter_classify::ChannelStatistics`] of every image of `dataset` (already standardized to
+/// `features.image_size`): of the whole image, or (with a patch size) of each of its [`painter_classify::patch_corners`] patches.
+pub fn channel_statistics(
+    features: &StatisticsFeatures,
+    dataset: &dyn Dataset,
+    device: &Device,
+    verbose: bool,
+) -> Result<FeatureRows, PipelineError> {
+    let n = dataset.len();
+    let bar = if verbose {
+        let bar = ProgressBar::new(n as u64);
+        bar.set_style(
+            ProgressStyle::with_template("  features {bar:30} {pos}/{len} images ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    // The dataset's images are already standardized to the feature size.
+    let preprocessing = Preprocessing::new(features.image_size);
+    let mut all = FeatureRows {
+        values: Vec::new(),
+        dim: features.statistics.dim(),
+        rows: Vec::with_capacity(n),
+    };
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(CHUNK) {
+        let images = load_images(dataset, chunk, &preprocessing, None)?;
+        let part = features.of_images(images, device, |k| bar.inc(k as u64))?;
+        let offset = all.row_count();
+        all.rows
+            .extend(part.rows.iter().map(|r| r.start + offset..r.end + offset));
+        all.values.extend(part.values);
+    }
+    bar.finish_and_clear();
+    Ok(all)
+}
+
+/// The probe settings of a run (the inner folds are shuffled with the fold's seed).
+pub fn probe_config(options: &ReproduceOptions, seed: u64) -> LinearProbeConfig {
+    LinearProbeConfig {
+        c_grid: options.c_grid.clone(),
+        seed,
+        ..LinearProbeConfig::default()
+    }
+}
+
+/// Runs the linear probe on the folds of one draw (see the [module docs](self)).
+pub struct LinearFoldRunner<'a> {
+    /// The run's settings.
+    pub options: &'a ReproduceOptions,
+    /// The draw (from 0).
+    pub draw: usize,
+    /// The draw's images.
+    pub dataset: &'a dyn Dataset,
+    /// The label of every image of the draw.
+    pub labels: &'a [usize],
+    /// How the images became features (saved with every fold's model).
+    pub extractor: &'a StatisticsFeatures,
+    /// The features of every image of the draw.
+    pub features: &'a FeatureRows,
+    /// Folds of the cross-validation.
+    pub folds: usize,
+    /// Folds trained in this run.
+    pub trained: usize,
+    /// Folds reused from an earlier run.
+    pub reused: usize,
+    /// Seconds of training and predicting (reused folds count their recorded time).
+    pub seconds: f64,
+}
+
+impl LinearFoldRunner<'_> {
+    /// Fits the probe on `train`, predicts `test` (or reuses the fold's record).
+    pub fn run_fold(
+        &mut self,
+        fold0: usize,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<Vec<usize>, PipelineError> {
+        let out = &self.options.out;
+        let fold = fold0 + 1;
+        let accuracy = |predictions: &[usize]| {
+            let correct = test
+                .iter()
+                .zip(predictions)
+                .filter(|(&i, &p)| self.labels.get(i) == Some(&p))
+                .count();
+            correct as f64 / test.len().max(1) as f64
+        };
+        if let Some(record) = FoldRecord::load_matching(out, self.draw, fold, test)? {
+            println!(
+                "  fold {fold}/{}: finished earlier (accuracy {:.4}), reused",
+                self.folds,
+                accuracy(&record.predictions)
+            );
+            self.reused += 1;
+            self.seconds += record.seconds;
+            return Ok(record.predictions);
+        }
+        let started = Instant::now();
+        let seed = self.options.seed.wrapping_add(fold0 as u64);
+        let probe = LinearProbe::fit_samples(
+            &probe_config(self.options, seed),
+            &self.features.samples(),
+            self.labels,
+            train,
+            self.dataset.class_names().to_vec(),
+        )?;
+        let predictions = test
+            .iter()
+            .map(|&i| {
+                let rows = self.features.image_values(i).ok_or_else(|| {
+                    PipelineError::InvalidOption(format!("test image {i} has no features"))
+                })?;
+                Ok(probe.predict_sample(rows)?)
+            })
+            .collect::<Result<Vec<usize>, PipelineError>>()?;
+        let seconds = started.elapsed().as_secs_f64();
+
+        let dir = fold_dir(out, self.draw, fold);
+        std::fs::create_dir_all(&dir).map_err(|e| PipelineError::io(&dir, e))?;
+        if probe.scores.len() > 1 {
+            LineChart::new(format!("Choosing C inside fold {fold}'s training part"))
+                .x_label("log10 C")
+                .y_label("inner cross-validation accuracy")
+                .series(
+                    "accuracy",
+                    probe
+                        .scores
+                        .iter()
+                        .map(|s| (s.c.log10(), s.accuracy))
+                        .collect(),
+                )
+                .save_png(&dir.join("c_selection.png"))
+                .map_err(painter_classify::ClassifyError::from)?;
+        }
+        let c = probe.c;
+        let scores = probe
+            .scores
+            .iter()
+            .map(|s| format!("{:.3}", s.accuracy))
+            .collect::<Vec<_>>()
+            .join("/");
+        if self.options.save_models {
+            ProbeClassifier::new(self.extractor.clone(), probe)?.save(&dir.join("model"))?;
+        }
+        println!(
+            "  fold {fold}/{}: {} training images, {} test: accuracy {:.4}, C {} (inner CV accuracy {}), {seconds:.1} s",
+            self.folds,
+            train.len(),
+            test.len(),
+            accuracy(&predictions),
+            c,
+            scores
+        );
+        FoldRecord::new(
+            self.draw,
+            fold,
+            train.len(),
+            test.to_vec(),
+            predictions.clone(),
+            None,
+            seconds,
+        )
+        .save(out)?;
+        self.trained += 1;
+        self.seconds += seconds;
+        Ok(predictions)
+    }
+}
