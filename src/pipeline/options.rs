@@ -1,5 +1,5 @@
 //! [`ReproduceOptions`]: every setting of a reproduction run, with defaults that run the whole
-//! pipeline on the built-in synthetic painters in a few minutes on two CPU cores, and
+//! pipeline on the built-in synthetic painters in under a minute on two CPU cores, and
 //! [`ReproduceOptions::validate`], which names the first setting out of range.
 
 use super::PipelineError;

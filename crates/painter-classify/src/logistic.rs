@@ -266,38 +266,102 @@ struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    fn value_and_gradient(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
-        let (d, k) = (self.features, self.classes);
+    fn value_and_gradient(&self, theta: &[f64], grad: &mut [f64]) -> Result<f64> {
+        let (n, d, k) = (self.n, self.features, self.classes);
         let (w, b) = theta.split_at(k * d);
-        grad.iter_mut().for_each(|g| *g = 0.0);
         let (gw, gb) = grad.split_at_mut(k * d);
+        // Logits Z = X W^T (n x k), then + b, then the residuals P - Y in place.
+        let mut z = vec![0.0; n * k];
+        matmul((n, k, d), &mut z, (self.x, d, 1), (w, 1, d))?;
         let mut loss = 0.0;
-        let mut z = vec![0.0; k];
-        for (i, &y) in self.labels.iter().enumerate() {
-            let row = &self.x[i * d..(i + 1) * d];
-            for c in 0..k {
-                z[c] = b[c] + dot(&w[c * d..(c + 1) * d], row);
-            }
-            let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let log_sum = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-            loss += log_sum - z[y];
-            for c in 0..k {
-                let residual = (z[c] - log_sum).exp() - if c == y { 1.0 } else { 0.0 };
-                gb[c] += residual;
-                for (g, &xv) in gw[c * d..(c + 1) * d].iter_mut().zip(row) {
-                    *g += residual * xv;
-                }
+        for (row, &y) in z.chunks_mut(k).zip(self.labels) {
+            row.iter_mut().zip(b).for_each(|(v, bc)| *v += bc);
+            let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let log_sum = m + row.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+            loss += log_sum - row[y];
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = (*v - log_sum).exp() - if c == y { 1.0 } else { 0.0 };
             }
         }
-        let inv_n = 1.0 / self.n as f64;
+        // Gradient of the weights: R^T X (k x d); of the intercepts: the column sums of R.
+        matmul((k, d, n), gw, (&z, 1, k), (self.x, d, 1))?;
+        gb.iter_mut().for_each(|g| *g = 0.0);
+        for row in z.chunks(k) {
+            gb.iter_mut().zip(row).for_each(|(g, r)| *g += r);
+        }
+        let inv_n = 1.0 / n as f64;
         let mut penalty = 0.0;
         for (g, &wv) in gw.iter_mut().zip(w) {
             *g = *g * inv_n + self.l2 * wv;
             penalty += wv * wv;
         }
         gb.iter_mut().for_each(|g| *g *= inv_n);
-        loss * inv_n + 0.5 * self.l2 * penalty
+        Ok(loss * inv_n + 0.5 * self.l2 * penalty)
     }
+}
+
+/// `dst (m x n, row-major) = a (m x inner) * b (inner x n)`, where `a` and `b` are given as
+/// `(values, row stride, column stride)`. Single-threaded (the callers parallelize over fits), so
+/// the result does not depend on the thread count.
+fn matmul(
+    (m, n, inner): (usize, usize, usize),
+    dst: &mut [f64],
+    a: (&[f64], usize, usize),
+    b: (&[f64], usize, usize),
+) -> Result<()> {
+    let last = |rows: usize, cols: usize, rs: usize, cs: usize| {
+        (rows.saturating_sub(1)) * rs + (cols.saturating_sub(1)) * cs
+    };
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    // The callers size every buffer from the same (n, d, k); these checks keep the unsafe call
+    // below sound whatever happens.
+    let too_small = |what: &str| {
+        Err(ClassifyError::InvalidConfig(format!(
+            "logistic regression: the {what} of a {m}x{inner} by {inner}x{n} product is too small"
+        )))
+    };
+    if dst.len() < m * n {
+        return too_small("destination");
+    }
+    if inner == 0 {
+        dst[..m * n].fill(0.0);
+        return Ok(());
+    }
+    if a.0.len() <= last(m, inner, a.1, a.2) {
+        return too_small("left operand");
+    }
+    if b.0.len() <= last(inner, n, b.1, b.2) {
+        return too_small("right operand");
+    }
+    // SAFETY: the assertions above guarantee that every index the kernel reads or writes,
+    // `i * rs + j * cs` for `i` below the rows and `j` below the columns of each operand, lies
+    // inside its slice; `dst` is exclusively borrowed and cannot alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            inner,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            a.0.as_ptr(),
+            a.2 as isize,
+            a.1 as isize,
+            b.0.as_ptr(),
+            b.2 as isize,
+            b.1 as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    Ok(())
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -314,7 +378,7 @@ fn lbfgs(
 ) -> Result<(Vec<f64>, FitReport)> {
     let dim = theta.len();
     let mut grad = vec![0.0; dim];
-    let mut f = problem.value_and_gradient(&theta, &mut grad);
+    let mut f = problem.value_and_gradient(&theta, &mut grad)?;
     let mut history: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> =
         std::collections::VecDeque::with_capacity(settings.memory);
     let mut trial = vec![0.0; dim];
@@ -358,7 +422,7 @@ fn lbfgs(
             for i in 0..dim {
                 trial[i] = theta[i] + step * direction[i];
             }
-            let f_trial = problem.value_and_gradient(&trial, &mut trial_grad);
+            let f_trial = problem.value_and_gradient(&trial, &mut trial_grad)?;
             if f_trial.is_finite() && f_trial <= f + 1e-4 * step * slope {
                 let s: Vec<f64> = trial.iter().zip(&theta).map(|(a, b)| a - b).collect();
                 let y: Vec<f64> = trial_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
@@ -437,7 +501,7 @@ mod tests {
         };
         let theta: Vec<f64> = (0..9).map(|i| (i as f64 * 0.37).sin()).collect();
         let mut g = vec![0.0; 9];
-        p.value_and_gradient(&theta, &mut g);
+        p.value_and_gradient(&theta, &mut g).unwrap();
         let mut scratch = vec![0.0; 9];
         for i in 0..9 {
             let h = 1e-6;
@@ -445,8 +509,8 @@ mod tests {
             a[i] += h;
             let mut b = theta.clone();
             b[i] -= h;
-            let fd = (p.value_and_gradient(&a, &mut scratch)
-                - p.value_and_gradient(&b, &mut scratch))
+            let fd = (p.value_and_gradient(&a, &mut scratch).unwrap()
+                - p.value_and_gradient(&b, &mut scratch).unwrap())
                 / (2.0 * h);
             assert!((fd - g[i]).abs() < 1e-8, "parameter {i}: {fd} vs {}", g[i]);
         }
