@@ -4,7 +4,8 @@
 //! cargo run --release --example reproduce                      # built-in synthetic painters
 //! cargo run --release --example reproduce -- --data ../shared/paintings \
 //!     --unlabeled ../shared/paintings-unlabeled \
-//!     --painters rembrandt,pierre-auguste-renoir,vincent-van-gogh --per-painter 40 --draws 3
+//!     --painters rembrandt,pierre-auguste-renoir,vincent-van-gogh --per-painter 40 --draws 3 \
+//!     --feature-size 256 --patch-size 128
 //! cargo run --release --example reproduce -- --help
 //! ```
 //!

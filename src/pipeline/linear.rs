@@ -1,7 +1,8 @@
 //! The linear-probe classifier of a draw (`--head linear`): the frozen pretrained encoder's
-//! [`painter_classify::ChannelStatistics`] of every image, computed once, then per fold a standardized logistic
-//! regression ([`LinearProbe`]) whose `C` is chosen by stratified cross-validation inside the fold's
-//! training part. The fold's test images are used for nothing but the final prediction.
+//! [`painter_classify::ChannelStatistics`] of every image (or patch), computed once, then per fold
+//! a standardized logistic regression ([`LinearProbe`]) whose `C` is chosen by stratified
+//! cross-validation inside the fold's training part. The fold's test images are used for nothing
+//! but the final prediction.
 
 use super::state::{fold_dir, FoldRecord};
 use super::{PipelineError, ReproduceOptions};
@@ -18,8 +19,10 @@ use std::time::Instant;
 /// Images read and described per step (bounds the memory of decoded images).
 const CHUNK: usize = 64;
 
-/// The [`painter_classify::ChannelStatistics`] of every image of `dataset` (already standardized to
-/// `features.image_size`): of the whole image, or (with a patch size) of each of its [`painter_classify::patch_corners`] patches.
+/// The [`painter_classify::ChannelStatistics`] of every image of `dataset` (already standardized
+/// to `features.image_size`): of the whole image, or (with a patch size) of each of its
+/// [`painter_classify::patch_corners`] patches. Reads the images in chunks, so memory holds the
+/// features, not the pixels.
 pub fn channel_statistics(
     features: &StatisticsFeatures,
     dataset: &dyn Dataset,
@@ -37,7 +40,7 @@ pub fn channel_statistics(
     } else {
         ProgressBar::hidden()
     };
-    // The dataset's images are already standardized to the feature size.
+    // The pipeline's datasets are already standardized to the feature size (no work is redone).
     let preprocessing = Preprocessing::new(features.image_size);
     let mut all = FeatureRows {
         values: Vec::new(),

@@ -93,3 +93,92 @@ fn small_run_beats_chance() {
         }
     }
 }
+
+/// The linear probe on the same kind of data: a seeded random encoder's texture statistics of the
+/// paintings at 128 px by 64-px patches, C chosen inside each training fold, 3-fold
+/// cross-validation. With real paintings (the same 3 x 20 as above) this reached 0.683, against
+/// 0.583 for the dense head at 64 px (chance 0.333); the test asserts chance + 0.25.
+fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String>, what: &str) {
+    use painter_classify::{ChannelStatistics, LinearProbe, LinearProbeConfig, StatisticsFeatures};
+    use painter_eval::Splitter;
+    let dev = Device::Cpu;
+    let cae = CaeConfig {
+        filters: vec![16, 32],
+        kernel_size: 5,
+        ..tiny_cae(64)
+    };
+    let features = StatisticsFeatures {
+        statistics: ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 1, &dev).unwrap()),
+        image_size: 128,
+        patch: Some(64),
+    };
+    let started = std::time::Instant::now();
+    let rows = features.of_images(images, &dev, |_| {}).unwrap();
+    let splits = StratifiedKFold::new(3)
+        .unwrap()
+        .shuffle(2)
+        .split(&labels)
+        .unwrap();
+    let mut correct = 0;
+    for fold in &splits.folds {
+        let cfg = LinearProbeConfig {
+            inner_folds: 3,
+            ..LinearProbeConfig::default()
+        };
+        let probe =
+            LinearProbe::fit_samples(&cfg, &rows.samples(), &labels, &fold.train, names.clone())
+                .unwrap();
+        for &i in &fold.test {
+            correct += usize::from(
+                probe.predict_sample(rows.image_values(i).unwrap()).unwrap() == labels[i],
+            );
+        }
+    }
+    let accuracy = correct as f64 / labels.len() as f64;
+    let chance = 1.0 / names.len() as f64;
+    eprintln!(
+        "{what}: linear probe on {} images ({} patches), 3-fold accuracy {accuracy:.3} (chance {chance:.3}), {:.1} s",
+        labels.len(),
+        rows.row_count(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        accuracy > chance + 0.25,
+        "accuracy {accuracy:.3} does not clearly beat chance {chance:.3}"
+    );
+}
+
+#[test]
+fn linear_probe_on_patches_beats_chance() {
+    let data: Box<dyn Dataset> = match painter_data::shared::shared_paintings() {
+        Some(root) => {
+            let options = FolderOptions {
+                progress: false,
+                ..FolderOptions::default().with_size(128)
+            };
+            let folder = ImageFolder::open(&root, options).unwrap();
+            let three =
+                restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
+                    .unwrap();
+            let data = take_per_class(three, 20, 3).unwrap();
+            eprintln!("using {} real images from {}", data.len(), root.display());
+            Box::new(data)
+        }
+        None => {
+            eprintln!("../shared/paintings not found: using synthetic painters instead");
+            Box::new(SyntheticPainters::new(3, 20, 128, 3).unwrap())
+        }
+    };
+    let images = (0..data.len())
+        .map(|i| data.get(i).unwrap().image)
+        .collect();
+    let labels = (0..data.len())
+        .map(|i| data.label(i).unwrap().unwrap())
+        .collect();
+    let what = if painter_data::shared::shared_paintings().is_some() {
+        "real paintings"
+    } else {
+        "synthetic painters"
+    };
+    run_probe(images, labels, data.class_names().to_vec(), what);
+}
