@@ -15,13 +15,13 @@
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{Optimizer, VarMap, SGD};
 use clap::Parser;
-use deep_painter::cae::{max_pool2d_with_indices, max_unpool2d, Cae, CaeConfig};
+use deep_painter::cae::{max_unpool2d, Cae, CaeConfig};
 use deep_painter::conv::{
-    conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d, relu, relu_grad, sgemm,
-    Conv2dConfig, ConvTranspose2dConfig,
+    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad,
+    maxunpool2d_conv_transpose2d, sgemm, Conv2dConfig, ConvTranspose2dConfig,
 };
 
 #[derive(Parser, Debug)]
@@ -36,7 +36,8 @@ struct Args {
     /// Timed steps (after one warm-up step).
     #[arg(long, default_value_t = 5)]
     steps: usize,
-    /// Also time every convolution, ReLU, pooling and unpooling, forward and backward.
+    /// Also time every fused stage (convolution + ReLU + pooling, unpooling + transposed
+    /// convolution) forward and backward, and the convolution products of their backward passes.
     #[arg(long)]
     breakdown: bool,
     /// Only measure the matrix-multiply peak (2048^3 f32 GEMM) and exit.
@@ -106,7 +107,11 @@ fn matmul_peak() -> Result<()> {
     Ok(())
 }
 
-fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize) -> Result<()> {
+/// Times the pieces of one training step, layer by layer: each fused stage forward alone, its
+/// convolution products alone (the GEMM work of its backward pass), and the whole stage forward +
+/// backward through autograd; then what the step spends outside the stages (loss, autograd
+/// bookkeeping, SGD update). Returns nothing; prints `breakdown:` lines.
+fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize, step_s: f64) -> Result<()> {
     let dev = Device::Cpu;
     let k = cfg.kernel_size;
     let pad = k / 2;
@@ -119,89 +124,102 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize) -> Result<()> {
         padding: pad,
         output_padding: 0,
     };
+    let (pk, ps) = (cfg.pool, cfg.pool);
     let mut side = cfg.image_size;
     let mut c_in = cfg.in_channels;
-    let mut total = 0.0;
-    let row = |name: String, s: f64, flops: f64, total: &mut f64| {
-        *total += s;
+    let mut stages = 0.0;
+    let row = |name: String, s: f64, flops: f64| {
         if flops > 0.0 {
             println!(
-                "breakdown: {name:<34} {:>8.1} ms {:>7.1} GFLOP/s",
+                "breakdown: {name:<40} {:>8.1} ms {:>7.1} GFLOP/s",
                 s * 1e3,
                 flops / s / 1e9
             );
         } else {
-            println!("breakdown: {name:<34} {:>8.1} ms", s * 1e3);
+            println!("breakdown: {name:<40} {:>8.1} ms", s * 1e3);
         }
     };
     for (i, &f) in cfg.filters.iter().enumerate() {
         let l = i + 1;
         let flops = 2.0 * (batch * c_in * f * k * k * side * side) as f64;
-        let x = Tensor::rand(0f32, 1f32, (batch, c_in, side, side), &dev)?;
-        let w = Tensor::randn(0f32, 0.05, (f, c_in, k, k), &dev)?;
-        let b = Tensor::zeros(f, DType::F32, &dev)?;
-        let y = conv2d(&x, &w, Some(&b), ccfg)?;
-        let dy = Tensor::randn(0f32, 1f32, y.shape(), &dev)?;
-        let s = time(reps, || Ok(conv2d(&x, &w, Some(&b), ccfg)?))?;
+        let (ph, pw) = (side / pk, side / pk);
+        // Encoder stage l: conv c_in -> f at `side`, ReLU, pool. The first stage's input is the
+        // image (no gradient), deeper ones get an input gradient.
+        let x = Var::from_tensor(&Tensor::rand(0f32, 1f32, (batch, c_in, side, side), &dev)?)?;
+        let x_in = if i == 0 {
+            x.as_tensor().detach()
+        } else {
+            x.as_tensor().clone()
+        };
+        let w = Var::from_tensor(&Tensor::randn(0f32, 0.05, (f, c_in, k, k), &dev)?)?;
+        let b = Var::from_tensor(&Tensor::zeros(f, DType::F32, &dev)?)?;
+        let dy = Tensor::randn(0f32, 1f32, (batch, f, side, side), &dev)?;
+        let s = time(reps, || {
+            Ok(conv2d_relu_maxpool2d(&x_in, &w, &b, ccfg, pk, ps)?)
+        })?;
         row(
-            format!("conv{l} {c_in}->{f} @{side} fwd"),
+            format!("enc{l} conv {c_in}->{f} @{side}+relu+pool fwd"),
             s,
             flops,
-            &mut total,
         );
         if i > 0 {
             let s = time(reps, || Ok(conv2d_input_grad(&dy, &w, ccfg, (side, side))?))?;
-            row(format!("conv{l} bwd input"), s, flops, &mut total);
+            row(format!("enc{l}   conv bwd input (alone)"), s, flops);
         }
-        let s = time(reps, || Ok(conv2d_weight_grad(&x, &dy, ccfg, k)?))?;
-        row(format!("conv{l} bwd weight"), s, flops, &mut total);
-        let s = time(reps, || Ok(relu(&y)?))?;
-        row(format!("relu{l} fwd"), s, 0.0, &mut total);
-        let a = relu(&y)?;
-        let s = time(reps, || Ok(relu_grad(&dy, &a)?))?;
-        row(format!("relu{l} bwd"), s, 0.0, &mut total);
+        let s = time(reps, || Ok(conv2d_weight_grad(&x_in, &dy, ccfg, k)?))?;
+        row(format!("enc{l}   conv bwd weight (alone)"), s, flops);
         let s = time(reps, || {
-            Ok(max_pool2d_with_indices(&a, cfg.pool, cfg.pool)?)
-        })?;
-        row(format!("pool{l} fwd"), s, 0.0, &mut total);
-        // The unpooling forward is the pooling backward and vice versa; time the decoder's side
-        // through autograd. `backward()` of the unpooled tensor itself seeds a contiguous gradient
-        // of ones, as in the CAE, where the gradient arrives contiguous from the transposed
-        // convolution; a loss such as `(up * r).sum_all()` would add Candle's single-threaded
-        // broadcast `mul` and its backward (about 0.2-0.3 s here) to the unpooling's own cost.
-        let (p, idx) = max_pool2d_with_indices(&a, cfg.pool, cfg.pool)?;
-        let pv = candle_core::Var::from_tensor(&p)?;
-        let up = max_unpool2d(pv.as_tensor(), &idx, side, side)?;
-        let s = time(reps, || Ok(max_unpool2d(pv.as_tensor(), &idx, side, side)?))?;
-        row(format!("unpool{l} fwd"), s, 0.0, &mut total);
-        let s = time(reps, || {
-            let up = max_unpool2d(pv.as_tensor(), &idx, side, side)?;
-            drop(up.backward()?);
+            let (p, _) = conv2d_relu_maxpool2d(&x_in, &w, &b, ccfg, pk, ps)?;
+            drop(p.backward()?);
             Ok(())
         })?;
-        row(format!("unpool{l} fwd+bwd (autograd)"), s, 0.0, &mut total);
-        // The mirrored transposed convolution f -> c_in at this side.
-        let wt = Tensor::randn(0f32, 0.05, (f, c_in, k, k), &dev)?;
-        let bt = Tensor::zeros(c_in, DType::F32, &dev)?;
-        let s = time(reps, || Ok(conv_transpose2d(&up, &wt, Some(&bt), tcfg)?))?;
+        let n_ops = if i == 0 { 2.0 } else { 3.0 };
+        row(format!("enc{l} stage fwd+bwd (autograd)"), s, n_ops * flops);
+        stages += s;
+        // Decoder stage l: unpool to `side` with the encoder's switches, ReLU on its input for
+        // every stage but the deepest, transposed conv f -> c_in.
+        let (p, idx) = conv2d_relu_maxpool2d(&x_in, &w, &b, ccfg, pk, ps)?;
+        let pv = Var::from_tensor(&Tensor::randn(0f32, 1f32, (batch, f, ph, pw), &dev)?)?;
+        let relu_in = i + 1 < cfg.filters.len();
+        let wt = Var::from_tensor(&Tensor::randn(0f32, 0.05, (f, c_in, k, k), &dev)?)?;
+        let bt = Var::from_tensor(&Tensor::zeros(c_in, DType::F32, &dev)?)?;
+        let dec = || {
+            maxunpool2d_conv_transpose2d(
+                pv.as_tensor(),
+                &idx,
+                (side, side),
+                relu_in,
+                &wt,
+                &bt,
+                tcfg,
+            )
+        };
+        let s = time(reps, || Ok(dec()?))?;
         row(
-            format!("deconv{l} {f}->{c_in} @{side} fwd"),
+            format!("dec{l} unpool+deconv {f}->{c_in} @{side} fwd"),
             s,
             flops,
-            &mut total,
         );
         let dz = Tensor::randn(0f32, 1f32, (batch, c_in, side, side), &dev)?;
         let s = time(reps, || Ok(conv2d(&dz, &wt, None, ccfg)?))?;
-        row(format!("deconv{l} bwd input"), s, flops, &mut total);
+        row(format!("dec{l}   deconv bwd input (alone)"), s, flops);
+        let up = max_unpool2d(&p, &idx, side, side)?;
         let s = time(reps, || Ok(conv2d_weight_grad(&dz, &up, ccfg, k)?))?;
-        row(format!("deconv{l} bwd weight"), s, flops, &mut total);
+        row(format!("dec{l}   deconv bwd weight (alone)"), s, flops);
+        let s = time(reps, || {
+            drop(dec()?.backward()?);
+            Ok(())
+        })?;
+        row(format!("dec{l} stage fwd+bwd (autograd)"), s, 3.0 * flops);
+        stages += s;
         c_in = f;
         side /= cfg.pool;
     }
-    println!(
-        "breakdown: {:<34} {:>8.1} ms (ops timed alone)",
-        "sum",
-        total * 1e3
+    row("sum of the stages fwd+bwd".into(), stages, 0.0);
+    row(
+        "rest of the step (loss, autograd, SGD)".into(),
+        (step_s - stages).max(0.0),
+        0.0,
     );
     Ok(())
 }
@@ -246,7 +264,7 @@ fn main() -> Result<()> {
         flops / med / 1e9
     );
     if args.breakdown {
-        breakdown(&cfg, args.batch, args.steps.clamp(1, 5))?;
+        breakdown(&cfg, args.batch, args.steps.clamp(1, 5), med)?;
     }
     Ok(())
 }

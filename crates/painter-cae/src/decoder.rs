@@ -2,13 +2,14 @@
 //! encoder from its deepest layer back to the image.
 
 use crate::encoder::default_init;
+use crate::encoder::fused_cpu;
 use crate::{
     max_unpool2d, CaeConfig, CaeError, DecoderWeights, Encoder, OutputActivation, PoolSwitches,
     Upsampling,
 };
 use candle_core::Tensor;
 use candle_nn::VarBuilder;
-use painter_conv::{conv_transpose2d, relu, ConvTranspose2dConfig};
+use painter_conv::{conv_transpose2d, maxunpool2d_conv_transpose2d, relu, ConvTranspose2dConfig};
 
 /// One transposed convolution of the decoder: weight `C_in x C_out x K x K` (the shape of the
 /// encoder convolution it mirrors) and bias `C_out`.
@@ -115,12 +116,31 @@ impl Decoder {
             );
         }
         let mut h = latent.clone();
+        // Whether `h` still owes the ReLU of the stage before (the fused path applies it inside
+        // the next stage's op instead of as a node of its own).
+        let mut relu_pending = false;
         for (i, (layer, sw)) in self.layers.iter().zip(switches).enumerate().rev() {
-            let up = self.upsample(&h, sw)?;
-            h = conv_transpose2d(&up, &layer.weight, Some(&layer.bias), self.deconv_cfg)?;
-            if i > 0 {
-                h = relu(&h)?;
+            let fused = self.upsampling == Upsampling::MaxUnpool
+                && fused_cpu(&[&h, &layer.weight, &layer.bias])
+                && sw.indices.device().is_cpu();
+            if fused {
+                h = maxunpool2d_conv_transpose2d(
+                    &h,
+                    &sw.indices,
+                    (sw.input_h, sw.input_w),
+                    relu_pending,
+                    &layer.weight,
+                    &layer.bias,
+                    self.deconv_cfg,
+                )?;
+            } else {
+                if relu_pending {
+                    h = relu(&h)?;
+                }
+                let up = self.upsample(&h, sw)?;
+                h = conv_transpose2d(&up, &layer.weight, Some(&layer.bias), self.deconv_cfg)?;
             }
+            relu_pending = i > 0;
         }
         match self.output {
             OutputActivation::Identity => Ok(h),

@@ -4,7 +4,7 @@
 use crate::{CaeConfig, CaeError, MaxPool2d, PoolSwitches};
 use candle_core::{Module, Tensor};
 use candle_nn::{Init, VarBuilder};
-use painter_conv::{conv2d, relu, Conv2dConfig};
+use painter_conv::{conv2d, conv2d_relu_maxpool2d, relu, Conv2dConfig};
 
 /// The default initialization of a parameter with fan-in `fan_in` (PyTorch's for convolutions).
 pub(crate) fn default_init(fan_in: usize) -> Init {
@@ -105,8 +105,28 @@ impl Encoder {
         let mut h = x.clone();
         let mut switches = Vec::with_capacity(self.convs.len());
         for conv in &self.convs {
-            let a = relu(&conv2d(&h, &conv.weight, Some(&conv.bias), self.conv_cfg)?)?;
-            let (pooled, sw) = self.pool.forward_with_switches(&a)?;
+            let (pooled, sw) = if fused_cpu(&[&h, &conv.weight, &conv.bias]) {
+                // One custom op for the whole stage: the full-resolution activation never becomes
+                // a tensor (same values, switches and gradients as the composition below).
+                let (pooled, indices) = conv2d_relu_maxpool2d(
+                    &h,
+                    &conv.weight,
+                    &conv.bias,
+                    self.conv_cfg,
+                    self.pool.kernel(),
+                    self.pool.stride(),
+                )?;
+                let (_, _, input_h, input_w) = pooled_input_size(&h, &conv.weight, self.conv_cfg)?;
+                let sw = PoolSwitches {
+                    indices,
+                    input_h,
+                    input_w,
+                };
+                (pooled, sw)
+            } else {
+                let a = relu(&conv2d(&h, &conv.weight, Some(&conv.bias), self.conv_cfg)?)?;
+                self.pool.forward_with_switches(&a)?
+            };
             switches.push(sw);
             h = pooled;
         }
@@ -115,6 +135,30 @@ impl Encoder {
             switches,
         })
     }
+}
+
+/// Whether the fused CPU stages apply: every tensor on the CPU as `f32`.
+pub(crate) fn fused_cpu(ts: &[&Tensor]) -> bool {
+    ts.iter()
+        .all(|t| t.device().is_cpu() && t.dtype() == candle_core::DType::F32)
+}
+
+/// The shape `(N, C_out, H_out, W_out)` of a convolution's output (the pooling's input).
+fn pooled_input_size(
+    x: &Tensor,
+    w: &Tensor,
+    cfg: Conv2dConfig,
+) -> candle_core::Result<(usize, usize, usize, usize)> {
+    let (n, _, h, wd) = x.dims4()?;
+    let (c_out, _, k, _) = w.dims4()?;
+    let out = |len: usize| -> candle_core::Result<usize> {
+        let padded = len + 2 * cfg.padding;
+        if cfg.stride == 0 || padded < k {
+            candle_core::bail!("a {k}x{k} kernel does not fit a padded side of {padded}");
+        }
+        Ok((padded - k) / cfg.stride + 1)
+    };
+    Ok((n, c_out, out(h)?, out(wd)?))
 }
 
 impl Module for Encoder {

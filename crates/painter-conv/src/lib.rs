@@ -10,6 +10,14 @@
 //! optimizers and the rest of a model stay ordinary Candle. On other devices (CUDA) and dtypes
 //! they are Candle's own convolutions. [`relu`] is a ReLU with a parallel fused backward pass.
 //!
+//! For training convolutional autoencoders with max-pooling switches on the CPU,
+//! [`conv2d_relu_maxpool2d`] (convolution + bias + ReLU + max-pooling with indices) and
+//! [`maxunpool2d_conv_transpose2d`] (optional ReLU + max-unpooling + transposed convolution + bias)
+//! are each a single autograd node: the full-resolution maps between their steps live only in
+//! per-image scratch buffers, which saves Candle's autograd from storing, allocating and
+//! accumulating gradients of that size. Column matrices are built and multiplied one band of
+//! output rows at a time so that they stay in the core's cache.
+//!
 //! ```
 //! use candle_core::{DType, Device, Tensor, Var};
 //! use painter_conv::{conv2d, relu, Conv2dConfig};
@@ -25,9 +33,11 @@
 mod config;
 mod conv;
 mod error;
+mod fused;
 mod geometry;
 mod im2col;
 mod kernels;
+mod maxpool;
 mod ops;
 mod relu;
 mod scratch;
@@ -37,5 +47,6 @@ mod storage;
 pub use config::{Conv2dConfig, ConvTranspose2dConfig};
 pub use conv::{conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d};
 pub use error::ConvError;
+pub use fused::{conv2d_relu_maxpool2d, maxunpool2d_conv_transpose2d};
 pub use relu::{relu, relu_grad};
 pub use sgemm::sgemm;

@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 
 /// Buffers kept per thread.
-const KEEP: usize = 2;
+const KEEP: usize = 4;
 /// Largest buffer (in `f32` elements, 256 MiB) kept for reuse; larger ones are freed after use.
 const KEEP_MAX_LEN: usize = 64 << 20;
 
@@ -25,7 +25,11 @@ impl Scratch {
     /// A buffer of exactly `len` elements.
     pub fn take(len: usize) -> Self {
         let mut v = POOL
-            .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+            .try_with(|p| {
+                p.try_borrow_mut()
+                    .ok()
+                    .and_then(|mut p| best_fit(&mut p, len))
+            })
             .ok()
             .flatten()
             .unwrap_or_default();
@@ -41,6 +45,25 @@ impl Scratch {
     pub fn as_mut(&mut self) -> &mut Vec<f32> {
         &mut self.0
     }
+}
+
+/// Removes and returns the kept buffer that fits `len` most tightly (the smallest whose capacity
+/// suffices, else the largest, which grows the least), so that buffers of different sizes used in
+/// turn keep their allocations instead of being regrown.
+fn best_fit(pool: &mut Vec<Vec<f32>>, len: usize) -> Option<Vec<f32>> {
+    let fitting = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.capacity() >= len)
+        .min_by_key(|(_, v)| v.capacity())
+        .map(|(i, _)| i);
+    let pick = fitting.or_else(|| {
+        pool.iter()
+            .enumerate()
+            .max_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i)
+    })?;
+    Some(pool.swap_remove(pick))
 }
 
 impl Drop for Scratch {

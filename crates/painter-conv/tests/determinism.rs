@@ -1,10 +1,11 @@
 //! Bit-exact reproducibility: the same inputs give the same bits on every call and for any number
-//! of threads (the weight-gradient reduction sums in a fixed order).
+//! of threads (the weight-gradient reduction sums in a fixed order), for the convolutions and the
+//! fused encoder/decoder stages.
 
 use candle_core::{Device, Result, Tensor, Var};
 use painter_conv::{
-    conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d, Conv2dConfig,
-    ConvTranspose2dConfig,
+    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad, conv_transpose2d,
+    maxunpool2d_conv_transpose2d, Conv2dConfig, ConvTranspose2dConfig,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -55,6 +56,32 @@ fn all_grads(batch: usize) -> Result<Vec<Vec<u32>>> {
     out.push(bits(&conv2d_weight_grad(&x, &dy, c1, 5)?)?);
     out.push(bits(&conv2d_input_grad(&dy, &w1, c1, (19, 17))?)?);
     out.push(bits(&h)?);
+    // The fused encoder and decoder stages, every gradient through autograd.
+    let x2 = Var::from_tensor(&rand_tensor(&mut rng, &[batch, 3, 18, 14])?)?;
+    let w3 = Var::from_tensor(&rand_tensor(&mut rng, &[5, 3, 3, 3])?)?;
+    let b3 = Var::from_tensor(&rand_tensor(&mut rng, &[5])?)?;
+    let w4 = Var::from_tensor(&rand_tensor(&mut rng, &[5, 3, 3, 3])?)?;
+    let b4 = Var::from_tensor(&rand_tensor(&mut rng, &[3])?)?;
+    let c3 = Conv2dConfig {
+        stride: 1,
+        padding: 1,
+    };
+    let (p, idx) = conv2d_relu_maxpool2d(&x2, &w3, &b3, c3, 2, 2)?;
+    let c4 = ConvTranspose2dConfig {
+        stride: 1,
+        padding: 1,
+        output_padding: 0,
+    };
+    let z = maxunpool2d_conv_transpose2d(&p, &idx, (18, 14), true, &w4, &b4, c4)?;
+    let r2 = rand_tensor(&mut rng, z.dims())?;
+    let grads = (&z * r2)?.sum_all()?.backward()?;
+    for v in [&x2, &w3, &b3, &w4, &b4] {
+        let g = grads
+            .get(v)
+            .ok_or_else(|| candle_core::Error::Msg("missing gradient".into()))?;
+        out.push(bits(g)?);
+    }
+    out.push(bits(&z)?);
     Ok(out)
 }
 

@@ -4,7 +4,10 @@
 //! 2, padding 0..k-1, channel counts 1..200.
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use painter_conv::{conv2d, conv_transpose2d, relu, Conv2dConfig, ConvTranspose2dConfig};
+use painter_conv::{
+    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, maxunpool2d_conv_transpose2d, relu,
+    Conv2dConfig, ConvTranspose2dConfig,
+};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 const TOL: f64 = 1e-4;
@@ -571,4 +574,156 @@ fn non_f32_falls_back_to_candle() {
         .to_scalar()
         .unwrap();
     assert_eq!(center, 18.0);
+}
+
+/// The fused stages against the naive float64 convolutions composed with a ReLU, max-pooling and
+/// unpooling written out here: values, switches (every window's first maximum of the ReLU'd f32
+/// output) and the gradients of `sum(out * r)` for input, weight and bias.
+#[test]
+fn fused_stages_match_naive_f64() {
+    let mut rng = StdRng::seed_from_u64(21);
+    let dev = Device::Cpu;
+    let mut done = 0;
+    while done < 12 {
+        let mut c = random_case(&mut rng, false);
+        c.n = c.n.min(3);
+        let (pk, ps) = [(2, 2), (3, 2), (2, 1)][rng.random_range(0..3)];
+        let ho = (c.h + 2 * c.p - c.k) / c.s + 1;
+        let wo = (c.w + 2 * c.p - c.k) / c.s + 1;
+        if ho < pk || wo < pk {
+            continue;
+        }
+        done += 1;
+        let (hp, wp) = ((ho - pk) / ps + 1, (wo - pk) / ps + 1);
+        let x = rand_vec(&mut rng, c.n * c.ci * c.h * c.w);
+        let w = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
+        let b = rand_vec(&mut rng, c.co);
+        let xt =
+            Var::from_tensor(&Tensor::from_vec(x.clone(), (c.n, c.ci, c.h, c.w), &dev).unwrap())
+                .unwrap();
+        let wt =
+            Var::from_tensor(&Tensor::from_vec(w.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
+                .unwrap();
+        let bt = Var::from_tensor(&Tensor::from_vec(b.clone(), c.co, &dev).unwrap()).unwrap();
+        let cfg = Conv2dConfig {
+            stride: c.s,
+            padding: c.p,
+        };
+        let (p, idx) = conv2d_relu_maxpool2d(&xt, &wt, &bt, cfg, pk, ps).unwrap();
+        let (pv, iv) = (
+            flat(&p),
+            idx.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
+        );
+        // Reference forward: y in f64, ReLU, pooling at the switches the op reports, which must
+        // be a first maximum of its window.
+        let zeros = vec![0f32; c.n * c.co * ho * wo];
+        let (y, ..) = naive_conv(&c, &x, &w, &b, &zeros);
+        let plane = ho * wo;
+        let mut want = vec![0f64; pv.len()];
+        for pl in 0..c.n * c.co {
+            for oh in 0..hp {
+                for ow in 0..wp {
+                    let j = pl * hp * wp + oh * wp + ow;
+                    let a = |h: usize, w: usize| y[pl * plane + h * wo + w].max(0.0);
+                    let best = (0..pk)
+                        .flat_map(|dh| (0..pk).map(move |dw| (oh * ps + dh, ow * ps + dw)))
+                        .map(|(h, w)| a(h, w))
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    let (ih, iw) = (iv[j] as usize / wo, iv[j] as usize % wo);
+                    assert!(
+                        (oh * ps..oh * ps + pk).contains(&ih)
+                            && (ow * ps..ow * ps + pk).contains(&iw),
+                        "{c:?}: switch {} outside its window",
+                        iv[j]
+                    );
+                    assert!(
+                        (a(ih, iw) - best).abs() <= 1e-5 * best.abs().max(1.0),
+                        "{c:?}"
+                    );
+                    want[j] = best;
+                }
+            }
+        }
+        assert!(rel_err(&pv, &want) < TOL, "{c:?}: pooled values");
+        // Gradients: the upstream gradient r lands on the switches where the ReLU passed.
+        let r = rand_vec(&mut rng, pv.len());
+        let mut dy = vec![0f32; c.n * c.co * plane];
+        for pl in 0..c.n * c.co {
+            for j in 0..hp * wp {
+                let k = pl * hp * wp + j;
+                if pv[k] > 0.0 {
+                    dy[pl * plane + iv[k] as usize] += r[k];
+                }
+            }
+        }
+        let (_, dx, dw, db, ..) = naive_conv(&c, &x, &w, &b, &dy);
+        let rt = Tensor::from_vec(r, p.shape(), &dev).unwrap();
+        let grads = (&p * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, v, reference) in [("dx", &xt, &dx), ("dw", &wt, &dw), ("db", &bt, &db)] {
+            let got = flat(grads.get(v.as_tensor()).unwrap());
+            assert!(
+                rel_err(&got, reference) < TOL,
+                "{c:?} pool {pk}/{ps}: {name}"
+            );
+        }
+
+        // The decoder stage on these switches: unpool (with and without the ReLU) to ho x wo,
+        // then a transposed convolution back to c.ci channels.
+        let relu_input = rng.random_bool(0.5);
+        let v = rand_vec(&mut rng, pv.len());
+        let vt = Var::from_tensor(&Tensor::from_vec(v.clone(), p.shape(), &dev).unwrap()).unwrap();
+        let wd = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
+        let bd = rand_vec(&mut rng, c.ci);
+        let wdt =
+            Var::from_tensor(&Tensor::from_vec(wd.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
+                .unwrap();
+        let bdt = Var::from_tensor(&Tensor::from_vec(bd.clone(), c.ci, &dev).unwrap()).unwrap();
+        let tc = Case {
+            n: c.n,
+            ci: c.co,
+            co: c.ci,
+            h: ho,
+            w: wo,
+            k: c.k,
+            s: 1,
+            p: c.p.min(c.k / 2),
+            op: 0,
+        };
+        let tcfg = ConvTranspose2dConfig {
+            stride: tc.s,
+            padding: tc.p,
+            output_padding: 0,
+        };
+        let z = maxunpool2d_conv_transpose2d(&vt, &idx, (ho, wo), relu_input, &wdt, &bdt, tcfg)
+            .unwrap();
+        let act = |x: f32| if relu_input { x.max(0.0) } else { x };
+        let mut up = vec![0f32; c.n * c.co * plane];
+        for pl in 0..c.n * c.co {
+            for j in 0..hp * wp {
+                let k = pl * hp * wp + j;
+                up[pl * plane + iv[k] as usize] = act(v[k]);
+            }
+        }
+        let rz = rand_vec(&mut rng, z.elem_count());
+        let (zref, dup, dwd, dbd, ..) = naive_conv_t(&tc, &up, &wd, &bd, &rz);
+        assert!(rel_err(&flat(&z), &zref) < TOL, "{tc:?}: decoder output");
+        let mut dv = vec![0f64; v.len()];
+        for pl in 0..c.n * c.co {
+            for j in 0..hp * wp {
+                let k = pl * hp * wp + j;
+                if !relu_input || v[k] > 0.0 {
+                    dv[k] = dup[pl * plane + iv[k] as usize];
+                }
+            }
+        }
+        let rzt = Tensor::from_vec(rz, z.shape(), &dev).unwrap();
+        let grads = (&z * &rzt).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, var, reference) in [("dx", &vt, &dv), ("dw", &wdt, &dwd), ("db", &bdt, &dbd)] {
+            let got = flat(grads.get(var.as_tensor()).unwrap());
+            assert!(
+                rel_err(&got, reference) < TOL,
+                "{tc:?} relu {relu_input}: decoder {name}"
+            );
+        }
+    }
 }

@@ -1,0 +1,184 @@
+//! The fused CPU stages of `painter-conv` (`conv2d_relu_maxpool2d`, `maxunpool2d_conv_transpose2d`),
+//! which the encoder and decoder use on the CPU, against the unfused composition of separately
+//! tested ops (`conv2d`, `relu`, `max_pool2d_with_indices`, `max_unpool2d`, `conv_transpose2d`):
+//! values, switches and the gradients of input and weight must agree bit for bit, bias gradients
+//! (summed in another order) to 1e-5. Random small shapes: odd sizes, kernel 1/3/5, stride 1/2,
+//! padding 0..k-1, overlapping and non-overlapping pooling windows, with and without the ReLU.
+
+use candle_core::{Device, Result, Tensor, Var};
+use painter_cae::{max_pool2d_with_indices, max_unpool2d};
+use painter_conv::{
+    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, maxunpool2d_conv_transpose2d, relu,
+    Conv2dConfig, ConvTranspose2dConfig,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn rand_tensor(rng: &mut StdRng, dims: &[usize]) -> Result<Tensor> {
+    let n: usize = dims.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
+    Tensor::from_vec(v, dims, &Device::Cpu)
+}
+
+fn bits(t: &Tensor) -> Vec<u32> {
+    t.flatten_all()
+        .unwrap()
+        .to_vec1::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f32::to_bits)
+        .collect()
+}
+
+fn max_rel(a: &Tensor, b: &Tensor) -> f32 {
+    let a = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let b = b.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let scale = b.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
+    a.iter()
+        .zip(&b)
+        .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
+        / scale
+}
+
+fn grad_of(g: &candle_core::backprop::GradStore, v: &Var) -> Tensor {
+    g.get(v.as_tensor()).expect("missing gradient").clone()
+}
+
+#[test]
+fn encoder_stage_equals_conv_relu_pool() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut cases = 0;
+    while cases < 24 {
+        let n = rng.random_range(1..4);
+        let (ci, co) = (rng.random_range(1..5), rng.random_range(1..7));
+        let k = [1, 3, 5][rng.random_range(0..3)];
+        let (s, p) = (rng.random_range(1..3), rng.random_range(0..k));
+        let (pk, ps) = [(2, 2), (3, 2), (2, 1), (3, 3)][rng.random_range(0..4)];
+        let (h, w) = (rng.random_range(5..14), rng.random_range(5..14));
+        let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
+        if h + 2 * p < k || ho < pk || wo < pk {
+            continue;
+        }
+        cases += 1;
+        let x = Var::from_tensor(&rand_tensor(&mut rng, &[n, ci, h, w]).unwrap()).unwrap();
+        let wt = Var::from_tensor(&rand_tensor(&mut rng, &[co, ci, k, k]).unwrap()).unwrap();
+        let b = Var::from_tensor(&rand_tensor(&mut rng, &[co]).unwrap()).unwrap();
+        let cfg = Conv2dConfig {
+            stride: s,
+            padding: p,
+        };
+        let (pf, idx_f) = conv2d_relu_maxpool2d(&x, &wt, &b, cfg, pk, ps).unwrap();
+        let a = relu(&conv2d(&x, &wt, Some(&b), cfg).unwrap()).unwrap();
+        let (pu, idx_u) = max_pool2d_with_indices(&a, pk, ps).unwrap();
+        let case = format!("n{n} ci{ci} co{co} {h}x{w} k{k} s{s} p{p} pool {pk}/{ps}");
+        assert_eq!(bits(&pf), bits(&pu), "{case}: pooled values");
+        assert_eq!(
+            idx_f.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
+            idx_u.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
+            "{case}: switches"
+        );
+        let r = rand_tensor(&mut rng, pf.dims()).unwrap();
+        let gf = (&pf * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let gu = (&pu * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        assert_eq!(
+            bits(&grad_of(&gf, &x)),
+            bits(&grad_of(&gu, &x)),
+            "{case}: dx"
+        );
+        assert_eq!(
+            bits(&grad_of(&gf, &wt)),
+            bits(&grad_of(&gu, &wt)),
+            "{case}: dw"
+        );
+        let e = max_rel(&grad_of(&gf, &b), &grad_of(&gu, &b));
+        assert!(e < 1e-5, "{case}: db relative error {e}");
+    }
+}
+
+#[test]
+fn decoder_stage_equals_relu_unpool_deconv() {
+    let mut rng = StdRng::seed_from_u64(12);
+    let mut cases = 0;
+    while cases < 24 {
+        let n = rng.random_range(1..4);
+        let (ci, co) = (rng.random_range(1..7), rng.random_range(1..5));
+        let k = [1, 3, 5][rng.random_range(0..3)];
+        let s = rng.random_range(1..3);
+        let (p, op) = (rng.random_range(0..k), rng.random_range(0..s));
+        let (pk, ps) = [(2, 2), (3, 2), (2, 1)][rng.random_range(0..3)];
+        let (uh, uw) = (rng.random_range(4..12), rng.random_range(4..12));
+        // The unpooled map is the transposed convolution's input: its output must be non-empty.
+        if (uh - 1) * s + k + op <= 2 * p || (uw - 1) * s + k + op <= 2 * p {
+            continue;
+        }
+        cases += 1;
+        let relu_input = rng.random_bool(0.5);
+        let src = rand_tensor(&mut rng, &[n, ci, uh, uw]).unwrap();
+        let (pooled, idx) = max_pool2d_with_indices(&src, pk, ps).unwrap();
+        let x = Var::from_tensor(&rand_tensor(&mut rng, pooled.dims()).unwrap()).unwrap();
+        let wt = Var::from_tensor(&rand_tensor(&mut rng, &[ci, co, k, k]).unwrap()).unwrap();
+        let b = Var::from_tensor(&rand_tensor(&mut rng, &[co]).unwrap()).unwrap();
+        let cfg = ConvTranspose2dConfig {
+            stride: s,
+            padding: p,
+            output_padding: op,
+        };
+        let yf =
+            maxunpool2d_conv_transpose2d(&x, &idx, (uh, uw), relu_input, &wt, &b, cfg).unwrap();
+        let xin = if relu_input {
+            relu(&x).unwrap()
+        } else {
+            x.as_tensor().clone()
+        };
+        let up = max_unpool2d(&xin, &idx, uh, uw).unwrap();
+        let yu = conv_transpose2d(&up, &wt, Some(&b), cfg).unwrap();
+        let case = format!(
+            "n{n} ci{ci} co{co} {uh}x{uw} k{k} s{s} p{p} op{op} pool {pk}/{ps} relu {relu_input}"
+        );
+        assert_eq!(bits(&yf), bits(&yu), "{case}: output");
+        let r = rand_tensor(&mut rng, yf.dims()).unwrap();
+        let gf = (&yf * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let gu = (&yu * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, v) in [("dx", &x), ("dw", &wt), ("db", &b)] {
+            assert_eq!(
+                bits(&grad_of(&gf, v)),
+                bits(&grad_of(&gu, v)),
+                "{case}: {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fused_stages_refuse_bad_arguments() {
+    let dev = Device::Cpu;
+    let x = Tensor::zeros((1, 2, 6, 6), candle_core::DType::F32, &dev).unwrap();
+    let w = Tensor::zeros((3, 2, 3, 3), candle_core::DType::F32, &dev).unwrap();
+    let b = Tensor::zeros(3, candle_core::DType::F32, &dev).unwrap();
+    let cfg = Conv2dConfig {
+        stride: 1,
+        padding: 1,
+    };
+    // Pooling window larger than the map, zero stride, wrong bias, f64 input.
+    assert!(conv2d_relu_maxpool2d(&x, &w, &b, cfg, 7, 7).is_err());
+    assert!(conv2d_relu_maxpool2d(&x, &w, &b, cfg, 2, 0).is_err());
+    let b4 = Tensor::zeros(4, candle_core::DType::F32, &dev).unwrap();
+    assert!(conv2d_relu_maxpool2d(&x, &w, &b4, cfg, 2, 2).is_err());
+    let x64 = x.to_dtype(candle_core::DType::F64).unwrap();
+    assert!(conv2d_relu_maxpool2d(&x64, &w, &b, cfg, 2, 2).is_err());
+    // Unpooling: indices out of range, shape mismatch, non-u32 indices.
+    let (p, idx) = conv2d_relu_maxpool2d(&x, &w, &b, cfg, 2, 2).unwrap();
+    let wt = Tensor::zeros((3, 2, 3, 3), candle_core::DType::F32, &dev).unwrap();
+    let bt = Tensor::zeros(2, candle_core::DType::F32, &dev).unwrap();
+    let tcfg = ConvTranspose2dConfig {
+        stride: 1,
+        padding: 1,
+        output_padding: 0,
+    };
+    assert!(maxunpool2d_conv_transpose2d(&p, &idx, (6, 6), true, &wt, &bt, tcfg).is_ok());
+    assert!(maxunpool2d_conv_transpose2d(&p, &idx, (3, 3), true, &wt, &bt, tcfg).is_err());
+    let idx_small = idx.narrow(3, 0, 2).unwrap();
+    assert!(maxunpool2d_conv_transpose2d(&p, &idx_small, (6, 6), true, &wt, &bt, tcfg).is_err());
+    let idx_f = idx.to_dtype(candle_core::DType::F32).unwrap();
+    assert!(maxunpool2d_conv_transpose2d(&p, &idx_f, (6, 6), true, &wt, &bt, tcfg).is_err());
+}

@@ -1,0 +1,548 @@
+//! Fused stages of a convolutional autoencoder with max-pooling switches, for training on the CPU:
+//!
+//! - [`conv2d_relu_maxpool2d`]: `maxpool(relu(conv2d(x, w) + b))` with the pooling's argmax
+//!   indices (an encoder stage);
+//! - [`maxunpool2d_conv_transpose2d`]: `conv_transpose2d(maxunpool(relu?(x), indices), w) + b` (a
+//!   decoder stage, optionally with the ReLU of the previous stage on its input).
+//!
+//! Each is one node in Candle's autograd graph instead of three or four: the full-resolution
+//! tensors between the convolution and the pooling (or between the unpooling and the transposed
+//! convolution) never exist as tensors; they live per image in reused scratch buffers, so autograd
+//! neither stores them nor allocates and accumulates gradients of their size. The results, and the
+//! gradients of weight and input, are bit-identical to the unfused composition of [`crate::conv2d`],
+//! [`crate::relu`], max-pooling and max-unpooling (the bias gradient of the encoder stage sums the
+//! same values in another order, within rounding).
+
+use crate::geometry::ConvGeom;
+use crate::kernels::{
+    channel_sum, check_len, col_scratch_len, conv_bwd_data_image, conv_bwd_filter_with,
+    conv_fwd_image, for_each_image, for_each_image2,
+};
+use crate::maxpool::{gather_plane, relu_pool_plane, scatter_pixel_major, unpool_plane, PoolGeom};
+use crate::scratch::Scratch;
+use crate::storage::{dims4, f32_slice, output};
+use crate::{Conv2dConfig, ConvError, ConvTranspose2dConfig};
+use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Storage, Tensor};
+use rayon::prelude::*;
+use std::sync::{Arc, Mutex};
+
+fn check_cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
+    if ts
+        .iter()
+        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
+    {
+        Ok(())
+    } else {
+        Err(ConvError::Storage(what).into())
+    }
+}
+
+/// The contiguous `f32` data of a CPU storage.
+fn cpu_f32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [f32]> {
+    match s {
+        Storage::Cpu(cs) => Ok(f32_slice(what, cs, l)?),
+        _ => Err(ConvError::Storage(what).into()),
+    }
+}
+
+/// The contiguous `u32` data of a CPU storage.
+fn cpu_u32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [u32]> {
+    let Storage::Cpu(CpuStorage::U32(data)) = s else {
+        return Err(ConvError::Storage(what).into());
+    };
+    let (start, end) = l.contiguous_offsets().ok_or(ConvError::Storage(what))?;
+    Ok(data.get(start..end).ok_or(ConvError::Storage(what))?)
+}
+
+fn switch_error(j: u32, plane: usize) -> ConvError {
+    ConvError::Shape(format!(
+        "switch index {j} out of range for a plane of {plane} elements"
+    ))
+}
+
+fn square_kernel(w: [usize; 4]) -> Result<usize> {
+    if w[2] != w[3] {
+        return Err(
+            ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
+        );
+    }
+    Ok(w[2])
+}
+
+/// `maxpool(relu(conv2d(x, w) + b))` with the pooling's switches, as one differentiable op.
+///
+/// `x (N, Cin, H, W)`, `w (Cout, Cin, K, K)`, `b (Cout)`, convolution `cfg`, then a ReLU and
+/// max-pooling with a `pool_kernel x pool_kernel` window and `pool_stride` (no padding, PyTorch's
+/// `MaxPool2d(return_indices=True)`: first maximum wins ties). Returns the pooled values
+/// `(N, Cout, Hp, Wp)` and the `u32` argmax indices of the same shape, each the position
+/// `h * Wc + w` inside its `(Cout, Hc, Wc)` convolution-output plane.
+///
+/// CPU `f32` tensors only (an error otherwise); the gradient flows to `x` (when it takes part in
+/// autograd), `w` and `b`.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_conv::{conv2d_relu_maxpool2d, Conv2dConfig};
+/// let x = Tensor::rand(0f32, 1.0, (2, 3, 8, 8), &Device::Cpu).unwrap();
+/// let w = Tensor::randn(0f32, 0.1, (4, 3, 3, 3), &Device::Cpu).unwrap();
+/// let b = Tensor::zeros(4, candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let cfg = Conv2dConfig { stride: 1, padding: 1 };
+/// let (p, idx) = conv2d_relu_maxpool2d(&x, &w, &b, cfg, 2, 2).unwrap();
+/// assert_eq!(p.dims(), &[2, 4, 4, 4]);
+/// assert_eq!(idx.dtype(), candle_core::DType::U32);
+/// ```
+pub fn conv2d_relu_maxpool2d(
+    x: &Tensor,
+    w: &Tensor,
+    b: &Tensor,
+    cfg: Conv2dConfig,
+    pool_kernel: usize,
+    pool_stride: usize,
+) -> Result<(Tensor, Tensor)> {
+    check_cpu_f32("conv2d_relu_maxpool2d", &[x, w, b])?;
+    let saved = Arc::new(Mutex::new(None));
+    let op = ConvReluPoolOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        pool: PoolGeom {
+            kernel: pool_kernel,
+            stride: pool_stride,
+        },
+        saved: saved.clone(),
+    };
+    let vals = x
+        .contiguous()?
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)?;
+    let idx = saved
+        .lock()
+        .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
+        .clone()
+        .ok_or_else(|| candle_core::Error::Msg("the pooling produced no switches".into()))?;
+    Ok((vals, idx))
+}
+
+/// `conv_transpose2d(maxunpool(relu?(x), indices), w) + b` as one differentiable op.
+///
+/// `x (N, Cin, Hp, Wp)` are pooled values and `indices` (`u32`, same shape) their switches in
+/// `out_h x out_w` planes (as from [`conv2d_relu_maxpool2d`]); the unpooled `(N, Cin, out_h, out_w)`
+/// map (zeros except at the switches; where two values share an index the later wins) goes through
+/// the transposed convolution `w (Cin, Cout, K, K)`, `b (Cout)`, `cfg`. With `relu_input` the
+/// values first go through a ReLU (the activation of the stage before), which then needs no node of
+/// its own.
+///
+/// CPU `f32` tensors only (an error otherwise); the gradient flows to `x` (when it takes part in
+/// autograd), `w` and `b`, not to the indices.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_conv::{conv2d_relu_maxpool2d, maxunpool2d_conv_transpose2d, Conv2dConfig,
+///     ConvTranspose2dConfig};
+/// let x = Tensor::rand(0f32, 1.0, (2, 3, 8, 8), &Device::Cpu).unwrap();
+/// let w = Tensor::randn(0f32, 0.1, (4, 3, 3, 3), &Device::Cpu).unwrap();
+/// let b = Tensor::zeros(4, candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let (p, idx) = conv2d_relu_maxpool2d(&x, &w, &b, Conv2dConfig { stride: 1, padding: 1 }, 2, 2)
+///     .unwrap();
+/// let bt = Tensor::zeros(3, candle_core::DType::F32, &Device::Cpu).unwrap();
+/// let cfg = ConvTranspose2dConfig { stride: 1, padding: 1, output_padding: 0 };
+/// let y = maxunpool2d_conv_transpose2d(&p, &idx, (8, 8), false, &w, &bt, cfg).unwrap();
+/// assert_eq!(y.dims(), &[2, 3, 8, 8]);
+/// ```
+pub fn maxunpool2d_conv_transpose2d(
+    x: &Tensor,
+    indices: &Tensor,
+    (out_h, out_w): (usize, usize),
+    relu_input: bool,
+    w: &Tensor,
+    b: &Tensor,
+    cfg: ConvTranspose2dConfig,
+) -> Result<Tensor> {
+    check_cpu_f32("maxunpool2d_conv_transpose2d", &[x, w, b])?;
+    if !indices.device().is_cpu() || indices.dtype() != DType::U32 {
+        return Err(ConvError::Storage("unpooling indices (u32)").into());
+    }
+    if x.dims() != indices.dims() {
+        return Err(ConvError::Shape(format!(
+            "values {:?} and indices {:?} must have the same shape",
+            x.dims(),
+            indices.dims()
+        ))
+        .into());
+    }
+    if out_h
+        .checked_mul(out_w)
+        .is_none_or(|p| p > u32::MAX as usize)
+    {
+        return Err(ConvError::Config(format!(
+            "a {out_h}x{out_w} unpooled plane is too large for u32 indices"
+        ))
+        .into());
+    }
+    let op = UnpoolDeconvOp {
+        indices: indices.contiguous()?,
+        out_h,
+        out_w,
+        relu: relu_input,
+        stride: cfg.stride,
+        pad: cfg.padding,
+        out_pad: cfg.output_padding,
+    };
+    x.contiguous()?
+        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+}
+
+/// The encoder stage: `(x, w, b) -> maxpool(relu(conv(x, w) + b))`, switches kept in `saved`.
+struct ConvReluPoolOp {
+    stride: usize,
+    pad: usize,
+    pool: PoolGeom,
+    saved: Arc<Mutex<Option<Tensor>>>,
+}
+
+impl ConvReluPoolOp {
+    fn geom(&self, x: &Shape, w: &Shape) -> Result<(ConvGeom, usize, (usize, usize))> {
+        let [n, ci, h, wd] = dims4("conv2d input", x)?;
+        let wdims = dims4("conv2d weight", w)?;
+        let k = square_kernel(wdims)?;
+        if ci != wdims[1] {
+            return Err(ConvError::Shape(format!(
+                "conv2d input: {ci} channels, the weight expects {}",
+                wdims[1]
+            ))
+            .into());
+        }
+        let g = ConvGeom::conv(n, ci, (h, wd), wdims[0], k, self.stride, self.pad)?;
+        let pooled = self.pool.pooled(g.h_out, g.w_out)?;
+        Ok((g, k, pooled))
+    }
+
+    fn saved_indices(&self) -> Result<Tensor> {
+        self.saved
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
+            .clone()
+            .ok_or_else(|| candle_core::Error::Msg("pooling backward before forward".into()))
+    }
+}
+
+impl CustomOp3 for ConvReluPoolOp {
+    fn name(&self) -> &'static str {
+        "painter-conv2d-relu-maxpool2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (g, _, (hp, wp)) = self.geom(xl.shape(), wl.shape())?;
+        let x = f32_slice("conv2d input", xs, xl)?;
+        let w = f32_slice("conv2d weight", ws, wl)?;
+        let b = f32_slice("conv2d bias", bs, bl)?;
+        check_len("conv2d input", x.len(), g.n * g.in_len())?;
+        check_len("conv2d weight", w.len(), g.weight_len())?;
+        check_len("conv2d bias", b.len(), g.c_out)?;
+        let (hw, plane_p) = (g.out_hw(), hp * wp);
+        let per_image = g.c_out * plane_p;
+        let mut vals = vec![0f32; g.n * per_image];
+        let mut idx = vec![0u32; g.n * per_image];
+        for_each_image2(
+            (&mut vals, per_image),
+            (&mut idx, per_image),
+            col_scratch_len(&g),
+            |i, vi, ii, col, par| {
+                let xi = &x[i * g.in_len()..(i + 1) * g.in_len()];
+                let mut y = Scratch::take(g.out_len());
+                let y = y.as_mut();
+                conv_fwd_image(&g, xi, w, Some(b), y, col, par)?;
+                for ((yp, vp), ip) in y
+                    .chunks_exact(hw)
+                    .zip(vi.chunks_exact_mut(plane_p))
+                    .zip(ii.chunks_exact_mut(plane_p))
+                {
+                    relu_pool_plane(yp, g.w_out, self.pool, (hp, wp), vp, ip);
+                }
+                Ok(())
+            },
+        )?;
+        let shape = (g.n, g.c_out, hp, wp);
+        let indices = Tensor::from_vec(idx, shape, &Device::Cpu)?;
+        *self
+            .saved
+            .lock()
+            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))? =
+            Some(indices);
+        Ok(output(vals, shape))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (g, _, (hp, wp)) = self.geom(x.shape(), w.shape())?;
+        let (hw, plane_p) = (g.out_hw(), hp * wp);
+        let per_image = g.c_out * plane_p;
+        let idx_t = self.saved_indices()?;
+        let grad = grad.contiguous()?;
+        let (gs, gl) = grad.storage_and_layout();
+        let dp = cpu_f32("pooled gradient", &gs, gl)?;
+        let (ps, pl) = res.storage_and_layout();
+        let p = cpu_f32("pooled values", &ps, pl)?;
+        let (is, il) = idx_t.storage_and_layout();
+        let idx = cpu_u32("pooling switches", &is, il)?;
+        for (what, len) in [("pooled gradient", dp.len()), ("pooled values", p.len())] {
+            check_len(what, len, g.n * per_image)?;
+        }
+        check_len("pooling switches", idx.len(), g.n * per_image)?;
+        // The convolution's output gradient of image `i`, channel-major and dense.
+        let dense_dy = |i: usize, dy: &mut [f32]| -> std::result::Result<(), ConvError> {
+            dy.fill(0.0);
+            let base = i * per_image;
+            for (c, plane) in dy.chunks_exact_mut(hw).enumerate() {
+                let r = base + c * plane_p..base + (c + 1) * plane_p;
+                for ((&j, &d), &v) in idx[r.clone()].iter().zip(&dp[r.clone()]).zip(&p[r]) {
+                    if v > 0.0 {
+                        *plane
+                            .get_mut(j as usize)
+                            .ok_or_else(|| switch_error(j, hw))? += d;
+                    }
+                }
+            }
+            Ok(())
+        };
+        let dx = if x.track_op() {
+            let (ws, wl) = w.storage_and_layout();
+            let wv = cpu_f32("conv2d weight", &ws, wl)?;
+            let mut dx = vec![0f32; g.n * g.in_len()];
+            for_each_image(
+                g.n,
+                &mut dx,
+                g.in_len(),
+                col_scratch_len(&g),
+                |i, dxi, col, par| {
+                    let mut dy = Scratch::take(g.out_len());
+                    let dy = dy.as_mut();
+                    dense_dy(i, dy)?;
+                    conv_bwd_data_image(&g, dy, wv, None, dxi, col, par)
+                },
+            )?;
+            Some(Tensor::from_vec(dx, x.shape(), &Device::Cpu)?)
+        } else {
+            None
+        };
+        let dw = if w.track_op() {
+            let (xs, xl) = x.storage_and_layout();
+            let xv = cpu_f32("conv2d input", &xs, xl)?;
+            let dw = conv_bwd_filter_with(&g, xv, |i, dst| {
+                dst.fill(0.0);
+                let r = i * per_image..(i + 1) * per_image;
+                let (ii, di, pi) = (&idx[r.clone()], &dp[r.clone()], &p[r]);
+                scatter_pixel_major(ii, (g.c_out, plane_p), dst, true, |k| {
+                    (pi[k] > 0.0).then_some(di[k])
+                })
+            })?;
+            Some(Tensor::from_vec(dw, w.shape(), &Device::Cpu)?)
+        } else {
+            None
+        };
+        let db = if b.track_op() {
+            let sums: Vec<f32> = (0..g.c_out)
+                .into_par_iter()
+                .map(|c| {
+                    (0..g.n)
+                        .map(|i| {
+                            let r = (i * g.c_out + c) * plane_p..(i * g.c_out + c + 1) * plane_p;
+                            dp[r.clone()]
+                                .iter()
+                                .zip(&p[r])
+                                .filter(|(_, v)| **v > 0.0)
+                                .map(|(d, _)| f64::from(*d))
+                                .sum::<f64>()
+                        })
+                        .sum::<f64>() as f32
+                })
+                .collect();
+            Some(Tensor::from_vec(sums, g.c_out, &Device::Cpu)?)
+        } else {
+            None
+        };
+        Ok((dx, dw, db))
+    }
+}
+
+/// The decoder stage: `(x, w, b) -> conv_transpose(unpool(relu?(x), indices), w) + b`.
+struct UnpoolDeconvOp {
+    indices: Tensor,
+    out_h: usize,
+    out_w: usize,
+    relu: bool,
+    stride: usize,
+    pad: usize,
+    out_pad: usize,
+}
+
+impl UnpoolDeconvOp {
+    /// The geometry of the convolution the transposed convolution transposes, and the pooled plane.
+    fn geom(&self, x: &Shape, w: &Shape) -> Result<(ConvGeom, usize)> {
+        let [n, ci, hp, wp] = dims4("unpooling values", x)?;
+        let wdims = dims4("conv_transpose2d weight", w)?;
+        let k = square_kernel(wdims)?;
+        if ci != wdims[0] {
+            return Err(ConvError::Shape(format!(
+                "unpooling values: {ci} channels, the weight expects {}",
+                wdims[0]
+            ))
+            .into());
+        }
+        let g = ConvGeom::transposed(
+            n,
+            ci,
+            (self.out_h, self.out_w),
+            wdims[1],
+            k,
+            (self.stride, self.pad, self.out_pad),
+        )?;
+        Ok((g, hp * wp))
+    }
+
+    fn with_indices<R>(&self, f: impl FnOnce(&[u32]) -> Result<R>) -> Result<R> {
+        let (s, l) = self.indices.storage_and_layout();
+        f(cpu_u32("unpooling indices", &s, l)?)
+    }
+}
+
+impl CustomOp3 for UnpoolDeconvOp {
+    fn name(&self) -> &'static str {
+        "painter-maxunpool2d-conv-transpose2d"
+    }
+
+    fn cpu_fwd(
+        &self,
+        xs: &CpuStorage,
+        xl: &Layout,
+        ws: &CpuStorage,
+        wl: &Layout,
+        bs: &CpuStorage,
+        bl: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (g, plane_p) = self.geom(xl.shape(), wl.shape())?;
+        let x = f32_slice("unpooling values", xs, xl)?;
+        let w = f32_slice("conv_transpose2d weight", ws, wl)?;
+        let b = f32_slice("conv_transpose2d bias", bs, bl)?;
+        let per_x = g.c_out * plane_p;
+        check_len("unpooling values", x.len(), g.n * per_x)?;
+        check_len("conv_transpose2d weight", w.len(), g.weight_len())?;
+        check_len("conv_transpose2d bias", b.len(), g.c_in)?;
+        let hw = g.out_hw();
+        let y = self.with_indices(|idx| {
+            check_len("unpooling indices", idx.len(), g.n * per_x)?;
+            let mut y = vec![0f32; g.n * g.in_len()];
+            for_each_image(
+                g.n,
+                &mut y,
+                g.in_len(),
+                col_scratch_len(&g),
+                |i, yi, col, par| {
+                    let mut up = Scratch::take(g.out_len());
+                    let up = up.as_mut();
+                    up.fill(0.0);
+                    let r = i * per_x..(i + 1) * per_x;
+                    for ((u, xv), iv) in up
+                        .chunks_exact_mut(hw)
+                        .zip(x[r.clone()].chunks_exact(plane_p))
+                        .zip(idx[r].chunks_exact(plane_p))
+                    {
+                        unpool_plane(xv, iv, self.relu, u)?;
+                    }
+                    conv_bwd_data_image(&g, up, w, Some(b), yi, col, par)
+                },
+            )?;
+            Ok(y)
+        })?;
+        Ok(output(y, (g.n, g.c_in, g.h, g.w)))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let (g, plane_p) = self.geom(x.shape(), w.shape())?;
+        let per_x = g.c_out * plane_p;
+        let hw = g.out_hw();
+        let grad = grad.contiguous()?;
+        let (gs, gl) = grad.storage_and_layout();
+        let dz = cpu_f32("output gradient", &gs, gl)?;
+        check_len("output gradient", dz.len(), g.n * g.in_len())?;
+        let (xs, xl) = x.storage_and_layout();
+        let xv = cpu_f32("unpooling values", &xs, xl)?;
+        check_len("unpooling values", xv.len(), g.n * per_x)?;
+        let (dx, dw) = self.with_indices(|idx| {
+            check_len("unpooling indices", idx.len(), g.n * per_x)?;
+            let dx = if x.track_op() {
+                let (ws, wl) = w.storage_and_layout();
+                let wv = cpu_f32("conv_transpose2d weight", &ws, wl)?;
+                let mut dx = vec![0f32; g.n * per_x];
+                for_each_image(
+                    g.n,
+                    &mut dx,
+                    per_x,
+                    col_scratch_len(&g),
+                    |i, dxi, col, par| {
+                        let mut dup = Scratch::take(g.out_len());
+                        let dup = dup.as_mut();
+                        let dzi = &dz[i * g.in_len()..(i + 1) * g.in_len()];
+                        conv_fwd_image(&g, dzi, wv, None, dup, col, par)?;
+                        let r = i * per_x..(i + 1) * per_x;
+                        for (((d, u), iv), xp) in dxi
+                            .chunks_exact_mut(plane_p)
+                            .zip(dup.chunks_exact(hw))
+                            .zip(idx[r.clone()].chunks_exact(plane_p))
+                            .zip(xv[r].chunks_exact(plane_p))
+                        {
+                            gather_plane(u, iv, self.relu.then_some(xp), d)?;
+                        }
+                        Ok(())
+                    },
+                )?;
+                Some(Tensor::from_vec(dx, x.shape(), &Device::Cpu)?)
+            } else {
+                None
+            };
+            let dw = if w.track_op() {
+                // The transposed convolution's weight gradient is the weight gradient of the
+                // convolution it transposes, whose input is `dz` and whose output gradient is the
+                // unpooled map, written pixel-major straight from the pooled values.
+                let dw = conv_bwd_filter_with(&g, dz, |i, dst| {
+                    dst.fill(0.0);
+                    let r = i * per_x..(i + 1) * per_x;
+                    let (xi, ii) = (&xv[r.clone()], &idx[r]);
+                    scatter_pixel_major(ii, (g.c_out, plane_p), dst, false, |k| {
+                        Some(if self.relu { xi[k].max(0.0) } else { xi[k] })
+                    })
+                })?;
+                Some(Tensor::from_vec(dw, w.shape(), &Device::Cpu)?)
+            } else {
+                None
+            };
+            Ok((dx, dw))
+        })?;
+        let db = if b.track_op() {
+            let sums = channel_sum(dz, g.n, g.c_in)?;
+            Some(Tensor::from_vec(sums, g.c_in, &Device::Cpu)?)
+        } else {
+            None
+        };
+        Ok((dx, dw, db))
+    }
+}
