@@ -225,13 +225,66 @@ impl FoldRunner<'_> {
     }
 }
 
-fn cv_config(dataset: &dyn Dataset) -> CrossValidationConfig {
+pub(super) fn cv_config(dataset: &dyn Dataset) -> CrossValidationConfig {
     CrossValidationConfig {
         class_names: Some(dataset.class_names().to_vec()),
         labels: Some((0..dataset.class_names().len()).collect()),
         quiet: true,
         ..Default::default()
     }
+}
+
+/// The classifier's cross-validation of one draw, and how many folds were trained or reused.
+pub struct ClassifierRun {
+    /// Per-fold and pooled results.
+    pub cv: CrossValidation,
+    /// Folds trained in this run.
+    pub trained: usize,
+    /// Folds reused from an earlier run.
+    pub reused: usize,
+    /// Seconds spent (reused folds count their recorded time).
+    pub seconds: f64,
+}
+
+/// Cross-validates a dense head (`--head pool` or `flatten`) on `encoder`, frozen or fine-tuned.
+fn cross_validate_dense(
+    options: &ReproduceOptions,
+    draw: usize,
+    dataset: &dyn Dataset,
+    labels: &[usize],
+    split: &StratifiedKFold,
+    encoder: &PretrainedEncoder,
+    device: &Device,
+) -> Result<ClassifierRun, PipelineError> {
+    let head = head_config(
+        options,
+        encoder.config().latent_shape(),
+        dataset.class_names().len(),
+    );
+    let mut runner = FoldRunner {
+        options,
+        draw,
+        dataset,
+        encoder,
+        head,
+        config: train_config(options),
+        device,
+        cache: None,
+        folds: options.folds,
+        trained: 0,
+        reused: 0,
+        seconds: 0.0,
+    };
+    let mut model =
+        |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
+    let cv = cross_validate(&mut model, split, labels, &cv_config(dataset))
+        .map_err(PipelineError::from_cv)?;
+    Ok(ClassifierRun {
+        cv,
+        trained: runner.trained,
+        reused: runner.reused,
+        seconds: runner.seconds,
+    })
 }
 
 /// Runs one draw: the classifier's cross-validation (unless `encoder` is `None`: baseline only)
@@ -251,83 +304,22 @@ pub fn run_draw(
 
     let mut classifier = None;
     let (mut trained_folds, mut reused_folds, mut classifier_seconds) = (0, 0, 0.0);
-    if let (Some(encoder), HeadChoice::Linear) = (encoder, options.head) {
-        let size = options.feature_image_size()?;
-        println!(
-            "  computing the frozen encoder's channel statistics of the draw's {} images at {size}x{size} px",
-            dataset.len()
-        );
-        let started = Instant::now();
-        let patch = options.patch_size.map(|p| p as u32);
-        let extractor = painter_classify::StatisticsFeatures {
-            statistics: painter_classify::ChannelStatistics::new(encoder.clone()),
-            image_size: size,
-            patch,
+    if let Some(encoder) = encoder {
+        let run = if options.head == HeadChoice::Linear {
+            super::linear::cross_validate_probe(
+                options, draw, dataset, &labels, &split, encoder, device,
+            )?
+        } else {
+            cross_validate_dense(options, draw, dataset, &labels, &split, encoder, device)?
         };
-        let features =
-            super::linear::channel_statistics(&extractor, dataset, device, options.verbose)?;
-        let feature_seconds = started.elapsed().as_secs_f64();
-        println!(
-            "  {} statistics per {} ({} rows, {feature_seconds:.1} s)",
-            features.dim,
-            if patch.is_some() { "patch" } else { "image" },
-            features.row_count()
-        );
-        let mut runner = super::linear::LinearFoldRunner {
-            options,
-            draw,
-            dataset,
-            labels: &labels,
-            extractor: &extractor,
-            features: &features,
-            folds: options.folds,
-            trained: 0,
-            reused: 0,
-            seconds: 0.0,
-        };
-        let mut model =
-            |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
-        let cv = cross_validate(&mut model, &split, &labels, &cv_config(dataset))
-            .map_err(PipelineError::from_cv)?;
+        let cv = run.cv;
         println!(
             "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
             cv.accuracy.mean, cv.accuracy.std, options.folds, cv.macro_f1.mean
         );
-        trained_folds = runner.trained;
-        reused_folds = runner.reused;
-        classifier_seconds = runner.seconds + feature_seconds;
-        classifier = Some(cv);
-    } else if let Some(encoder) = encoder {
-        let head = head_config(
-            options,
-            encoder.config().latent_shape(),
-            dataset.class_names().len(),
-        );
-        let mut runner = FoldRunner {
-            options,
-            draw,
-            dataset,
-            encoder,
-            head,
-            config: train_config(options),
-            device,
-            cache: None,
-            folds: options.folds,
-            trained: 0,
-            reused: 0,
-            seconds: 0.0,
-        };
-        let mut model =
-            |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
-        let cv = cross_validate(&mut model, &split, &labels, &cv_config(dataset))
-            .map_err(PipelineError::from_cv)?;
-        println!(
-            "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
-            cv.accuracy.mean, cv.accuracy.std, options.folds, cv.macro_f1.mean
-        );
-        trained_folds = runner.trained;
-        reused_folds = runner.reused;
-        classifier_seconds = runner.seconds;
+        trained_folds = run.trained;
+        reused_folds = run.reused;
+        classifier_seconds = run.seconds;
         classifier = Some(cv);
     }
 

@@ -4,15 +4,17 @@
 //! cross-validation inside the fold's training part. The fold's test images are used for nothing
 //! but the final prediction.
 
+use super::cross_validation::{cv_config, ClassifierRun};
 use super::state::{fold_dir, FoldRecord};
 use super::{PipelineError, ReproduceOptions};
 use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use painter_classify::{
-    load_images, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing, ProbeClassifier,
-    StatisticsFeatures,
+    load_images, ChannelStatistics, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing,
+    PretrainedEncoder, ProbeClassifier, StatisticsFeatures,
 };
 use painter_data::Dataset;
+use painter_eval::{cross_validate, StratifiedKFold};
 use painter_plot::LineChart;
 use std::time::Instant;
 
@@ -191,4 +193,58 @@ impl LinearFoldRunner<'_> {
         self.seconds += seconds;
         Ok(predictions)
     }
+}
+
+/// Cross-validates the linear probe on `encoder`'s statistics of the draw's images (computed once).
+pub fn cross_validate_probe(
+    options: &ReproduceOptions,
+    draw: usize,
+    dataset: &dyn Dataset,
+    labels: &[usize],
+    split: &StratifiedKFold,
+    encoder: &PretrainedEncoder,
+    device: &Device,
+) -> Result<ClassifierRun, PipelineError> {
+    let size = options.feature_image_size()?;
+    println!(
+        "  computing the frozen encoder's channel statistics of the draw's {} images at {size}x{size} px",
+        dataset.len()
+    );
+    let started = Instant::now();
+    let patch = options.patch_size.map(|p| p as u32);
+    let extractor = StatisticsFeatures {
+        statistics: ChannelStatistics::new(encoder.clone()),
+        image_size: size,
+        patch,
+    };
+    let features = channel_statistics(&extractor, dataset, device, options.verbose)?;
+    let feature_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  {} statistics per {} ({} rows, {feature_seconds:.1} s)",
+        features.dim,
+        if patch.is_some() { "patch" } else { "image" },
+        features.row_count()
+    );
+    let mut runner = LinearFoldRunner {
+        options,
+        draw,
+        dataset,
+        labels,
+        extractor: &extractor,
+        features: &features,
+        folds: options.folds,
+        trained: 0,
+        reused: 0,
+        seconds: 0.0,
+    };
+    let mut model =
+        |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
+    let cv = cross_validate(&mut model, split, labels, &cv_config(dataset))
+        .map_err(PipelineError::from_cv)?;
+    Ok(ClassifierRun {
+        cv,
+        trained: runner.trained,
+        reused: runner.reused,
+        seconds: runner.seconds + feature_seconds,
+    })
 }

@@ -70,24 +70,7 @@ impl PainterClassifier<PretrainedEncoder> {
         let mut tensors: HashMap<String, Tensor> =
             self.head().named_tensors().into_iter().collect();
         tensors.extend(self.encoder().named_tensors());
-        let weights = dir.join(WEIGHTS_FILE);
-        let tmp = temp_path_for(&weights);
-        let written = candle_core::safetensors::save(&tensors, &tmp)
-            .map_err(ClassifyError::from)
-            .and_then(|_| {
-                let f = std::fs::File::open(&tmp).map_err(|e| ClassifyError::io(&tmp, e))?;
-                f.sync_all().map_err(|e| ClassifyError::io(&tmp, e))?;
-                let len = f.metadata().map_err(|e| ClassifyError::io(&tmp, e))?.len();
-                std::fs::rename(&tmp, &weights).map_err(|e| ClassifyError::io(&weights, e))?;
-                Ok(len)
-            });
-        let weights_bytes = match written {
-            Ok(len) => len,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
+        let weights_bytes = save_tensors_atomic(&tensors, &dir.join(WEIGHTS_FILE))?;
         let desc = ClassifierDescription {
             format: FORMAT.into(),
             version: VERSION,
@@ -180,4 +163,23 @@ impl PainterClassifier<PretrainedEncoder> {
         }
         Self::from_parts(encoder, head, desc.class_names, desc.preprocessing, device)
     }
+}
+
+/// Writes `tensors` to `path` as safetensors, atomically (temporary file, `fsync`, rename; the
+/// temporary file is removed on failure), and returns the file's size.
+pub(crate) fn save_tensors_atomic(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<u64> {
+    let tmp = temp_path_for(path);
+    let written = candle_core::safetensors::save(tensors, &tmp)
+        .map_err(ClassifyError::from)
+        .and_then(|_| {
+            let f = std::fs::File::open(&tmp).map_err(|e| ClassifyError::io(&tmp, e))?;
+            f.sync_all().map_err(|e| ClassifyError::io(&tmp, e))?;
+            let len = f.metadata().map_err(|e| ClassifyError::io(&tmp, e))?.len();
+            std::fs::rename(&tmp, path).map_err(|e| ClassifyError::io(path, e))?;
+            Ok(len)
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }

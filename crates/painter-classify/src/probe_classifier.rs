@@ -2,6 +2,7 @@
 //! encoder, the way images become texture statistics ([`StatisticsFeatures`]) and a fitted
 //! [`LinearProbe`].
 
+use crate::checkpoint::save_tensors_atomic;
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
 use crate::linear_probe::LinearProbe;
@@ -11,7 +12,7 @@ use crate::statistics::ChannelStatistics;
 use candle_core::{Device, Tensor};
 use image::RgbImage;
 use painter_cae::CaeConfig;
-use painter_data::atomic::{temp_path_for, write_atomic};
+use painter_data::atomic::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -160,19 +161,7 @@ impl ProbeClassifier {
         let encoder = self.features.statistics.encoder();
         let tensors: HashMap<String, Tensor> =
             encoder.named_tensors_copied()?.into_iter().collect();
-        let weights = dir.join(ENCODER_FILE);
-        let tmp = temp_path_for(&weights);
-        let written = candle_core::safetensors::save(&tensors, &tmp)
-            .map_err(ClassifyError::from)
-            .and_then(|_| {
-                let f = std::fs::File::open(&tmp).map_err(|e| ClassifyError::io(&tmp, e))?;
-                f.sync_all().map_err(|e| ClassifyError::io(&tmp, e))?;
-                std::fs::rename(&tmp, &weights).map_err(|e| ClassifyError::io(&weights, e))
-            });
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+        save_tensors_atomic(&tensors, &dir.join(ENCODER_FILE))?;
         let desc = Description {
             format: FORMAT.into(),
             encoder: encoder.config().clone(),
