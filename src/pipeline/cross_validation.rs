@@ -102,20 +102,70 @@ fn argmax(p: &[f32]) -> usize {
         .0
 }
 
+/// The share of `test` whose prediction equals its label.
+pub(super) fn fold_accuracy(test: &[usize], predictions: &[usize], labels: &[usize]) -> f64 {
+    let correct = test
+        .iter()
+        .zip(predictions)
+        .filter(|(&i, &p)| labels.get(i) == Some(&p))
+        .count();
+    correct as f64 / test.len().max(1) as f64
+}
+
+/// How many folds of a draw were trained in this run or reused from an earlier one, and the
+/// seconds they took (reused folds count their recorded time).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FoldTally {
+    /// Folds trained in this run.
+    pub trained: usize,
+    /// Folds reused from an earlier run.
+    pub reused: usize,
+    /// Seconds of training and predicting.
+    pub seconds: f64,
+}
+
+impl FoldTally {
+    /// The predictions an earlier run recorded for fold `fold` (from 1) of `draw` with these test
+    /// images, counted as reused and reported; `None` when the fold must be computed.
+    pub(super) fn reuse(
+        &mut self,
+        out: &Path,
+        (draw, fold, folds): (usize, usize, usize),
+        test: &[usize],
+        labels: &[usize],
+    ) -> Result<Option<Vec<usize>>, PipelineError> {
+        let Some(record) = FoldRecord::load_matching(out, draw, fold, test)? else {
+            return Ok(None);
+        };
+        println!(
+            "  fold {fold}/{folds}: finished earlier (accuracy {:.4}), reused",
+            fold_accuracy(test, &record.predictions, labels)
+        );
+        self.reused += 1;
+        self.seconds += record.seconds;
+        Ok(Some(record.predictions))
+    }
+
+    /// Counts a fold trained in this run.
+    pub(super) fn trained(&mut self, seconds: f64) {
+        self.trained += 1;
+        self.seconds += seconds;
+    }
+}
+
 /// Trains and evaluates the classifier of every fold of a draw, resuming finished folds.
 struct FoldRunner<'a> {
     options: &'a ReproduceOptions,
     draw: usize,
     dataset: &'a dyn Dataset,
+    labels: &'a [usize],
     encoder: &'a PretrainedEncoder,
     head: HeadConfig,
     config: TrainConfig,
     device: &'a Device,
     cache: Option<FeatureCache>,
     folds: usize,
-    trained: usize,
-    reused: usize,
-    seconds: f64,
+    tally: FoldTally,
 }
 
 impl FoldRunner<'_> {
@@ -141,21 +191,9 @@ impl FoldRunner<'_> {
     ) -> Result<Vec<usize>, PipelineError> {
         let out = &self.options.out;
         let fold = fold0 + 1;
-        if let Some(record) = FoldRecord::load_matching(out, self.draw, fold, test)? {
-            let correct = record
-                .test
-                .iter()
-                .zip(&record.predictions)
-                .filter(|(&i, &p)| self.dataset.label(i).ok().flatten() == Some(p))
-                .count();
-            println!(
-                "  fold {fold}/{}: finished earlier (accuracy {:.4}), reused",
-                self.folds,
-                correct as f64 / test.len().max(1) as f64
-            );
-            self.reused += 1;
-            self.seconds += record.seconds;
-            return Ok(record.predictions);
+        let key = (self.draw, fold, self.folds);
+        if let Some(predictions) = self.tally.reuse(out, key, test, self.labels)? {
+            return Ok(predictions);
         }
         let started = Instant::now();
         let seed = self.options.seed.wrapping_add(fold0 as u64);
@@ -193,11 +231,6 @@ impl FoldRunner<'_> {
         if self.options.save_models {
             model.save(&dir.join("model"))?;
         }
-        let correct = test
-            .iter()
-            .zip(&predictions)
-            .filter(|(&i, &p)| self.dataset.label(i).ok().flatten() == Some(p))
-            .count();
         println!(
             "  fold {fold}/{}: {} training images ({} of them held out for early stopping), {} test: \
              accuracy {:.4}, best epoch {} of {}, {seconds:.1} s",
@@ -205,7 +238,7 @@ impl FoldRunner<'_> {
             train.len(),
             history.validation_samples,
             test.len(),
-            correct as f64 / test.len().max(1) as f64,
+            fold_accuracy(test, &predictions, self.labels),
             history.best_epoch.map_or("-".into(), |e| e.to_string()),
             history.epochs.len()
         );
@@ -219,8 +252,7 @@ impl FoldRunner<'_> {
             seconds,
         )
         .save(out)?;
-        self.trained += 1;
-        self.seconds += seconds;
+        self.tally.trained(seconds);
         Ok(predictions)
     }
 }
@@ -238,12 +270,8 @@ pub(super) fn cv_config(dataset: &dyn Dataset) -> CrossValidationConfig {
 pub struct ClassifierRun {
     /// Per-fold and pooled results.
     pub cv: CrossValidation,
-    /// Folds trained in this run.
-    pub trained: usize,
-    /// Folds reused from an earlier run.
-    pub reused: usize,
-    /// Seconds spent (reused folds count their recorded time).
-    pub seconds: f64,
+    /// The folds trained and reused, and their seconds (plus any shared feature computation).
+    pub tally: FoldTally,
 }
 
 /// Cross-validates a dense head (`--head pool` or `flatten`) on `encoder`, frozen or fine-tuned.
@@ -265,15 +293,14 @@ fn cross_validate_dense(
         options,
         draw,
         dataset,
+        labels,
         encoder,
         head,
         config: train_config(options),
         device,
         cache: None,
         folds: options.folds,
-        trained: 0,
-        reused: 0,
-        seconds: 0.0,
+        tally: FoldTally::default(),
     };
     let mut model =
         |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
@@ -281,9 +308,7 @@ fn cross_validate_dense(
         .map_err(PipelineError::from_cv)?;
     Ok(ClassifierRun {
         cv,
-        trained: runner.trained,
-        reused: runner.reused,
-        seconds: runner.seconds,
+        tally: runner.tally,
     })
 }
 
@@ -317,9 +342,9 @@ pub fn run_draw(
             "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
             cv.accuracy.mean, cv.accuracy.std, options.folds, cv.macro_f1.mean
         );
-        trained_folds = run.trained;
-        reused_folds = run.reused;
-        classifier_seconds = run.seconds;
+        trained_folds = run.tally.trained;
+        reused_folds = run.tally.reused;
+        classifier_seconds = run.tally.seconds;
         classifier = Some(cv);
     }
 

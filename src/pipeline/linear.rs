@@ -4,7 +4,7 @@
 //! cross-validation inside the fold's training part. The fold's test images are used for nothing
 //! but the final prediction.
 
-use super::cross_validation::{cv_config, ClassifierRun};
+use super::cross_validation::{cv_config, fold_accuracy, ClassifierRun, FoldTally};
 use super::state::{fold_dir, FoldRecord};
 use super::{PipelineError, ReproduceOptions};
 use candle_core::Device;
@@ -87,12 +87,8 @@ pub struct LinearFoldRunner<'a> {
     pub features: &'a FeatureRows,
     /// Folds of the cross-validation.
     pub folds: usize,
-    /// Folds trained in this run.
-    pub trained: usize,
-    /// Folds reused from an earlier run.
-    pub reused: usize,
-    /// Seconds of training and predicting (reused folds count their recorded time).
-    pub seconds: f64,
+    /// The folds trained and reused so far.
+    pub tally: FoldTally,
 }
 
 impl LinearFoldRunner<'_> {
@@ -105,23 +101,9 @@ impl LinearFoldRunner<'_> {
     ) -> Result<Vec<usize>, PipelineError> {
         let out = &self.options.out;
         let fold = fold0 + 1;
-        let accuracy = |predictions: &[usize]| {
-            let correct = test
-                .iter()
-                .zip(predictions)
-                .filter(|(&i, &p)| self.labels.get(i) == Some(&p))
-                .count();
-            correct as f64 / test.len().max(1) as f64
-        };
-        if let Some(record) = FoldRecord::load_matching(out, self.draw, fold, test)? {
-            println!(
-                "  fold {fold}/{}: finished earlier (accuracy {:.4}), reused",
-                self.folds,
-                accuracy(&record.predictions)
-            );
-            self.reused += 1;
-            self.seconds += record.seconds;
-            return Ok(record.predictions);
+        let key = (self.draw, fold, self.folds);
+        if let Some(predictions) = self.tally.reuse(out, key, test, self.labels)? {
+            return Ok(predictions);
         }
         let started = Instant::now();
         let seed = self.options.seed.wrapping_add(fold0 as u64);
@@ -175,7 +157,7 @@ impl LinearFoldRunner<'_> {
             self.folds,
             train.len(),
             test.len(),
-            accuracy(&predictions),
+            fold_accuracy(test, &predictions, self.labels),
             c,
             scores
         );
@@ -189,8 +171,7 @@ impl LinearFoldRunner<'_> {
             seconds,
         )
         .save(out)?;
-        self.trained += 1;
-        self.seconds += seconds;
+        self.tally.trained(seconds);
         Ok(predictions)
     }
 }
@@ -233,18 +214,13 @@ pub fn cross_validate_probe(
         extractor: &extractor,
         features: &features,
         folds: options.folds,
-        trained: 0,
-        reused: 0,
-        seconds: 0.0,
+        tally: FoldTally::default(),
     };
     let mut model =
         |fold: usize, train: &[usize], test: &[usize]| runner.run_fold(fold, train, test);
     let cv = cross_validate(&mut model, split, labels, &cv_config(dataset))
         .map_err(PipelineError::from_cv)?;
-    Ok(ClassifierRun {
-        cv,
-        trained: runner.trained,
-        reused: runner.reused,
-        seconds: runner.seconds + feature_seconds,
-    })
+    let mut tally = runner.tally;
+    tally.seconds += feature_seconds;
+    Ok(ClassifierRun { cv, tally })
 }
