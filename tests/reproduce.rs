@@ -294,7 +294,7 @@ fn bad_arguments_give_clear_errors() {
     let defaults = options_from(&[]).unwrap();
     assert_eq!(defaults, ReproduceOptions::default());
 
-    let cases: [(&[&str], &str); 16] = [
+    let cases: [(&[&str], &str); 20] = [
         (&["--head", "huge"], "huge"),
         (&["--decoder", "bilinear"], "bilinear"),
         (&["--folds", "1"], "--folds"),
@@ -323,6 +323,22 @@ fn bad_arguments_give_clear_errors() {
         (&["--head", "linear", "--patch-size", "100"], "--patch-size"),
         (&["--fine-tune"], "--head pool"),
         (&["--head", "linear", "--c-grid", "0.1,-1"], "--c-grid"),
+        (&["--pretrain-crops", "4"], "--feature-size above 64"),
+        (&["--filters", "32,0"], "--filters"),
+        (
+            &[
+                "--pretrain-crops",
+                "4",
+                "--feature-size",
+                "128",
+                "--no-pretrain",
+            ],
+            "--no-pretrain",
+        ),
+        (
+            &["--pretrain-crops", "0", "--feature-size", "128"],
+            "--pretrain-crops must be in 1..=64",
+        ),
     ];
     for (args, expected) in cases {
         let err = options_from(args).expect_err(&format!("{args:?} was accepted"));
@@ -395,4 +411,47 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     for (fa, fb) in a.folds.iter().zip(&b.folds) {
         assert_eq!(fa.predictions, fb.predictions);
     }
+}
+
+#[test]
+fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crops");
+    // The CAE, with a third stage, takes 32-px inputs, cut 3 per image from the 48 unlabeled
+    // images standardized to the probe's 64 px.
+    let options = ReproduceOptions {
+        head: HeadChoice::Linear,
+        feature_size: Some(64),
+        patch_size: Some(32),
+        pretrain_crops: Some(3),
+        filters: Some(vec![8, 12, 16]),
+        c_grid: vec![0.1, 1.0],
+        ..tiny(&out)
+    };
+    let result = run(&options).unwrap();
+    let acc = result.draws[0].classifier.as_ref().unwrap().accuracy.mean;
+    assert!(acc > 0.6, "linear probe accuracy {acc}");
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("cae").join("pretraining.json")).unwrap(),
+    )
+    .unwrap();
+    // 144 crops, split 90/10 into training and validation.
+    let split: Vec<u64> = serde_json::from_value(record["split"].clone()).unwrap();
+    assert_eq!(split.iter().sum::<u64>(), 48 * 3, "{record}");
+    let cae = painter_cae::CaeCheckpoint::load_config(&out.join("cae").join("best")).unwrap();
+    assert_eq!((cae.image_size, cae.filters), (32, vec![8, 12, 16]));
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert!(
+        report.contains("144 random 32x32 crops (3 per image)") && report.contains("64x64"),
+        "{report}"
+    );
+    // The pretrained CAE is reused on a rerun; other crop settings are refused in that folder.
+    let again = run(&options).unwrap();
+    assert_eq!(again.draws[0].reused_folds, 3);
+    let other = ReproduceOptions {
+        pretrain_crops: Some(2),
+        ..options
+    };
+    let err = run(&other).unwrap_err().to_string();
+    assert!(err.contains("pretrain_crops"), "{err}");
 }

@@ -85,6 +85,10 @@ pub struct Args {
     /// Image side in pixels (default: 64 for compact, 256 for paper).
     #[arg(long, value_name = "PX")]
     pub image_size: Option<usize>,
+    /// The encoder's filters per stage, comma-separated (overrides the preset's, e.g. 32,64,128
+    /// for a third stage).
+    #[arg(long, value_name = "F,F,...", value_delimiter = ',')]
+    pub filters: Option<Vec<usize>>,
     /// The decoder's upsampling.
     #[arg(long, value_enum, default_value_t = DecoderArg::Unpool)]
     pub decoder: DecoderArg,
@@ -94,6 +98,10 @@ pub struct Args {
     /// Skip pretraining: the encoder keeps its random initialization (ablation).
     #[arg(long)]
     pub no_pretrain: bool,
+    /// Pretrain the CAE on N random crops per image of its input size, cut from the pretraining
+    /// images standardized to --feature-size (native scale) instead of on whole shrunk images.
+    #[arg(long, value_name = "N")]
+    pub pretrain_crops: Option<usize>,
     /// CAE pretraining epochs.
     #[arg(long, value_name = "N", default_value_t = 6)]
     pub cae_epochs: usize,
@@ -248,11 +256,13 @@ impl Args {
             draws: self.draws,
             preset: preset.into(),
             image_size,
+            filters: self.filters,
             decoder: match self.decoder {
                 DecoderArg::Unpool => Upsampling::MaxUnpool,
                 DecoderArg::Upsample => Upsampling::Nearest,
             },
             pretraining,
+            pretrain_crops: self.pretrain_crops,
             cae_epochs: self.cae_epochs,
             cae_batch: self.cae_batch,
             cae_optimizer: self.cae_optimizer,

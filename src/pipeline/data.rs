@@ -8,7 +8,7 @@ use painter_data::folder::{FolderOptions, ImageFolder, UnlabeledFolder};
 use painter_data::select::{restrict_classes, take_per_class, Subset};
 use painter_data::synthetic::{SyntheticPainters, SyntheticUnlabeled};
 use painter_data::wikiart::{run_scrape, ScrapeConfig};
-use painter_data::Dataset;
+use painter_data::{Dataset, RandomCrops};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::path::Path;
@@ -264,10 +264,41 @@ fn synthetic_painters(
 /// Gathers, standardizes and restricts the data of a run (see the [module docs](self)).
 ///
 /// The labelled images are standardized to the classifier's size
-/// ([`ReproduceOptions::feature_image_size`]) and the pretraining images to the CAE's; when the
-/// CAE pretrains on the labelled images and the two sizes differ, those are standardized twice.
+/// ([`ReproduceOptions::feature_image_size`]) and the pretraining images to
+/// [`ReproduceOptions::pretraining_image_size`] (then cut into crops of the CAE's input size with
+/// `pretrain_crops`); when the CAE pretrains on the labelled images and the two sizes differ,
+/// those are standardized twice.
 pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError> {
-    let size = options.effective_image_size()?;
+    let mut gathered = gather_whole(options)?;
+    if let Some(per_image) = options.pretrain_crops {
+        gathered.pretraining = crops_of(gathered.pretraining, per_image, options)?;
+    }
+    Ok(gathered)
+}
+
+/// The pretraining images as `per_image` random crops of the CAE's input size each.
+fn crops_of(
+    images: PretrainingImages,
+    per_image: usize,
+    options: &ReproduceOptions,
+) -> Result<PretrainingImages, PipelineError> {
+    let crop = options.effective_image_size()?;
+    let side = images.dataset.image_size();
+    let crops = RandomCrops::new(images.dataset, crop, per_image, options.seed)?;
+    Ok(PretrainingImages {
+        description: format!(
+            "{} random {crop}x{crop} crops ({per_image} per image) of {} standardized to {side}x{side}",
+            crops.len(),
+            images.description
+        ),
+        dataset: Arc::new(crops),
+        includes_evaluation_images: images.includes_evaluation_images,
+    })
+}
+
+/// [`gather`] before the pretraining images are cut into crops.
+fn gather_whole(options: &ReproduceOptions) -> Result<GatheredData, PipelineError> {
+    let size = options.pretraining_image_size()?;
     let feature_size = options.feature_image_size()?;
     match &options.source {
         DataSource::Synthetic {

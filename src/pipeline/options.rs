@@ -142,10 +142,20 @@ pub struct ReproduceOptions {
     pub preset: String,
     /// The image side (overrides the preset's).
     pub image_size: Option<usize>,
+    /// The encoder's filters per stage (overrides the preset's; the decoder mirrors them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<usize>>,
     /// Max-unpooling (the paper) or nearest upsampling in the decoder.
     pub decoder: Upsampling,
     /// Train, reuse or skip the CAE.
     pub pretraining: Pretraining,
+    /// Pretrain the CAE on this many random crops per image, of the CAE's input size, cut from
+    /// the pretraining images standardized to `feature_size` (`None`: on whole images
+    /// standardized to the CAE's size). The encoder then learns its filters at the scale at which
+    /// the linear probe later describes the paintings. Needs pretraining here and a
+    /// `feature_size` above the CAE's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pretrain_crops: Option<usize>,
     /// CAE pretraining epochs.
     pub cae_epochs: usize,
     /// CAE mini-batch size.
@@ -209,8 +219,10 @@ impl Default for ReproduceOptions {
             draws: 1,
             preset: "compact".into(),
             image_size: Some(64),
+            filters: None,
             decoder: Upsampling::MaxUnpool,
             pretraining: Pretraining::Train,
+            pretrain_crops: None,
             cae_epochs: 6,
             cae_batch: 16,
             cae_optimizer: "adamw".into(),
@@ -338,6 +350,23 @@ impl ReproduceOptions {
                 return bad(format!("--feature-size must be in 8..=1024, got {s}"));
             }
         }
+        if let Some(n) = self.pretrain_crops {
+            if self.pretraining != Pretraining::Train {
+                return bad(
+                    "--pretrain-crops shapes pretraining: it cannot go with --cae or --no-pretrain"
+                        .into(),
+                );
+            }
+            if !(1..=64).contains(&n) {
+                return bad(format!("--pretrain-crops must be in 1..=64, got {n}"));
+            }
+            if self.feature_image_size()? <= self.effective_image_size()? {
+                return bad(format!(
+                    "--pretrain-crops cuts the CAE's {0}x{0} inputs from images standardized to --feature-size: give a --feature-size above {0}",
+                    self.effective_image_size()?
+                ));
+            }
+        }
         if let Some(p) = self.patch_size {
             if self.head != HeadChoice::Linear {
                 return bad("--patch-size needs --head linear".into());
@@ -400,8 +429,8 @@ impl ReproduceOptions {
         Ok(())
     }
 
-    /// The autoencoder's architecture: the preset, at `image_size` if given, with the decoder's
-    /// upsampling.
+    /// The autoencoder's architecture: the preset, at `image_size` and with `filters` if given,
+    /// with the decoder's upsampling.
     pub fn cae_config(&self) -> Result<CaeConfig, PipelineError> {
         let mut cfg = CaeConfig::preset(&self.preset)
             .map_err(|e| PipelineError::InvalidOption(format!("--preset: {e}")))?;
@@ -413,9 +442,12 @@ impl ReproduceOptions {
             }
             cfg.image_size = s;
         }
+        if let Some(f) = &self.filters {
+            cfg.filters = f.clone();
+        }
         cfg.upsampling = self.decoder;
         cfg.validate()
-            .map_err(|e| PipelineError::InvalidOption(format!("--image-size: {e}")))?;
+            .map_err(|e| PipelineError::InvalidOption(format!("--image-size / --filters: {e}")))?;
         Ok(cfg)
     }
 
@@ -431,6 +463,15 @@ impl ReproduceOptions {
         match self.feature_size {
             Some(s) => u32::try_from(s)
                 .map_err(|_| PipelineError::InvalidOption(format!("image size {s} is too large"))),
+            None => self.effective_image_size(),
+        }
+    }
+
+    /// The side the pretraining images are standardized to: the feature size when the CAE
+    /// pretrains on crops ([`Self::pretrain_crops`]), else the CAE's.
+    pub fn pretraining_image_size(&self) -> Result<u32, PipelineError> {
+        match self.pretrain_crops {
+            Some(_) => self.feature_image_size(),
             None => self.effective_image_size(),
         }
     }

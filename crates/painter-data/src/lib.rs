@@ -18,6 +18,7 @@ pub mod augment;
 pub mod batch;
 pub mod batcher;
 pub mod cache;
+pub mod crops;
 pub mod dataset;
 pub mod decode;
 pub mod folder;
@@ -32,6 +33,7 @@ pub use augment::{AugmentError, Augmentation, Compose, HorizontalFlip, PixelDrop
 pub use batch::{BatchError, ImageBatch};
 pub use batcher::{Batcher, BatcherConfig, LastBatch};
 pub use cache::{CacheOptions, CacheReport, CachedDataset, PixelCache};
+pub use crops::RandomCrops;
 pub use dataset::{Dataset, DatasetError, Sample};
 pub use decode::{decode_rgb, is_image_extension, load_rgb, DecodeError, DecodeLimits};
 pub use folder::{
