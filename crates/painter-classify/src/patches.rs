@@ -9,6 +9,7 @@ use crate::preprocess::Preprocessing;
 use crate::statistics::ChannelStatistics;
 use candle_core::Device;
 use image::RgbImage;
+use painter_data::crops::painting_pixels;
 use painter_data::ImageBatch;
 use std::ops::Range;
 
@@ -39,21 +40,12 @@ pub fn patch_corners(image: &RgbImage, patch: u32) -> Vec<(u32, u32)> {
         }
         v
     };
-    let content = |x0: u32, y0: u32| -> usize {
-        let mut n = 0;
-        for y in y0..(y0 + patch).min(h) {
-            for x in x0..(x0 + patch).min(w) {
-                n += usize::from(image.get_pixel(x, y).0 != [0, 0, 0]);
-            }
-        }
-        n
-    };
     let full = (patch.min(w) as usize) * (patch.min(h) as usize);
     let mut best = ((0, 0), 0);
     let mut keep = Vec::new();
     for &y in &starts(h) {
         for &x in &starts(w) {
-            let c = content(x, y);
+            let c = painting_pixels(image, (x, y), patch);
             if c > best.1 {
                 best = ((x, y), c);
             }

@@ -115,12 +115,23 @@ impl<D: Dataset> RandomCrops<D> {
     }
 }
 
-/// The pixels of the `crop`-sided window at `corner` that are not exactly black.
-fn painting_pixels(image: &image::RgbImage, (x0, y0): (u32, u32), crop: u32) -> usize {
+/// How many pixels of the `side`-sided square window at `corner` (clipped to the image) are
+/// painting rather than padding, that is, not exactly black as standardization pads.
+///
+/// ```
+/// use image::{Rgb, RgbImage};
+/// use painter_data::crops::painting_pixels;
+///
+/// // The left 3 columns are padding.
+/// let img = RgbImage::from_fn(8, 8, |x, _| if x < 3 { Rgb([0, 0, 0]) } else { Rgb([9, 9, 9]) });
+/// assert_eq!(painting_pixels(&img, (0, 0), 4), 4);
+/// assert_eq!(painting_pixels(&img, (6, 6), 4), 4); // clipped to 2 x 2
+/// ```
+pub fn painting_pixels(image: &image::RgbImage, (x0, y0): (u32, u32), side: u32) -> usize {
     let (w, h) = image.dimensions();
     let mut n = 0;
-    for y in y0..(y0 + crop).min(h) {
-        for x in x0..(x0 + crop).min(w) {
+    for y in y0..(y0 + side).min(h) {
+        for x in x0..(x0 + side).min(w) {
             n += usize::from(image.get_pixel(x, y).0 != [0, 0, 0]);
         }
     }
