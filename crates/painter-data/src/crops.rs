@@ -94,6 +94,17 @@ impl<D: Dataset> RandomCrops<D> {
         &self.parent
     }
 
+    /// The parent image of sample `index`, or [`DatasetError::IndexOutOfRange`].
+    fn parent_index(&self, index: usize) -> Result<usize, DatasetError> {
+        if index >= self.len() {
+            return Err(DatasetError::IndexOutOfRange {
+                index,
+                len: self.len(),
+            });
+        }
+        Ok(index / self.per_image)
+    }
+
     /// The top-left corner of sample `index`'s window in its parent image `image`.
     fn window(&self, index: usize, image: &image::RgbImage) -> (u32, u32) {
         let (w, h) = image.dimensions();
@@ -144,19 +155,14 @@ impl<D: Dataset> Dataset for RandomCrops<D> {
     }
 
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        if index >= self.len() {
-            return Err(DatasetError::IndexOutOfRange {
-                index,
-                len: self.len(),
-            });
-        }
-        let sample = self.parent.get(index / self.per_image)?;
+        let parent = self.parent_index(index)?;
+        let sample = self.parent.get(parent)?;
         let (x, y) = self.window(index, &sample.image);
         let image = image::imageops::crop_imm(&sample.image, x, y, self.crop, self.crop).to_image();
         if image.dimensions() != (self.crop, self.crop) {
             return Err(DatasetError::InvalidSetting(format!(
                 "image {} is {:?}, smaller than the {} px crops",
-                index / self.per_image,
+                parent,
                 sample.image.dimensions(),
                 self.crop
             )));
@@ -172,13 +178,7 @@ impl<D: Dataset> Dataset for RandomCrops<D> {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        if index >= self.len() {
-            return Err(DatasetError::IndexOutOfRange {
-                index,
-                len: self.len(),
-            });
-        }
-        self.parent.label(index / self.per_image)
+        self.parent.label(self.parent_index(index)?)
     }
 
     fn image_size(&self) -> u32 {
