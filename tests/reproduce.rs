@@ -294,7 +294,7 @@ fn bad_arguments_give_clear_errors() {
     let defaults = options_from(&[]).unwrap();
     assert_eq!(defaults, ReproduceOptions::default());
 
-    let cases: [(&[&str], &str); 20] = [
+    let cases: [(&[&str], &str); 22] = [
         (&["--head", "huge"], "huge"),
         (&["--decoder", "bilinear"], "bilinear"),
         (&["--folds", "1"], "--folds"),
@@ -338,6 +338,14 @@ fn bad_arguments_give_clear_errors() {
         (
             &["--pretrain-crops", "0", "--feature-size", "128"],
             "--pretrain-crops must be in 1..=64",
+        ),
+        (
+            &["--cae-pixel-dropout", "1"],
+            "--cae-pixel-dropout must be in [0, 1)",
+        ),
+        (
+            &["--no-pretrain", "--cae-pixel-dropout", "0"],
+            "--cae-pixel-dropout shapes pretraining",
         ),
     ];
     for (args, expected) in cases {
@@ -418,12 +426,13 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("crops");
     // The CAE, with a third stage, takes 32-px inputs, cut 3 per image from the 48 unlabeled
-    // images standardized to the probe's 64 px.
+    // images standardized to the probe's 64 px, and trains without the paper's pixel dropout.
     let options = ReproduceOptions {
         head: HeadChoice::Linear,
         feature_size: Some(64),
         patch_size: Some(32),
         pretrain_crops: Some(3),
+        cae_pixel_dropout: 0.0,
         filters: Some(vec![8, 12, 16]),
         c_grid: vec![0.1, 1.0],
         ..tiny(&out)
@@ -442,7 +451,9 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
     assert_eq!((cae.image_size, cae.filters), (32, vec![8, 12, 16]));
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert!(
-        report.contains("144 random 32x32 crops (3 per image)") && report.contains("64x64"),
+        report.contains("144 random 32x32 crops (3 per image)")
+            && report.contains("64x64")
+            && report.contains("pixel dropout 0)"),
         "{report}"
     );
     // The pretrained CAE is reused on a rerun; other crop settings are refused in that folder.
@@ -450,8 +461,15 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
     assert_eq!(again.draws[0].reused_folds, 3);
     let other = ReproduceOptions {
         pretrain_crops: Some(2),
-        ..options
+        ..options.clone()
     };
     let err = run(&other).unwrap_err().to_string();
     assert!(err.contains("pretrain_crops"), "{err}");
+    // So is the paper's pixel dropout, which a run folder records only when it is not used.
+    let paper = ReproduceOptions {
+        cae_pixel_dropout: deep_painter::pipeline::PAPER_PIXEL_DROPOUT,
+        ..options
+    };
+    let err = run(&paper).unwrap_err().to_string();
+    assert!(err.contains("cae_pixel_dropout: absent now, 0.0 before"), "{err}");
 }

@@ -108,6 +108,9 @@ pub struct Args {
     /// CAE mini-batch size.
     #[arg(long, value_name = "N", default_value_t = 16)]
     pub cae_batch: usize,
+    /// Fraction of input pixels zeroed in every CAE training image (the paper's 0.2; 0: none).
+    #[arg(long, value_name = "P", default_value_t = 0.2)]
+    pub cae_pixel_dropout: f64,
     /// CAE optimizer: sgd (the paper's 0.01 x 0.98 per epoch) or adamw (1e-3).
     #[arg(long, value_name = "NAME", default_value = "adamw")]
     pub cae_optimizer: String,
@@ -265,6 +268,7 @@ impl Args {
             pretrain_crops: self.pretrain_crops,
             cae_epochs: self.cae_epochs,
             cae_batch: self.cae_batch,
+            cae_pixel_dropout: self.cae_pixel_dropout,
             cae_optimizer: self.cae_optimizer,
             head: match self.head {
                 HeadArg::Pool => HeadChoice::Pool,

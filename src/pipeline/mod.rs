@@ -37,7 +37,7 @@ pub mod state;
 pub use cross_validation::DrawResult;
 pub use data::GatheredData;
 pub use error::PipelineError;
-pub use options::{DataSource, HeadChoice, Pretraining, ReproduceOptions};
+pub use options::{DataSource, HeadChoice, Pretraining, ReproduceOptions, PAPER_PIXEL_DROPOUT};
 pub use pretrain::PretrainedCae;
 pub use report::RunSummary;
 

@@ -9,6 +9,18 @@ use painter_classify::HeadKind;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// The paper's denoising: the fraction of input pixels zeroed in every CAE training image.
+pub const PAPER_PIXEL_DROPOUT: f64 = 0.2;
+
+fn paper_pixel_dropout() -> f64 {
+    PAPER_PIXEL_DROPOUT
+}
+
+// Serde's `skip_serializing_if` hands the field by reference.
+fn is_paper_pixel_dropout(p: &f64) -> bool {
+    *p == PAPER_PIXEL_DROPOUT
+}
+
 /// Where the labelled paintings come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -160,6 +172,13 @@ pub struct ReproduceOptions {
     pub cae_epochs: usize,
     /// CAE mini-batch size.
     pub cae_batch: usize,
+    /// The fraction of input pixels zeroed in every CAE training image, redrawn each epoch
+    /// (the paper's denoising: 0.2; 0 trains a plain autoencoder).
+    #[serde(
+        default = "paper_pixel_dropout",
+        skip_serializing_if = "is_paper_pixel_dropout"
+    )]
+    pub cae_pixel_dropout: f64,
     /// CAE optimizer: `sgd` (the paper: 0.01, x0.98 per epoch) or `adamw` (1e-3).
     pub cae_optimizer: String,
     /// The classifier head.
@@ -225,6 +244,7 @@ impl Default for ReproduceOptions {
             pretrain_crops: None,
             cae_epochs: 6,
             cae_batch: 16,
+            cae_pixel_dropout: PAPER_PIXEL_DROPOUT,
             cae_optimizer: "adamw".into(),
             head: HeadChoice::Linear,
             feature_size: None,
@@ -339,6 +359,18 @@ impl ReproduceOptions {
         }
         if self.cae_batch == 0 {
             return bad("--cae-batch must be at least 1".into());
+        }
+        if !(0.0..1.0).contains(&self.cae_pixel_dropout) {
+            return bad(format!(
+                "--cae-pixel-dropout must be in [0, 1), got {}",
+                self.cae_pixel_dropout
+            ));
+        }
+        if self.cae_pixel_dropout != PAPER_PIXEL_DROPOUT && self.pretraining != Pretraining::Train {
+            return bad(
+                "--cae-pixel-dropout shapes pretraining: it cannot go with --cae or --no-pretrain"
+                    .into(),
+            );
         }
         painter_cae::OptimizerConfig::by_name(&self.cae_optimizer)
             .map_err(|e| PipelineError::InvalidOption(format!("--cae-optimizer: {e}")))?;

@@ -106,7 +106,7 @@ fn train(
         epochs: options.cae_epochs,
         batch_size: options.cae_batch,
         optimizer,
-        pixel_dropout: 0.2,
+        pixel_dropout: options.cae_pixel_dropout,
         val_fraction: 0.1,
         patience: Some(5),
         min_delta: 0.0,
@@ -260,8 +260,12 @@ pub fn pretrain_stage(
                 &options.out.join("cae_loss.png"),
             )?;
             let description = format!(
-                "trained here on {} ({} epoch(s), optimizer {}, batch {}, pixel dropout 0.2)",
-                images.description, record.epochs, options.cae_optimizer, options.cae_batch
+                "trained here on {} ({} epoch(s), optimizer {}, batch {}, pixel dropout {})",
+                images.description,
+                record.epochs,
+                options.cae_optimizer,
+                options.cae_batch,
+                options.cae_pixel_dropout
             );
             (checkpoint, Some(record), description)
         }
