@@ -471,5 +471,8 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
         ..options
     };
     let err = run(&paper).unwrap_err().to_string();
-    assert!(err.contains("cae_pixel_dropout: absent now, 0.0 before"), "{err}");
+    assert!(
+        err.contains("cae_pixel_dropout: absent now, 0.0 before"),
+        "{err}"
+    );
 }
