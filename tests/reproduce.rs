@@ -294,7 +294,7 @@ fn bad_arguments_give_clear_errors() {
     let defaults = options_from(&[]).unwrap();
     assert_eq!(defaults, ReproduceOptions::default());
 
-    let cases: [(&[&str], &str); 22] = [
+    let cases: [(&[&str], &str); 24] = [
         (&["--head", "huge"], "huge"),
         (&["--decoder", "bilinear"], "bilinear"),
         (&["--folds", "1"], "--folds"),
@@ -347,6 +347,14 @@ fn bad_arguments_give_clear_errors() {
             &["--no-pretrain", "--cae-pixel-dropout", "0"],
             "--cae-pixel-dropout shapes pretraining",
         ),
+        (
+            &["--statistics-slope=-0.1"],
+            "--statistics-slope must be in [0, 1]",
+        ),
+        (
+            &["--head", "pool", "--statistics-slope", "0.1"],
+            "--statistics-slope shapes the linear probe's features",
+        ),
     ];
     for (args, expected) in cases {
         let err = options_from(args).expect_err(&format!("{args:?} was accepted"));
@@ -373,12 +381,14 @@ fn bad_arguments_give_clear_errors() {
 fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("linear");
-    // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches.
+    // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches,
+    // reading the encoder through a leaky ReLU.
     let options = ReproduceOptions {
         head: HeadChoice::Linear,
         feature_size: Some(64),
         patch_size: Some(32),
         c_grid: vec![0.1, 1.0],
+        statistics_slope: 0.1,
         ..tiny(&out)
     };
     let first = run(&options).unwrap();
@@ -400,10 +410,14 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
             (model.features().image_size, model.features().patch),
             (64, Some(32))
         );
+        assert_eq!(model.features().statistics.negative_slope(), 0.1);
         assert!(fold_dir.join("c_selection.png").is_file());
     }
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
-    assert!(report.contains("linear"), "{report}");
+    assert!(
+        report.contains("linear") && report.contains("leaky ReLU of negative slope 0.1"),
+        "{report}"
+    );
 
     // Resuming recomputes nothing and gives the same predictions.
     std::fs::remove_file(FoldRecord::path(&out, 0, 2)).unwrap();
@@ -419,6 +433,16 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     for (fa, fb) in a.folds.iter().zip(&b.folds) {
         assert_eq!(fa.predictions, fb.predictions);
     }
+    // The folder's statistics were read with the slope: the encoder's ReLUs are refused there.
+    let relu = ReproduceOptions {
+        statistics_slope: 0.0,
+        ..options
+    };
+    let err = run(&relu).unwrap_err().to_string();
+    assert!(
+        err.contains("statistics_slope: absent now, 0.1 before"),
+        "{err}"
+    );
 }
 
 #[test]

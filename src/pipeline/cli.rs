@@ -131,6 +131,9 @@ pub struct Args {
         default_value = "0.01,0.03,0.1,0.3,1,3"
     )]
     pub c_grid: Vec<f64>,
+    /// Read the encoder through a leaky ReLU max(x, S*x) for the probe's statistics (0: its ReLUs); only with --head linear.
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    pub statistics_slope: f64,
     /// Dropout after the hidden dense layers.
     #[arg(long, value_name = "P", default_value_t = 0.5)]
     pub dropout: f32,
@@ -278,6 +281,7 @@ impl Args {
             feature_size: self.feature_size,
             patch_size: self.patch_size,
             c_grid: self.c_grid,
+            statistics_slope: self.statistics_slope,
             dropout: self.dropout,
             fine_tune: self.fine_tune,
             epochs: self.epochs,

@@ -194,7 +194,8 @@ pub fn cross_validate_probe(
     let started = Instant::now();
     let patch = options.patch_size.map(|p| p as u32);
     let extractor = StatisticsFeatures {
-        statistics: ChannelStatistics::new(encoder.clone()),
+        statistics: ChannelStatistics::new(encoder.clone())
+            .with_negative_slope(options.statistics_slope)?,
         image_size: size,
         patch,
     };

@@ -21,6 +21,10 @@ fn is_paper_pixel_dropout(p: &f64) -> bool {
     *p == PAPER_PIXEL_DROPOUT
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// Where the labelled paintings come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -193,6 +197,10 @@ pub struct ReproduceOptions {
     /// The linear probe's candidate `C` values (chosen by cross-validation inside each fold's
     /// training part when there are several).
     pub c_grid: Vec<f64>,
+    /// The linear probe reads the encoder through a leaky ReLU `max(x, slope * x)` in place of
+    /// its ReLUs (0: the ReLUs as trained). Only with [`HeadChoice::Linear`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub statistics_slope: f64,
     /// Dropout after the hidden dense layers.
     pub dropout: f32,
     /// Fine-tune the encoder with this learning rate (`None`: frozen, the default).
@@ -250,6 +258,7 @@ impl Default for ReproduceOptions {
             feature_size: None,
             patch_size: None,
             c_grid: painter_classify::LinearProbeConfig::default().c_grid,
+            statistics_slope: 0.0,
             dropout: 0.5,
             fine_tune: None,
             epochs: 150,
@@ -411,6 +420,18 @@ impl ReproduceOptions {
                     "--patch-size must be in {smallest}..={size} (the encoder's poolings .. the feature size), got {p}"
                 ));
             }
+        }
+        if !(0.0..=1.0).contains(&self.statistics_slope) {
+            return bad(format!(
+                "--statistics-slope must be in [0, 1], got {}",
+                self.statistics_slope
+            ));
+        }
+        if self.statistics_slope != 0.0 && self.head != HeadChoice::Linear {
+            return bad(
+                "--statistics-slope shapes the linear probe's features: it needs --head linear"
+                    .into(),
+            );
         }
         if self.head == HeadChoice::Linear {
             if self.fine_tune.is_some() {

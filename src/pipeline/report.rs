@@ -252,7 +252,15 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
             let fs = options.feature_image_size()?;
             let _ = writeln!(
                 t,
-                "classifier: linear probe on the frozen encoder: per-channel mean and std of every encoder stage and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                "classifier: linear probe on the frozen encoder: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                if options.statistics_slope == 0.0 {
+                    String::new()
+                } else {
+                    format!(
+                        " read through a leaky ReLU of negative slope {} in place of its ReLUs",
+                        options.statistics_slope
+                    )
+                },
                 options.patch_size.map_or(String::new(), |p| format!(
                     " by patches of {p}x{p} (stride {}; an image's prediction is the mean log-probability of its patches)",
                     p / 2

@@ -15,7 +15,7 @@
 //! - Prediction from image files with per-file errors, and atomic save / load of the whole model.
 //! - Cross-validation through painter-eval ([`FoldTrainer`], [`cross_validate_classifier`]).
 //! - A linear probe: [`ChannelStatistics`] (per-channel mean and std of every encoder stage, at any
-//!   image size) fed to a standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum
+//!   image size, through the encoder's ReLUs or a leaky ReLU in their place) fed to a standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum
 //!   as scikit-learn's), its `C` chosen by cross-validation inside the training rows
 //!   ([`LinearProbe`]); images can be described whole or by patches ([`StatisticsFeatures`]), and
 //!   the whole model saves, loads and predicts as a [`ProbeClassifier`].

@@ -21,7 +21,11 @@ use std::path::Path;
 pub const PROBE_FILE: &str = "probe.json";
 /// The encoder's weights inside a saved probe classifier.
 pub const ENCODER_FILE: &str = "encoder.safetensors";
+/// The format of a model whose statistics read the encoder through its ReLUs.
 const FORMAT: &str = "deep-painter-probe-classifier/1";
+/// The format of a model whose statistics read it through a leaky ReLU (`negative_slope`): an
+/// older program, which knows only the first format, refuses it instead of ignoring the slope.
+const FORMAT_LEAKY: &str = "deep-painter-probe-classifier/2";
 
 #[derive(Serialize, Deserialize)]
 struct Description {
@@ -29,7 +33,13 @@ struct Description {
     encoder: CaeConfig,
     image_size: u32,
     patch: Option<u32>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    negative_slope: f64,
     probe: LinearProbe,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 /// Frozen encoder + texture statistics + linear probe: `predict` takes images of any size.
@@ -162,11 +172,18 @@ impl ProbeClassifier {
         let tensors: HashMap<String, Tensor> =
             encoder.named_tensors_copied()?.into_iter().collect();
         save_tensors_atomic(&tensors, &dir.join(ENCODER_FILE))?;
+        let negative_slope = self.features.statistics.negative_slope();
         let desc = Description {
-            format: FORMAT.into(),
+            format: if negative_slope == 0.0 {
+                FORMAT
+            } else {
+                FORMAT_LEAKY
+            }
+            .into(),
             encoder: encoder.config().clone(),
             image_size: self.features.image_size,
             patch: self.features.patch,
+            negative_slope,
             probe: self.probe.clone(),
         };
         let path = dir.join(PROBE_FILE);
@@ -197,10 +214,14 @@ impl ProbeClassifier {
                 path: path.clone(),
                 source,
             })?;
-        if desc.format != FORMAT {
+        let leaky = desc.negative_slope != 0.0;
+        if !(desc.format == FORMAT && !leaky || desc.format == FORMAT_LEAKY && leaky) {
             return Err(ClassifyError::BadCheckpoint {
                 dir: dir.to_path_buf(),
-                message: format!("format `{}`, expected `{FORMAT}`", desc.format),
+                message: format!(
+                    "format `{}` with negative slope {}, expected `{FORMAT}` (slope 0) or `{FORMAT_LEAKY}` (another slope)",
+                    desc.format, desc.negative_slope
+                ),
             });
         }
         let weights = dir.join(ENCODER_FILE);
@@ -225,17 +246,122 @@ impl ProbeClassifier {
                 message,
             }
         })?;
-        Self::new(
-            StatisticsFeatures {
-                statistics: ChannelStatistics::new(encoder),
-                image_size: desc.image_size,
-                patch: desc.patch,
-            },
-            probe_check,
+        ChannelStatistics::new(encoder)
+            .with_negative_slope(desc.negative_slope)
+            .and_then(|statistics| {
+                Self::new(
+                    StatisticsFeatures {
+                        statistics,
+                        image_size: desc.image_size,
+                        patch: desc.patch,
+                    },
+                    probe_check,
+                )
+            })
+            .map_err(|e| ClassifyError::BadCheckpoint {
+                dir: dir.to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linear_probe::LinearProbeConfig;
+    use painter_data::{Dataset, SyntheticPainters};
+
+    /// A probe fitted on synthetic painters, its statistics read with `slope`, and its images.
+    fn fitted(slope: f64) -> (ProbeClassifier, Vec<RgbImage>) {
+        let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
+        let cae = CaeConfig {
+            image_size: 32,
+            filters: vec![4, 8],
+            kernel_size: 3,
+            ..CaeConfig::compact()
+        };
+        let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+        let features = StatisticsFeatures {
+            statistics: ChannelStatistics::new(encoder)
+                .with_negative_slope(slope)
+                .unwrap(),
+            image_size: 32,
+            patch: Some(16),
+        };
+        let images: Vec<_> = (0..data.len())
+            .map(|i| data.get(i).unwrap().image)
+            .collect();
+        let labels: Vec<usize> = (0..data.len())
+            .map(|i| data.label(i).unwrap().unwrap())
+            .collect();
+        let rows = features
+            .of_images(images.clone(), &Device::Cpu, |_| {})
+            .unwrap();
+        let all: Vec<usize> = (0..data.len()).collect();
+        let cfg = LinearProbeConfig {
+            c_grid: vec![1.0],
+            ..LinearProbeConfig::default()
+        };
+        let probe = LinearProbe::fit_samples(
+            &cfg,
+            &rows.samples(),
+            &labels,
+            &all,
+            data.class_names().to_vec(),
         )
-        .map_err(|e| ClassifyError::BadCheckpoint {
-            dir: dir.to_path_buf(),
-            message: e.to_string(),
-        })
+        .unwrap();
+        (ProbeClassifier::new(features, probe).unwrap(), images)
+    }
+
+    fn description(dir: &Path) -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join(PROBE_FILE)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_slope_survives_saving_and_only_a_leaky_model_changes_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        for slope in [0.0, 0.1] {
+            let (model, images) = fitted(slope);
+            let dir = tmp.path().join(format!("slope-{slope}"));
+            model.save(&dir).unwrap();
+            let desc = description(&dir);
+            if slope == 0.0 {
+                assert_eq!(desc["format"], FORMAT);
+                assert!(desc.get("negative_slope").is_none());
+            } else {
+                assert_eq!(desc["format"], FORMAT_LEAKY);
+                assert_eq!(desc["negative_slope"], slope);
+            }
+            let loaded = ProbeClassifier::load(&dir, &Device::Cpu).unwrap();
+            assert_eq!(loaded.features().statistics.negative_slope(), slope);
+            let before = model.predict(images.clone(), &Device::Cpu).unwrap();
+            let after = loaded.predict(images, &Device::Cpu).unwrap();
+            for (b, a) in before.iter().zip(&after) {
+                assert_eq!(b.probabilities, a.probabilities);
+            }
+        }
+    }
+
+    #[test]
+    fn a_slope_under_the_wrong_format_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (model, _) = fitted(0.1);
+        model.save(tmp.path()).unwrap();
+        let path = tmp.path().join(PROBE_FILE);
+        let mut desc = description(tmp.path());
+        // A slope under the first format: a program that knows only that format would drop it.
+        desc["format"] = FORMAT.into();
+        std::fs::write(&path, serde_json::to_vec(&desc).unwrap()).unwrap();
+        let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("negative slope 0.1"), "{err}");
+        // The leaky format without a slope is refused too, and so is a slope out of range.
+        desc["format"] = FORMAT_LEAKY.into();
+        desc["negative_slope"] = 0.0.into();
+        std::fs::write(&path, serde_json::to_vec(&desc).unwrap()).unwrap();
+        assert!(ProbeClassifier::load(tmp.path(), &Device::Cpu).is_err());
+        desc["negative_slope"] = 2.0.into();
+        std::fs::write(&path, serde_json::to_vec(&desc).unwrap()).unwrap();
+        let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("[0, 1]"), "{err}");
     }
 }

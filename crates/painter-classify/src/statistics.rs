@@ -7,6 +7,12 @@
 //! of the kind style-transfer and texture-synthesis work use to describe a painter's touch; they
 //! do not depend on where in the picture a stroke is, nor on the image size, so the encoder (pretrained at
 //! one size) can describe paintings standardized at a larger size, closer to their brush strokes.
+//!
+//! The encoder was trained with ReLUs, which discard every negative filter response: a channel
+//! whose responses are all negative (a "dead" channel) then describes nothing. With a
+//! [negative slope](ChannelStatistics::with_negative_slope) the statistics read the encoder through
+//! a leaky ReLU instead, `max(x, slope * x)`, so they also see (scaled down) the negative responses
+//! of every channel, dead ones included. The weights stay as trained.
 
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
@@ -33,12 +39,46 @@ use painter_conv::{conv2d, relu, Conv2dConfig};
 #[derive(Debug, Clone)]
 pub struct ChannelStatistics {
     encoder: PretrainedEncoder,
+    negative_slope: f64,
 }
 
 impl ChannelStatistics {
-    /// The statistics of `encoder`'s feature maps.
+    /// The statistics of `encoder`'s feature maps, through its ReLUs as trained.
     pub fn new(encoder: PretrainedEncoder) -> Self {
-        Self { encoder }
+        Self {
+            encoder,
+            negative_slope: 0.0,
+        }
+    }
+
+    /// The same statistics read through a leaky ReLU `max(x, slope * x)` in place of every ReLU
+    /// of the encoder (its weights unchanged): `0` is the ReLU, `1` reads the raw filter
+    /// responses. A slope outside `[0, 1]` is an error.
+    ///
+    /// ```
+    /// use candle_core::Device;
+    /// use painter_cae::CaeConfig;
+    /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
+    ///
+    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+    /// let stats = ChannelStatistics::new(encoder.clone()).with_negative_slope(0.1).unwrap();
+    /// assert_eq!(stats.negative_slope(), 0.1);
+    /// assert!(ChannelStatistics::new(encoder).with_negative_slope(-0.5).is_err());
+    /// ```
+    pub fn with_negative_slope(mut self, slope: f64) -> Result<Self> {
+        if !(0.0..=1.0).contains(&slope) {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "the negative slope of the statistics' activation must be in [0, 1], got {slope}"
+            )));
+        }
+        self.negative_slope = slope;
+        Ok(self)
+    }
+
+    /// The slope of the activation's negative part: `0` for the encoder's ReLU.
+    pub fn negative_slope(&self) -> f64 {
+        self.negative_slope
     }
 
     /// The wrapped encoder.
@@ -94,12 +134,21 @@ impl ChannelStatistics {
         let mut parts = Vec::with_capacity(2 * (cfg.depth() + 1));
         let mut x = images.clone();
         for layer in self.encoder.encoder().layers() {
-            let a = relu(&conv2d(&x, &layer.weight, Some(&layer.bias), conv_cfg)?)?;
+            let a = self.activate(&conv2d(&x, &layer.weight, Some(&layer.bias), conv_cfg)?)?;
             push_mean_std(&a, &mut parts)?;
             x = a.max_pool2d_with_stride(cfg.pool, cfg.pool)?;
         }
         push_mean_std(&x, &mut parts)?;
         Ok(Tensor::cat(&parts, 1)?)
+    }
+
+    /// The ReLU, or the leaky ReLU `max(x, slope * x)` (exact for a slope in `[0, 1]`).
+    fn activate(&self, z: &Tensor) -> Result<Tensor> {
+        if self.negative_slope == 0.0 {
+            Ok(relu(z)?)
+        } else {
+            Ok(z.maximum(&z.affine(self.negative_slope, 0.0)?)?)
+        }
     }
 }
 
@@ -140,12 +189,14 @@ mod tests {
     use candle_core::Device;
     use painter_cae::CaeConfig;
 
-    /// A naive f64 reference: direct convolution, ReLU, statistics, 2x2 max-pooling.
+    /// A naive f64 reference: direct convolution, (leaky) ReLU with `slope`, statistics, 2x2
+    /// max-pooling.
     fn naive(
         x: &[f32],
         (h, w): (usize, usize),
         layers: &[(Vec<f32>, Vec<f32>, usize, usize)],
         k: usize,
+        slope: f64,
     ) -> Vec<f64> {
         let mut cur: Vec<f64> = x.iter().map(|&v| v as f64).collect();
         let (mut ch, mut hh, mut ww) = (3usize, h, w);
@@ -187,7 +238,7 @@ mod tests {
                                 }
                             }
                         }
-                        a[(o * hh + y) * ww + xx] = s.max(0.0);
+                        a[(o * hh + y) * ww + xx] = if s > 0.0 { s } else { slope * s };
                     }
                 }
             }
@@ -217,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn matches_a_naive_reference_at_another_size() {
+    fn matches_a_naive_reference_at_another_size_for_every_slope() {
         let cae = CaeConfig {
             image_size: 16,
             filters: vec![3, 5],
@@ -225,16 +276,8 @@ mod tests {
             ..CaeConfig::compact()
         };
         let enc = PretrainedEncoder::seeded(&cae, 7, &Device::Cpu).unwrap();
-        let stats = ChannelStatistics::new(enc.clone());
         let (h, w) = (12, 20);
         let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
-        let got = stats
-            .compute(&x)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
         let layers: Vec<_> = enc
             .encoder()
             .layers()
@@ -249,21 +292,57 @@ mod tests {
                 )
             })
             .collect();
-        let want = naive(
-            &x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
-            (h, w),
-            &layers,
-            3,
-        );
-        assert_eq!(got.len(), stats.dim());
-        assert_eq!(stats.names().len(), stats.dim());
-        for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-            assert!(
-                (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
-                "statistic {i} ({}): {g} vs {r}",
-                stats.names()[i]
+        let mut by_slope = Vec::new();
+        for slope in [0.0, 0.1, 1.0] {
+            let stats = ChannelStatistics::new(enc.clone())
+                .with_negative_slope(slope)
+                .unwrap();
+            let got = stats
+                .compute(&x)
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let want = naive(
+                &x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                (h, w),
+                &layers,
+                3,
+                slope,
             );
+            assert_eq!(got.len(), stats.dim());
+            assert_eq!(stats.names().len(), stats.dim());
+            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
+                    "slope {slope}, statistic {i} ({}): {g} vs {r}",
+                    stats.names()[i]
+                );
+            }
+            by_slope.push(got);
         }
+        // The slope changes what the statistics see (the seeded encoder has negative responses).
+        assert_ne!(by_slope[0], by_slope[1]);
+        assert_ne!(by_slope[1], by_slope[2]);
+    }
+
+    #[test]
+    fn rejects_slopes_outside_zero_to_one() {
+        let cae = CaeConfig {
+            image_size: 16,
+            filters: vec![3, 5],
+            kernel_size: 3,
+            ..CaeConfig::compact()
+        };
+        let enc = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+        for bad in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
+            let err = ChannelStatistics::new(enc.clone())
+                .with_negative_slope(bad)
+                .unwrap_err();
+            assert!(err.to_string().contains("negative slope"), "{err}");
+        }
+        assert_eq!(ChannelStatistics::new(enc).negative_slope(), 0.0);
     }
 
     #[test]
