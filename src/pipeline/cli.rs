@@ -131,7 +131,8 @@ pub struct Args {
         default_value = "0.01,0.03,0.1,0.3,1,3"
     )]
     pub c_grid: Vec<f64>,
-    /// Read the encoder through a leaky ReLU max(x, S*x) for the probe's statistics (0: its ReLUs); only with --head linear.
+    /// Read the encoder through a leaky ReLU max(x, S*x) in place of its ReLUs for the probe's
+    /// statistics (0: its ReLUs, as trained); only with --head linear.
     #[arg(long, value_name = "S", default_value_t = 0.0)]
     pub statistics_slope: f64,
     /// Dropout after the hidden dense layers.

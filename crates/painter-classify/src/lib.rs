@@ -15,10 +15,11 @@
 //! - Prediction from image files with per-file errors, and atomic save / load of the whole model.
 //! - Cross-validation through painter-eval ([`FoldTrainer`], [`cross_validate_classifier`]).
 //! - A linear probe: [`ChannelStatistics`] (per-channel mean and std of every encoder stage, at any
-//!   image size, through the encoder's ReLUs or a leaky ReLU in their place) fed to a standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum
-//!   as scikit-learn's), its `C` chosen by cross-validation inside the training rows
-//!   ([`LinearProbe`]); images can be described whole or by patches ([`StatisticsFeatures`]), and
-//!   the whole model saves, loads and predicts as a [`ProbeClassifier`].
+//!   image size, through the encoder's ReLUs or a leaky ReLU in their place) fed to a
+//!   standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum as scikit-learn's),
+//!   its `C` chosen by cross-validation inside the training rows ([`LinearProbe`]); images can be
+//!   described whole or by patches ([`StatisticsFeatures`]), and the whole model saves, loads and
+//!   predicts as a [`ProbeClassifier`].
 //!
 //! **Memory of the paper head.** Flattening 200 x 64 x 64 latent maps into 400 units takes 328 M
 //! weights (1.3 GB `f32`); with AdamW's two moments and the gradient, training peaks at about 6.3 GB
