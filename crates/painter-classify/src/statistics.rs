@@ -189,6 +189,16 @@ mod tests {
     use candle_core::Device;
     use painter_cae::CaeConfig;
 
+    /// A two-stage CAE of 3 and 5 filters of 3x3, small enough for the naive reference.
+    fn small_cae() -> CaeConfig {
+        CaeConfig {
+            image_size: 16,
+            filters: vec![3, 5],
+            kernel_size: 3,
+            ..CaeConfig::compact()
+        }
+    }
+
     /// A naive f64 reference: direct convolution, (leaky) ReLU with `slope`, statistics, 2x2
     /// max-pooling.
     fn naive(
@@ -269,12 +279,7 @@ mod tests {
 
     #[test]
     fn matches_a_naive_reference_at_another_size_for_every_slope() {
-        let cae = CaeConfig {
-            image_size: 16,
-            filters: vec![3, 5],
-            kernel_size: 3,
-            ..CaeConfig::compact()
-        };
+        let cae = small_cae();
         let enc = PretrainedEncoder::seeded(&cae, 7, &Device::Cpu).unwrap();
         let (h, w) = (12, 20);
         let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
@@ -329,12 +334,7 @@ mod tests {
 
     #[test]
     fn rejects_slopes_outside_zero_to_one() {
-        let cae = CaeConfig {
-            image_size: 16,
-            filters: vec![3, 5],
-            kernel_size: 3,
-            ..CaeConfig::compact()
-        };
+        let cae = small_cae();
         let enc = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
         for bad in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
             let err = ChannelStatistics::new(enc.clone())
@@ -347,12 +347,7 @@ mod tests {
 
     #[test]
     fn rejects_wrong_channels_and_tiny_images() {
-        let cae = CaeConfig {
-            image_size: 16,
-            filters: vec![3, 5],
-            kernel_size: 3,
-            ..CaeConfig::compact()
-        };
+        let cae = small_cae();
         let stats =
             ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap());
         assert!(stats
