@@ -221,6 +221,7 @@ fn a_reused_cae_and_no_pretraining_skip_the_pretraining() {
     let reused = ReproduceOptions {
         pretraining: Pretraining::Reuse {
             dir: first.join("cae"),
+            more: Vec::new(),
         },
         ..tiny(&dir.path().join("reused"))
     };
@@ -294,7 +295,7 @@ fn bad_arguments_give_clear_errors() {
     let defaults = options_from(&[]).unwrap();
     assert_eq!(defaults, ReproduceOptions::default());
 
-    let cases: [(&[&str], &str); 24] = [
+    let cases: [(&[&str], &str); 28] = [
         (&["--head", "huge"], "huge"),
         (&["--decoder", "bilinear"], "bilinear"),
         (&["--folds", "1"], "--folds"),
@@ -309,6 +310,19 @@ fn bad_arguments_give_clear_errors() {
             "--wikiart",
         ),
         (&["--cae", ".", "--no-pretrain"], "--no-pretrain"),
+        (&["--encoders", "0"], "--encoders must be in 1..=16"),
+        (
+            &["--encoders", "2", "--cae", "a"],
+            "name one folder per encoder",
+        ),
+        (
+            &["--encoders", "2", "--head", "pool"],
+            "needs --head linear",
+        ),
+        (
+            &["--cae", "a,b", "--head", "flatten"],
+            "needs --head linear",
+        ),
         (&["--draws", "3"], "--per-painter"),
         (&["--image-size", "4"], "--image-size"),
         (&["--distance", "cosine"], "cosine"),
@@ -499,4 +513,80 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
         err.contains("cae_pixel_dropout: absent now, 0.0 before"),
         "{err}"
     );
+}
+
+#[test]
+fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ensemble");
+    let options = ReproduceOptions {
+        head: HeadChoice::Linear,
+        encoders: 2,
+        c_grid: vec![0.1, 1.0],
+        statistics_slope: 0.1,
+        ..tiny(&out)
+    };
+    let first = run(&options).unwrap();
+    let acc = first.draws[0].classifier.as_ref().unwrap().accuracy.mean;
+    assert!(acc > 0.6, "ensemble probe accuracy {acc}");
+    // Two CAEs, pretrained from different seeds: their weights differ.
+    let weights = |k: &str| std::fs::read(out.join(k).join("best/model.safetensors")).unwrap();
+    assert!(out.join("cae-2/pretraining.json").is_file());
+    assert_ne!(weights("cae"), weights("cae-2"));
+    for fold in 1..=3 {
+        let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
+        let model = painter_classify::ProbeClassifier::load(
+            &fold_dir.join("model"),
+            &candle_core::Device::Cpu,
+        )
+        .unwrap();
+        let statistics = &model.features().statistics;
+        assert_eq!(statistics.encoders().len(), 2);
+        let one = painter_classify::ChannelStatistics::new(statistics.encoder().clone());
+        assert_eq!(statistics.dim(), 2 * one.dim());
+        assert_eq!(statistics.negative_slope(), 0.1);
+    }
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert!(
+        report.contains("an ensemble of 2, statistics concatenated")
+            && report.contains("pretraining: encoder 1: trained here")
+            && report.contains("  encoder 2: trained here")
+            && report.contains("seed 1, in "),
+        "{report}"
+    );
+
+    // A rerun reuses both CAEs and every fold; the folder refuses a single encoder.
+    let again = run(&options).unwrap();
+    assert_eq!(again.draws[0].reused_folds, 3);
+    let single = ReproduceOptions {
+        encoders: 1,
+        ..options.clone()
+    };
+    let err = run(&single).unwrap_err().to_string();
+    assert!(err.contains("encoders: absent now, 2 before"), "{err}");
+
+    // The same two CAEs named with --cae give the same features, so the same predictions.
+    let reused = ReproduceOptions {
+        encoders: 1,
+        pretraining: Pretraining::Reuse {
+            dir: out.join("cae"),
+            more: vec![out.join("cae-2")],
+        },
+        out: dir.path().join("reused"),
+        ..options
+    };
+    let second = run(&reused).unwrap();
+    assert!(
+        !dir.path().join("reused/cae").exists(),
+        "nothing is pretrained"
+    );
+    let (a, b) = (
+        first.draws[0].classifier.as_ref().unwrap(),
+        second.draws[0].classifier.as_ref().unwrap(),
+    );
+    for (fa, fb) in a.folds.iter().zip(&b.folds) {
+        assert_eq!(fa.predictions, fb.predictions);
+    }
+    let report = std::fs::read_to_string(dir.path().join("reused/report.txt")).unwrap();
+    assert!(report.contains("  encoder 2: reused from"), "{report}");
 }

@@ -93,8 +93,14 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = DecoderArg::Unpool)]
     pub decoder: DecoderArg,
     /// Reuse a pretrained CAE: a checkpoint folder or a pretraining output folder (its best/).
-    #[arg(long, value_name = "DIR", conflicts_with = "no_pretrain")]
-    pub cae: Option<PathBuf>,
+    /// Several comma-separated folders make an ensemble: the linear probe reads every encoder.
+    #[arg(
+        long,
+        value_name = "DIR[,DIR...]",
+        value_delimiter = ',',
+        conflicts_with = "no_pretrain"
+    )]
+    pub cae: Vec<PathBuf>,
     /// Skip pretraining: the encoder keeps its random initialization (ablation).
     #[arg(long)]
     pub no_pretrain: bool,
@@ -135,6 +141,10 @@ pub struct Args {
     /// statistics (0: its ReLUs, as trained); only with --head linear.
     #[arg(long, value_name = "S", default_value_t = 0.0)]
     pub statistics_slope: f64,
+    /// Pretrain N CAEs (seeds S, S+1, ...; in <out>/cae, <out>/cae-2, ...) and let the linear
+    /// probe read the statistics of all of them: an ensemble of encoders.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub encoders: usize,
     /// Dropout after the hidden dense layers.
     #[arg(long, value_name = "P", default_value_t = 0.5)]
     pub dropout: f32,
@@ -237,13 +247,16 @@ impl Args {
             PresetArg::Compact => Some(64),
             PresetArg::Paper => None,
         });
-        let pretraining = match (&self.cae, self.no_pretrain) {
+        let pretraining = match (self.cae.split_first(), self.no_pretrain) {
             (Some(_), true) => {
                 return Err(PipelineError::InvalidOption(
                     "give --cae or --no-pretrain, not both".into(),
                 ))
             }
-            (Some(dir), false) => Pretraining::Reuse { dir: dir.clone() },
+            (Some((dir, more)), false) => Pretraining::Reuse {
+                dir: dir.clone(),
+                more: more.to_vec(),
+            },
             (None, true) => Pretraining::None,
             (None, false) => Pretraining::Train,
         };
@@ -283,6 +296,7 @@ impl Args {
             patch_size: self.patch_size,
             c_grid: self.c_grid,
             statistics_slope: self.statistics_slope,
+            encoders: self.encoders,
             dropout: self.dropout,
             fine_tune: self.fine_tune,
             epochs: self.epochs,

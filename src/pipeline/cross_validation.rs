@@ -312,13 +312,14 @@ fn cross_validate_dense(
     })
 }
 
-/// Runs one draw: the classifier's cross-validation (unless `encoder` is `None`: baseline only)
-/// and the baseline's, on the same folds.
+/// Runs one draw: the classifier's cross-validation (unless `encoders` is `None`: baseline only)
+/// and the baseline's, on the same folds. The linear probe reads every encoder; a dense head
+/// starts from the first.
 pub fn run_draw(
     options: &ReproduceOptions,
     draw: usize,
     dataset: &dyn Dataset,
-    encoder: Option<&PretrainedEncoder>,
+    encoders: Option<&[PretrainedEncoder]>,
     device: &Device,
 ) -> Result<DrawResult, PipelineError> {
     let labels = labels_of(dataset)?;
@@ -329,12 +330,18 @@ pub fn run_draw(
 
     let mut classifier = None;
     let (mut trained_folds, mut reused_folds, mut classifier_seconds) = (0, 0, 0.0);
-    if let Some(encoder) = encoder {
+    if let Some(encoders) = encoders {
         let run = if options.head == HeadChoice::Linear {
             super::linear::cross_validate_probe(
-                options, draw, dataset, &labels, &split, encoder, device,
+                options, draw, dataset, &labels, &split, encoders, device,
             )?
         } else {
+            let [encoder] = encoders else {
+                return Err(PipelineError::InvalidOption(format!(
+                    "a dense head starts from one encoder, not {}",
+                    encoders.len()
+                )));
+            };
             cross_validate_dense(options, draw, dataset, &labels, &split, encoder, device)?
         };
         let cv = run.cv;

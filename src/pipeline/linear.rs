@@ -176,26 +176,39 @@ impl LinearFoldRunner<'_> {
     }
 }
 
-/// Cross-validates the linear probe on `encoder`'s statistics of the draw's images (computed once).
+/// Cross-validates the linear probe on the statistics of the draw's images (computed once) read
+/// through `encoders` (one, or an ensemble whose statistics are concatenated).
 pub fn cross_validate_probe(
     options: &ReproduceOptions,
     draw: usize,
     dataset: &dyn Dataset,
     labels: &[usize],
     split: &StratifiedKFold,
-    encoder: &PretrainedEncoder,
+    encoders: &[PretrainedEncoder],
     device: &Device,
 ) -> Result<ClassifierRun, PipelineError> {
     let size = options.feature_image_size()?;
     println!(
-        "  computing the frozen encoder's channel statistics of the draw's {} images at {size}x{size} px",
+        "  computing the channel statistics of the {} of the draw's {} images at {size}x{size} px",
+        if encoders.len() > 1 {
+            format!("{} frozen encoders", encoders.len())
+        } else {
+            "frozen encoder".into()
+        },
         dataset.len()
     );
     let started = Instant::now();
     let patch = options.patch_size.map(|p| p as u32);
+    let (first, more) = encoders
+        .split_first()
+        .ok_or_else(|| PipelineError::InvalidOption("the linear probe needs an encoder".into()))?;
+    let statistics = more
+        .iter()
+        .try_fold(ChannelStatistics::new(first.clone()), |s, e| {
+            s.with_encoder(e.clone())
+        })?;
     let extractor = StatisticsFeatures {
-        statistics: ChannelStatistics::new(encoder.clone())
-            .with_negative_slope(options.statistics_slope)?,
+        statistics: statistics.with_negative_slope(options.statistics_slope)?,
         image_size: size,
         patch,
     };

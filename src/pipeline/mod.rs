@@ -164,7 +164,7 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
             options,
             d,
             dataset.as_ref(),
-            cae.as_ref().map(|c| &c.encoder),
+            cae.as_ref().map(|c| c.encoders.as_slice()),
             &device,
         )?;
         println!("  draw {} done ({:.1} s)", d + 1, t.elapsed().as_secs_f64());

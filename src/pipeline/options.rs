@@ -25,6 +25,14 @@ fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
 
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
 /// Where the labelled paintings come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -129,6 +137,10 @@ pub enum Pretraining {
     Reuse {
         /// The folder.
         dir: PathBuf,
+        /// Further pretrained CAEs (folders of the same kinds) whose statistics the linear probe
+        /// reads as well: an ensemble of encoders.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        more: Vec<PathBuf>,
     },
     /// No pretraining: the encoder keeps its seeded random initialization (an ablation).
     None,
@@ -201,6 +213,12 @@ pub struct ReproduceOptions {
     /// its ReLUs (0: the ReLUs as trained). Only with [`HeadChoice::Linear`].
     #[serde(default, skip_serializing_if = "is_zero")]
     pub statistics_slope: f64,
+    /// The number of CAEs pretrained here (`<out>/cae`, `<out>/cae-2`, ..., seeded `seed`,
+    /// `seed + 1`, ...), or drawn at random without pretraining, whose statistics the linear
+    /// probe concatenates: an ensemble of encoders. With [`Pretraining::Reuse`] it stays 1 and
+    /// the folders name the encoders. More than 1 only with [`HeadChoice::Linear`].
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub encoders: usize,
     /// Dropout after the hidden dense layers.
     pub dropout: f32,
     /// Fine-tune the encoder with this learning rate (`None`: frozen, the default).
@@ -259,6 +277,7 @@ impl Default for ReproduceOptions {
             patch_size: None,
             c_grid: painter_classify::LinearProbeConfig::default().c_grid,
             statistics_slope: 0.0,
+            encoders: 1,
             dropout: 0.5,
             fine_tune: None,
             epochs: 150,
@@ -427,6 +446,24 @@ impl ReproduceOptions {
                 self.statistics_slope
             ));
         }
+        if !(1..=16).contains(&self.encoders) {
+            return bad(format!(
+                "--encoders must be in 1..=16, got {}",
+                self.encoders
+            ));
+        }
+        if self.encoders > 1 && matches!(self.pretraining, Pretraining::Reuse { .. }) {
+            return bad(
+                "--encoders counts the CAEs pretrained here (or drawn at random): with --cae, name one folder per encoder (--cae DIR,DIR,...)"
+                    .into(),
+            );
+        }
+        if self.ensemble_size() > 1 && self.head != HeadChoice::Linear {
+            return bad(
+                "an ensemble of encoders (--encoders, or several --cae folders) feeds the linear probe: it needs --head linear"
+                    .into(),
+            );
+        }
         if self.statistics_slope != 0.0 && self.head != HeadChoice::Linear {
             return bad(
                 "--statistics-slope shapes the linear probe's features: it needs --head linear"
@@ -480,6 +517,15 @@ impl ReproduceOptions {
             return bad("--out must not be empty".into());
         }
         Ok(())
+    }
+
+    /// The number of encoders whose statistics the linear probe reads: the `--cae` folders when
+    /// reusing, else [`ReproduceOptions::encoders`].
+    pub fn ensemble_size(&self) -> usize {
+        match &self.pretraining {
+            Pretraining::Reuse { more, .. } => 1 + more.len(),
+            _ => self.encoders,
+        }
     }
 
     /// The autoencoder's architecture: the preset, at `image_size` and with `filters` if given,

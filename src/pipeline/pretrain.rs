@@ -17,17 +17,30 @@ use std::time::Instant;
 /// The CAE folder inside the output folder.
 pub const CAE_DIR: &str = "cae";
 
+/// The folder of ensemble member `k` (from 1) inside the output folder: `cae`, `cae-2`, ...
+pub fn member_dir(out: &Path, k: usize) -> PathBuf {
+    if k <= 1 {
+        out.join(CAE_DIR)
+    } else {
+        out.join(format!("{CAE_DIR}-{k}"))
+    }
+}
+
 /// The encoder the classifier starts from, and how it came to be.
 #[derive(Debug, Clone)]
 pub struct PretrainedCae {
-    /// The encoder (pretrained, or seeded at random without pretraining).
-    pub encoder: PretrainedEncoder,
+    /// The encoders (pretrained, or seeded at random without pretraining); never empty. The
+    /// first is the one the dense heads start from; the linear probe reads all of them (an
+    /// ensemble, `--encoders N` or several `--cae` folders).
+    pub encoders: Vec<PretrainedEncoder>,
     /// The checkpoint folder of the whole CAE (`None` without pretraining).
     pub checkpoint: Option<PathBuf>,
     /// The pretraining record (`None` when reused from a folder without one, or not pretrained).
     pub record: Option<PretrainingRecord>,
-    /// A one-line description for the report.
+    /// A one-line description for the report (of the first encoder).
     pub description: String,
+    /// One line per further encoder of an ensemble: where it comes from.
+    pub more_descriptions: Vec<String>,
     /// Notes for the report (e.g. that pretraining saw the evaluation images' pixels).
     pub notes: Vec<String>,
 }
@@ -87,8 +100,8 @@ fn train(
     cfg: &CaeConfig,
     images: &SharedDataset,
     device: &Device,
+    (cae_dir, seed): (PathBuf, u64),
 ) -> Result<(PathBuf, PretrainingRecord), PipelineError> {
-    let cae_dir = options.out.join(CAE_DIR);
     if let Some(record) = PretrainingRecord::load(&cae_dir)? {
         let best = cae_dir.join(&record.best);
         if CaeCheckpoint::load_config(&best).is_ok_and(|c| &c == cfg) {
@@ -110,7 +123,7 @@ fn train(
         val_fraction: 0.1,
         patience: Some(5),
         min_delta: 0.0,
-        seed: options.seed,
+        seed,
         preload: true,
         progress: true,
         figure_images: 8,
@@ -192,43 +205,60 @@ fn write_reconstructions(
     Ok(true)
 }
 
-/// Runs the pretraining stage (see the [module docs](self)).
-pub fn pretrain_stage(
+/// One encoder of the stage, and how it came to be.
+struct Member {
+    encoder: PretrainedEncoder,
+    checkpoint: Option<PathBuf>,
+    record: Option<PretrainingRecord>,
+    description: String,
+}
+
+/// Makes encoder `k` (from 1) of the stage: seeded, reused or pretrained (in [`member_dir`], with
+/// seed `seed + k - 1`). Only the first writes the figures and the notes.
+fn member(
     options: &ReproduceOptions,
+    cfg: &CaeConfig,
     data: &GatheredData,
     device: &Device,
-) -> Result<PretrainedCae, PipelineError> {
-    let cfg = options.cae_config()?;
-    let mut notes = Vec::new();
+    k: usize,
+    notes: &mut Vec<String>,
+) -> Result<Member, PipelineError> {
+    let first = k == 1;
+    let seed = options.seed.wrapping_add(k as u64 - 1);
     let (checkpoint, record, description) = match &options.pretraining {
         Pretraining::None => {
-            let encoder = PretrainedEncoder::seeded(&cfg, options.seed, device)?;
-            println!(
-                "  no pretraining: the encoder keeps its random initialization (seed {})",
-                options.seed
-            );
-            notes.push(
-                "No pretraining (ablation): the encoder's weights are random (seeded).".into(),
-            );
-            return Ok(PretrainedCae {
+            let encoder = PretrainedEncoder::seeded(cfg, seed, device)?;
+            println!("  no pretraining: the encoder keeps its random initialization (seed {seed})");
+            if first {
+                notes.push(
+                    "No pretraining (ablation): the encoder's weights are random (seeded).".into(),
+                );
+            }
+            return Ok(Member {
                 encoder,
                 checkpoint: None,
                 record: None,
                 description: format!(
-                    "none: random encoder, filters {:?}, {}x{} input",
+                    "none: random encoder (seed {seed}), filters {:?}, {}x{} input",
                     cfg.filters, cfg.image_size, cfg.image_size
                 ),
-                notes,
             });
         }
-        Pretraining::Reuse { dir } => {
+        Pretraining::Reuse { dir, more } => {
+            let dir = if first {
+                dir
+            } else {
+                more.get(k - 2).ok_or_else(|| {
+                    PipelineError::InvalidOption(format!("--cae names no encoder {k}"))
+                })?
+            };
             let checkpoint = resolve_checkpoint(dir)?;
             let saved = CaeCheckpoint::load_config(&checkpoint)?;
-            check_size(&saved, &cfg, dir)?;
+            check_size(&saved, cfg, dir)?;
             let record = PretrainingRecord::load(dir)?;
             println!("  reusing the pretrained CAE in {}", checkpoint.display());
             let loss = dir.join("loss.png");
-            if copy_if_exists(&loss, &options.out.join("cae_loss.png"))? {
+            if first && copy_if_exists(&loss, &options.out.join("cae_loss.png"))? {
                 println!("  copied its loss curve to cae_loss.png");
             }
             let description = format!(
@@ -243,47 +273,109 @@ pub fn pretrain_stage(
         }
         Pretraining::Train => {
             let images = &data.pretraining;
+            let cae_dir = member_dir(&options.out, k);
             println!(
-                "  pretraining the CAE (filters {:?}, {}x{}, decoder {:?}) on {}",
-                cfg.filters, cfg.image_size, cfg.image_size, cfg.upsampling, images.description
+                "  pretraining the CAE{} (filters {:?}, {}x{}, decoder {:?}, seed {seed}) on {}",
+                if options.encoders > 1 {
+                    format!(" {k}/{} in {}", options.encoders, cae_dir.display())
+                } else {
+                    String::new()
+                },
+                cfg.filters,
+                cfg.image_size,
+                cfg.image_size,
+                cfg.upsampling,
+                images.description
             );
-            if images.includes_evaluation_images {
+            if first && images.includes_evaluation_images {
                 notes.push(
                     "Pretraining used the labelled images' pixels (never their labels), including \
                      the images each fold validates on: pass --unlabeled DIR for a separate set."
                         .into(),
                 );
             }
-            let (checkpoint, record) = train(options, &cfg, &images.dataset, device)?;
-            copy_if_exists(
-                &options.out.join(CAE_DIR).join("loss.png"),
-                &options.out.join("cae_loss.png"),
+            let (checkpoint, record) = train(
+                options,
+                cfg,
+                &images.dataset,
+                device,
+                (cae_dir.clone(), seed),
             )?;
+            if first {
+                copy_if_exists(&cae_dir.join("loss.png"), &options.out.join("cae_loss.png"))?;
+            }
             let description = format!(
-                "trained here on {} ({} epoch(s), optimizer {}, batch {}, pixel dropout {})",
+                "trained here on {} ({} epoch(s), optimizer {}, batch {}, pixel dropout {}{})",
                 images.description,
                 record.epochs,
                 options.cae_optimizer,
                 options.cae_batch,
-                options.cae_pixel_dropout
+                options.cae_pixel_dropout,
+                if options.encoders > 1 {
+                    format!(", seed {seed}, in {}", cae_dir.display())
+                } else {
+                    String::new()
+                }
             );
             (checkpoint, Some(record), description)
         }
     };
     let encoder = PretrainedEncoder::load(&checkpoint, device)?;
-    if write_reconstructions(
-        &checkpoint,
-        &data.labelled,
-        &options.out.join("reconstructions.png"),
-        device,
-    )? {
+    if first
+        && write_reconstructions(
+            &checkpoint,
+            &data.labelled,
+            &options.out.join("reconstructions.png"),
+            device,
+        )?
+    {
         println!("  wrote reconstructions.png");
     }
-    Ok(PretrainedCae {
+    Ok(Member {
         encoder,
         checkpoint: Some(checkpoint),
         record,
         description,
+    })
+}
+
+/// Runs the pretraining stage (see the [module docs](self)): one encoder, or the
+/// [`ReproduceOptions::ensemble_size`] encoders of an ensemble, one after the other.
+pub fn pretrain_stage(
+    options: &ReproduceOptions,
+    data: &GatheredData,
+    device: &Device,
+) -> Result<PretrainedCae, PipelineError> {
+    let cfg = options.cae_config()?;
+    let mut notes = Vec::new();
+    let count = options.ensemble_size();
+    let first = member(options, &cfg, data, device, 1, &mut notes)?;
+    let mut encoders = vec![first.encoder];
+    let mut more_descriptions = Vec::with_capacity(count - 1);
+    for k in 2..=count {
+        let m = member(options, &cfg, data, device, k, &mut notes)?;
+        encoders.push(m.encoder);
+        let record = m.record.as_ref().map_or(String::new(), |r| {
+            format!(
+                "; {} epoch(s), best epoch {}, validation MSE {}",
+                r.epochs,
+                r.best_epoch.map_or("n/a".into(), |e| e.to_string()),
+                r.best_mse.map_or("n/a".into(), |m| format!("{m:.6}"))
+            )
+        });
+        more_descriptions.push(format!("{}{record}", m.description));
+    }
+    if count > 1 {
+        notes.push(format!(
+            "The linear probe reads an ensemble of {count} encoders: their statistics, concatenated."
+        ));
+    }
+    Ok(PretrainedCae {
+        encoders,
+        checkpoint: first.checkpoint,
+        record: first.record,
+        description: first.description,
+        more_descriptions,
         notes,
     })
 }

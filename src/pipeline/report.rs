@@ -234,7 +234,13 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         options.effective_image_size()?
     );
     if let Some(cae) = cae {
-        let _ = writeln!(t, "pretraining: {}", cae.description);
+        let several = !cae.more_descriptions.is_empty();
+        let _ = writeln!(
+            t,
+            "pretraining: {}{}",
+            if several { "encoder 1: " } else { "" },
+            cae.description
+        );
         if let Some(r) = &cae.record {
             let _ = writeln!(
                 t,
@@ -248,11 +254,19 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
                 r.seconds
             );
         }
+        for (k, d) in cae.more_descriptions.iter().enumerate() {
+            let _ = writeln!(t, "  encoder {}: {d}", k + 2);
+        }
         if options.head == super::HeadChoice::Linear {
             let fs = options.feature_image_size()?;
             let _ = writeln!(
                 t,
-                "classifier: linear probe on the frozen encoder: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                "classifier: linear probe on the frozen encoder{}: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                if several {
+                    format!("s (an ensemble of {}, statistics concatenated)", 1 + cae.more_descriptions.len())
+                } else {
+                    String::new()
+                },
                 if options.statistics_slope == 0.0 {
                     String::new()
                 } else {

@@ -109,8 +109,7 @@ impl StatisticsFeatures {
     /// Checks that the sizes suit the encoder: the image (and patch) must survive its poolings,
     /// and a patch must fit in the image.
     pub fn validate(&self) -> Result<()> {
-        let cfg = self.statistics.encoder().config();
-        let smallest = cfg.pool.pow(cfg.depth() as u32) as u32;
+        let smallest = u32::try_from(self.statistics.smallest_side()).unwrap_or(u32::MAX);
         let side = self.patch.unwrap_or(self.image_size);
         if side < smallest || self.image_size < side || self.image_size > 4096 {
             return Err(ClassifyError::InvalidConfig(format!(

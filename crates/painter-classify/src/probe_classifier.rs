@@ -26,16 +26,31 @@ const FORMAT: &str = "deep-painter-probe-classifier/1";
 /// The format of a model whose statistics read it through a leaky ReLU (`negative_slope`): an
 /// older program, which knows only the first format, refuses it instead of ignoring the slope.
 const FORMAT_LEAKY: &str = "deep-painter-probe-classifier/2";
+/// The format of a model whose statistics read several encoders (`more_encoders`, weights in
+/// `encoder-2.safetensors`, ...): older programs refuse it instead of reading the first alone.
+const FORMAT_ENSEMBLE: &str = "deep-painter-probe-classifier/3";
 
 #[derive(Serialize, Deserialize)]
 struct Description {
     format: String,
     encoder: CaeConfig,
+    /// The encoders after the first, in order (format 3 only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more_encoders: Vec<CaeConfig>,
     image_size: u32,
     patch: Option<u32>,
     #[serde(default, skip_serializing_if = "is_zero")]
     negative_slope: f64,
     probe: LinearProbe,
+}
+
+/// The weights file of encoder `k` (from 1) inside a saved probe classifier.
+fn encoder_file(k: usize) -> String {
+    if k == 1 {
+        ENCODER_FILE.into()
+    } else {
+        format!("encoder-{k}.safetensors")
+    }
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -164,23 +179,33 @@ impl ProbeClassifier {
             .collect()
     }
 
-    /// Writes the model into `dir` (created): the encoder's weights, then the description, each
-    /// atomically.
+    /// Writes the model into `dir` (created): the encoder's weights (`encoder.safetensors`, and
+    /// `encoder-2.safetensors`, ... for the further encoders of an ensemble), then the
+    /// description, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
-        let encoder = self.features.statistics.encoder();
-        let tensors: HashMap<String, Tensor> =
-            encoder.named_tensors_copied()?.into_iter().collect();
-        save_tensors_atomic(&tensors, &dir.join(ENCODER_FILE))?;
-        let negative_slope = self.features.statistics.negative_slope();
+        let statistics = &self.features.statistics;
+        for (k, encoder) in statistics.encoders().iter().enumerate() {
+            let tensors: HashMap<String, Tensor> =
+                encoder.named_tensors_copied()?.into_iter().collect();
+            save_tensors_atomic(&tensors, &dir.join(encoder_file(k + 1)))?;
+        }
+        let negative_slope = statistics.negative_slope();
+        let more_encoders: Vec<CaeConfig> = statistics.encoders()[1..]
+            .iter()
+            .map(|e| e.config().clone())
+            .collect();
         let desc = Description {
-            format: if negative_slope == 0.0 {
+            format: if !more_encoders.is_empty() {
+                FORMAT_ENSEMBLE
+            } else if negative_slope == 0.0 {
                 FORMAT
             } else {
                 FORMAT_LEAKY
             }
             .into(),
-            encoder: encoder.config().clone(),
+            encoder: statistics.encoder().config().clone(),
+            more_encoders,
             image_size: self.features.image_size,
             patch: self.features.patch,
             negative_slope,
@@ -215,30 +240,47 @@ impl ProbeClassifier {
                 source,
             })?;
         let leaky = desc.negative_slope != 0.0;
-        if !(desc.format == FORMAT && !leaky || desc.format == FORMAT_LEAKY && leaky) {
+        let ensemble = !desc.more_encoders.is_empty();
+        let known = match desc.format.as_str() {
+            FORMAT => !leaky && !ensemble,
+            FORMAT_LEAKY => leaky && !ensemble,
+            FORMAT_ENSEMBLE => ensemble,
+            _ => false,
+        };
+        if !known {
             return Err(ClassifyError::BadCheckpoint {
                 dir: dir.to_path_buf(),
                 message: format!(
-                    "format `{}` with negative slope {}, expected `{FORMAT}` (slope 0) or `{FORMAT_LEAKY}` (another slope)",
-                    desc.format, desc.negative_slope
+                    "format `{}` with negative slope {} and {} encoder(s), expected `{FORMAT}` (one encoder, slope 0), `{FORMAT_LEAKY}` (one encoder, another slope) or `{FORMAT_ENSEMBLE}` (several encoders)",
+                    desc.format,
+                    desc.negative_slope,
+                    1 + desc.more_encoders.len()
                 ),
             });
         }
-        let weights = dir.join(ENCODER_FILE);
-        if !weights.is_file() {
-            return Err(ClassifyError::MissingFile {
-                dir: dir.to_path_buf(),
-                file: ENCODER_FILE.into(),
-            });
-        }
-        let tensors = candle_core::safetensors::load(&weights, device).map_err(|e| {
-            ClassifyError::BadCheckpoint {
-                dir: dir.to_path_buf(),
-                message: format!("{ENCODER_FILE}: {e}"),
+        let configs = std::iter::once(&desc.encoder).chain(&desc.more_encoders);
+        let mut encoders = Vec::with_capacity(1 + desc.more_encoders.len());
+        for (k, config) in configs.enumerate() {
+            let file = encoder_file(k + 1);
+            let weights = dir.join(&file);
+            if !weights.is_file() {
+                return Err(ClassifyError::MissingFile {
+                    dir: dir.to_path_buf(),
+                    file,
+                });
             }
-        })?;
-        let encoder =
-            PretrainedEncoder::from_tensors(&desc.encoder, |n| tensors.get(n).cloned(), device)?;
+            let tensors = candle_core::safetensors::load(&weights, device).map_err(|e| {
+                ClassifyError::BadCheckpoint {
+                    dir: dir.to_path_buf(),
+                    message: format!("{file}: {e}"),
+                }
+            })?;
+            encoders.push(PretrainedEncoder::from_tensors(
+                config,
+                |n| tensors.get(n).cloned(),
+                device,
+            )?);
+        }
         // The probe's own consistency (sizes, finite values) is checked as when it is loaded alone.
         let probe_check = LinearProbe::from_json_value(desc.probe).map_err(|message| {
             ClassifyError::BadCheckpoint {
@@ -246,8 +288,16 @@ impl ProbeClassifier {
                 message,
             }
         })?;
-        ChannelStatistics::new(encoder)
-            .with_negative_slope(desc.negative_slope)
+        let mut encoders = encoders.into_iter();
+        let first = encoders
+            .next()
+            .ok_or_else(|| ClassifyError::BadCheckpoint {
+                dir: dir.to_path_buf(),
+                message: "no encoder".into(),
+            })?;
+        encoders
+            .try_fold(ChannelStatistics::new(first), |s, e| s.with_encoder(e))
+            .and_then(|s| s.with_negative_slope(desc.negative_slope))
             .and_then(|statistics| {
                 Self::new(
                     StatisticsFeatures {
@@ -273,6 +323,11 @@ mod tests {
 
     /// A probe fitted on synthetic painters, its statistics read with `slope`, and its images.
     fn fitted(slope: f64) -> (ProbeClassifier, Vec<RgbImage>) {
+        fitted_on(slope, 1)
+    }
+
+    /// The same with the statistics of `encoders` encoders (the further ones with other filters).
+    fn fitted_on(slope: f64, encoders: usize) -> (ProbeClassifier, Vec<RgbImage>) {
         let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
         let cae = CaeConfig {
             image_size: 32,
@@ -281,10 +336,17 @@ mod tests {
             ..CaeConfig::compact()
         };
         let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+        let mut statistics = ChannelStatistics::new(encoder);
+        for k in 1..encoders {
+            let other = CaeConfig {
+                filters: vec![3, 2 + k],
+                ..cae.clone()
+            };
+            let encoder = PretrainedEncoder::seeded(&other, k as u64, &Device::Cpu).unwrap();
+            statistics = statistics.with_encoder(encoder).unwrap();
+        }
         let features = StatisticsFeatures {
-            statistics: ChannelStatistics::new(encoder)
-                .with_negative_slope(slope)
-                .unwrap(),
+            statistics: statistics.with_negative_slope(slope).unwrap(),
             image_size: 32,
             patch: Some(16),
         };
@@ -363,5 +425,68 @@ mod tests {
         std::fs::write(&path, serde_json::to_vec(&desc).unwrap()).unwrap();
         let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
         assert!(err.to_string().contains("[0, 1]"), "{err}");
+    }
+
+    #[test]
+    fn an_ensemble_survives_saving_under_its_own_format() {
+        let tmp = tempfile::tempdir().unwrap();
+        for slope in [0.0, 0.1] {
+            let (model, images) = fitted_on(slope, 3);
+            let dir = tmp.path().join(format!("slope-{slope}"));
+            model.save(&dir).unwrap();
+            let desc = description(&dir);
+            assert_eq!(desc["format"], FORMAT_ENSEMBLE);
+            assert_eq!(desc["more_encoders"].as_array().unwrap().len(), 2);
+            for file in [
+                ENCODER_FILE,
+                "encoder-2.safetensors",
+                "encoder-3.safetensors",
+            ] {
+                assert!(dir.join(file).is_file(), "{file}");
+            }
+            let loaded = ProbeClassifier::load(&dir, &Device::Cpu).unwrap();
+            let statistics = &loaded.features().statistics;
+            assert_eq!(statistics.encoders().len(), 3);
+            assert_eq!(statistics.encoders()[2].config().filters, vec![3, 4]);
+            assert_eq!(statistics.negative_slope(), slope);
+            assert_eq!(statistics.names(), model.features().statistics.names());
+            let before = model.predict(images.clone(), &Device::Cpu).unwrap();
+            let after = loaded.predict(images, &Device::Cpu).unwrap();
+            for (b, a) in before.iter().zip(&after) {
+                assert_eq!(b.probabilities, a.probabilities);
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_ensemble_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (model, _) = fitted_on(0.0, 2);
+        model.save(tmp.path()).unwrap();
+        let path = tmp.path().join(PROBE_FILE);
+        let desc = description(tmp.path());
+        // Under an older format, the further encoders would be dropped: refused.
+        let mut older = desc.clone();
+        older["format"] = FORMAT.into();
+        std::fs::write(&path, serde_json::to_vec(&older).unwrap()).unwrap();
+        let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("2 encoder(s)"), "{err}");
+        // The ensemble format with one encoder is refused too.
+        let mut single = desc.clone();
+        single.as_object_mut().unwrap().remove("more_encoders");
+        std::fs::write(&path, serde_json::to_vec(&single).unwrap()).unwrap();
+        assert!(ProbeClassifier::load(tmp.path(), &Device::Cpu).is_err());
+        // A further encoder whose weights are missing or of another shape.
+        std::fs::write(&path, serde_json::to_vec(&desc).unwrap()).unwrap();
+        let second = tmp.path().join("encoder-2.safetensors");
+        let saved = std::fs::read(&second).unwrap();
+        std::fs::remove_file(&second).unwrap();
+        let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("encoder-2.safetensors"), "{err}");
+        std::fs::write(&second, saved).unwrap();
+        let mut reshaped = desc;
+        reshaped["more_encoders"][0]["filters"] = serde_json::json!([3, 9]);
+        std::fs::write(&path, serde_json::to_vec(&reshaped).unwrap()).unwrap();
+        assert!(ProbeClassifier::load(tmp.path(), &Device::Cpu).is_err());
     }
 }

@@ -13,6 +13,10 @@
 //! [negative slope](ChannelStatistics::with_negative_slope) the statistics read the encoder through
 //! a leaky ReLU instead, `max(x, slope * x)`, so they also see (scaled down) the negative responses
 //! of every channel, dead ones included. The weights stay as trained.
+//!
+//! The statistics can also [read several encoders](ChannelStatistics::with_encoder) (pretrained
+//! from different seeds or crops, say) and concatenate what they see: an ensemble of
+//! autoencoders, whose filters differ, describes a painting more fully than any one of them.
 
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
@@ -38,7 +42,8 @@ use painter_conv::{conv2d, relu, Conv2dConfig};
 /// ```
 #[derive(Debug, Clone)]
 pub struct ChannelStatistics {
-    encoder: PretrainedEncoder,
+    /// Never empty: the first is the one given to [`ChannelStatistics::new`].
+    encoders: Vec<PretrainedEncoder>,
     negative_slope: f64,
 }
 
@@ -46,9 +51,41 @@ impl ChannelStatistics {
     /// The statistics of `encoder`'s feature maps, through its ReLUs as trained.
     pub fn new(encoder: PretrainedEncoder) -> Self {
         Self {
-            encoder,
+            encoders: vec![encoder],
             negative_slope: 0.0,
         }
+    }
+
+    /// Adds another encoder: the statistics become those of every encoder, concatenated in the
+    /// order the encoders were given (each read through the same activation). The encoders may
+    /// differ in filters, kernels and poolings, but must take the same input channels.
+    ///
+    /// ```
+    /// use candle_core::{Device, Tensor};
+    /// use painter_cae::CaeConfig;
+    /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
+    ///
+    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let first = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+    /// let second = PretrainedEncoder::seeded(&cae, 1, &Device::Cpu).unwrap();
+    /// let both = ChannelStatistics::new(first.clone()).with_encoder(second).unwrap();
+    /// assert_eq!(both.encoders().len(), 2);
+    /// assert_eq!(both.dim(), 2 * ChannelStatistics::new(first).dim());
+    /// assert_eq!(both.names()[0], "encoder1.conv1.mean.0");
+    /// let images = Tensor::rand(0f32, 1f32, (2, 3, 32, 32), &Device::Cpu).unwrap();
+    /// assert_eq!(both.compute(&images).unwrap().dims(), &[2, 80]);
+    /// ```
+    pub fn with_encoder(mut self, encoder: PretrainedEncoder) -> Result<Self> {
+        let want = self.encoders[0].config().in_channels;
+        let got = encoder.config().in_channels;
+        if got != want {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "every encoder of the statistics must take the same channels: the first takes {want}, encoder {} takes {got}",
+                self.encoders.len() + 1
+            )));
+        }
+        self.encoders.push(encoder);
+        Ok(self)
     }
 
     /// The same statistics read through a leaky ReLU `max(x, slope * x)` in place of every ReLU
@@ -81,38 +118,83 @@ impl ChannelStatistics {
         self.negative_slope
     }
 
-    /// The wrapped encoder.
+    /// The first (or only) encoder.
     pub fn encoder(&self) -> &PretrainedEncoder {
-        &self.encoder
+        &self.encoders[0]
     }
 
-    /// The number of statistics per image: `2 * (sum of the stages' filters + the last stage's
-    /// filters)`.
+    /// Every encoder, in the order their statistics are concatenated.
+    pub fn encoders(&self) -> &[PretrainedEncoder] {
+        &self.encoders
+    }
+
+    /// The smallest image side every encoder can read: the product of its poolings.
+    pub fn smallest_side(&self) -> usize {
+        self.encoders
+            .iter()
+            .map(|e| {
+                let cfg = e.config();
+                cfg.pool.saturating_pow(cfg.depth() as u32)
+            })
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// The number of statistics per image: for each encoder, `2 * (sum of the stages' filters +
+    /// the last stage's filters)`.
     pub fn dim(&self) -> usize {
-        let filters = &self.encoder.config().filters;
-        2 * (filters.iter().sum::<usize>() + filters.last().copied().unwrap_or(0))
+        self.encoders
+            .iter()
+            .map(|e| {
+                let filters = &e.config().filters;
+                2 * (filters.iter().sum::<usize>() + filters.last().copied().unwrap_or(0))
+            })
+            .sum()
     }
 
-    /// The names of the statistics, in order (`conv1.mean.0`, ..., `latent.std.63`).
+    /// The names of the statistics, in order (`conv1.mean.0`, ..., `latent.std.63`); with several
+    /// encoders, each name starts with its encoder (`encoder1.conv1.mean.0`, ...,
+    /// `encoder2.latent.std.63`).
     pub fn names(&self) -> Vec<String> {
-        let filters = &self.encoder.config().filters;
         let mut names = Vec::with_capacity(self.dim());
-        let mut block = |stage: String, c: usize| {
-            for stat in ["mean", "std"] {
-                names.extend((0..c).map(|i| format!("{stage}.{stat}.{i}")));
+        let several = self.encoders.len() > 1;
+        for (k, encoder) in self.encoders.iter().enumerate() {
+            let prefix = if several {
+                format!("encoder{}.", k + 1)
+            } else {
+                String::new()
+            };
+            let filters = &encoder.config().filters;
+            let mut block = |stage: String, c: usize| {
+                for stat in ["mean", "std"] {
+                    names.extend((0..c).map(|i| format!("{prefix}{stage}.{stat}.{i}")));
+                }
+            };
+            for (i, &f) in filters.iter().enumerate() {
+                block(format!("conv{}", i + 1), f);
             }
-        };
-        for (i, &f) in filters.iter().enumerate() {
-            block(format!("conv{}", i + 1), f);
+            block("latent".into(), filters.last().copied().unwrap_or(0));
         }
-        block("latent".into(), filters.last().copied().unwrap_or(0));
         names
     }
 
-    /// The statistics of a batch `N x 3 x H x W` (pixels as the encoder was trained on), `N x D`.
+    /// The statistics of a batch `N x 3 x H x W` (pixels as the encoders were trained on), `N x D`.
     pub fn compute(&self, images: &Tensor) -> Result<Tensor> {
+        let mut parts = self
+            .encoders
+            .iter()
+            .map(|e| self.compute_one(e, images))
+            .collect::<Result<Vec<_>>>()?;
+        if parts.len() == 1 {
+            return Ok(parts.remove(0));
+        }
+        Ok(Tensor::cat(&parts, 1)?)
+    }
+
+    /// The statistics of one encoder.
+    fn compute_one(&self, encoder: &PretrainedEncoder, images: &Tensor) -> Result<Tensor> {
         let (_, c, h, w) = images.dims4()?;
-        let cfg = self.encoder.config();
+        let cfg = encoder.config();
         if c != cfg.in_channels {
             return Err(ClassifyError::InvalidConfig(format!(
                 "the encoder takes {} channels, the images have {c}",
@@ -133,7 +215,7 @@ impl ChannelStatistics {
         };
         let mut parts = Vec::with_capacity(2 * (cfg.depth() + 1));
         let mut x = images.clone();
-        for layer in self.encoder.encoder().layers() {
+        for layer in encoder.encoder().layers() {
             let a = self.activate(&conv2d(&x, &layer.weight, Some(&layer.bias), conv_cfg)?)?;
             push_mean_std(&a, &mut parts)?;
             x = a.max_pool2d_with_stride(cfg.pool, cfg.pool)?;
@@ -175,11 +257,21 @@ impl FeatureExtractor for ChannelStatistics {
     }
 
     fn vars(&self) -> Vec<Var> {
-        self.encoder.vars()
+        self.encoders.iter().flat_map(|e| e.vars()).collect()
     }
 
+    /// The first encoder's tensors under their own names, those of encoder `k >= 2` prefixed
+    /// with `ensemble{k}.`.
     fn named_tensors(&self) -> Vec<(String, Tensor)> {
-        self.encoder.named_tensors()
+        let mut out = self.encoders[0].named_tensors();
+        for (k, e) in self.encoders.iter().enumerate().skip(1) {
+            out.extend(
+                e.named_tensors()
+                    .into_iter()
+                    .map(|(n, t)| (format!("ensemble{}.{n}", k + 1), t)),
+            );
+        }
+        out
     }
 }
 
@@ -356,5 +448,64 @@ mod tests {
         assert!(stats
             .compute(&Tensor::zeros((1, 3, 2, 2), candle_core::DType::F32, &Device::Cpu).unwrap())
             .is_err());
+    }
+
+    #[test]
+    fn an_ensemble_concatenates_its_encoders_statistics() {
+        let cae = small_cae();
+        let first = PretrainedEncoder::seeded(&cae, 1, &Device::Cpu).unwrap();
+        let deeper = CaeConfig {
+            filters: vec![2, 3, 4],
+            ..cae.clone()
+        };
+        let second = PretrainedEncoder::seeded(&deeper, 2, &Device::Cpu).unwrap();
+        let alone = |e: &PretrainedEncoder| {
+            ChannelStatistics::new(e.clone())
+                .with_negative_slope(0.1)
+                .unwrap()
+        };
+        let both = ChannelStatistics::new(first.clone())
+            .with_encoder(second.clone())
+            .unwrap()
+            .with_negative_slope(0.1)
+            .unwrap();
+        assert_eq!(both.dim(), alone(&first).dim() + alone(&second).dim());
+        assert_eq!(both.names().len(), both.dim());
+        assert_eq!(both.names()[0], "encoder1.conv1.mean.0");
+        assert_eq!(both.names()[both.dim() - 1], "encoder2.latent.std.3");
+        // The deeper encoder pools three times: the ensemble needs sides of 8 px.
+        assert_eq!(alone(&first).smallest_side(), 4);
+        assert_eq!(both.smallest_side(), 8);
+        let x = Tensor::rand(0f32, 1f32, (2, 3, 16, 24), &Device::Cpu).unwrap();
+        let want = Tensor::cat(
+            &[
+                alone(&first).compute(&x).unwrap(),
+                alone(&second).compute(&x).unwrap(),
+            ],
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            both.compute(&x).unwrap().to_vec2::<f32>().unwrap(),
+            want.to_vec2::<f32>().unwrap()
+        );
+        // Each encoder's tensors are kept apart by name.
+        let names: Vec<String> = both.named_tensors().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names.len(), 4 + 6);
+        assert!(names.iter().any(|n| n.starts_with("ensemble2.")));
+        assert_eq!(both.vars().len(), 10);
+    }
+
+    #[test]
+    fn an_ensemble_refuses_encoders_of_other_channels() {
+        let cae = small_cae();
+        let grey = CaeConfig {
+            in_channels: 1,
+            ..cae.clone()
+        };
+        let err = ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap())
+            .with_encoder(PretrainedEncoder::seeded(&grey, 0, &Device::Cpu).unwrap())
+            .unwrap_err();
+        assert!(err.to_string().contains("same channels"), "{err}");
     }
 }
