@@ -281,6 +281,13 @@ fn baseline_only_runs_report_the_baseline() {
     assert!((all.iter().sum::<f64>() / 6.0 - outcome.summary.accuracy_mean).abs() < 1e-12);
 }
 
+/// The linear-probe classifier a run saved for `fold` (from 1) of its first draw.
+fn saved_probe(out: &Path, fold: usize) -> painter_classify::ProbeClassifier {
+    let fold_dir = deep_painter::pipeline::state::fold_dir(out, 0, fold);
+    painter_classify::ProbeClassifier::load(&fold_dir.join("model"), &candle_core::Device::Cpu)
+        .unwrap()
+}
+
 fn options_from(args: &[&str]) -> Result<ReproduceOptions, String> {
     let mut full = vec!["reproduce"];
     full.extend_from_slice(args);
@@ -412,12 +419,7 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     // 3 synthetic painters with distinct textures: far above the 1/3 of chance.
     assert!(acc > 0.6, "linear probe accuracy {acc}");
     for fold in 1..=3 {
-        let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
-        let model = painter_classify::ProbeClassifier::load(
-            &fold_dir.join("model"),
-            &candle_core::Device::Cpu,
-        )
-        .unwrap();
+        let model = saved_probe(&out, fold);
         assert!(options.c_grid.contains(&model.probe().c));
         assert_eq!(model.probe().scores.len(), 2);
         assert_eq!(
@@ -425,6 +427,7 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
             (64, Some(32))
         );
         assert_eq!(model.features().statistics.negative_slope(), 0.1);
+        let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
         assert!(fold_dir.join("c_selection.png").is_file());
     }
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
@@ -534,12 +537,7 @@ fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
     assert!(out.join("cae-2/pretraining.json").is_file());
     assert_ne!(weights("cae"), weights("cae-2"));
     for fold in 1..=3 {
-        let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
-        let model = painter_classify::ProbeClassifier::load(
-            &fold_dir.join("model"),
-            &candle_core::Device::Cpu,
-        )
-        .unwrap();
+        let model = saved_probe(&out, fold);
         let statistics = &model.features().statistics;
         assert_eq!(statistics.encoders().len(), 2);
         let one = painter_classify::ChannelStatistics::new(statistics.encoder().clone());

@@ -375,6 +375,16 @@ mod tests {
         (ProbeClassifier::new(features, probe).unwrap(), images)
     }
 
+    /// Asserts that two models give identical probabilities on `images`.
+    fn assert_same_predictions(a: &ProbeClassifier, b: &ProbeClassifier, images: Vec<RgbImage>) {
+        let before = a.predict(images.clone(), &Device::Cpu).unwrap();
+        let after = b.predict(images, &Device::Cpu).unwrap();
+        assert_eq!(before.len(), after.len());
+        for (x, y) in before.iter().zip(&after) {
+            assert_eq!(x.probabilities, y.probabilities);
+        }
+    }
+
     fn description(dir: &Path) -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(dir.join(PROBE_FILE)).unwrap()).unwrap()
     }
@@ -396,11 +406,7 @@ mod tests {
             }
             let loaded = ProbeClassifier::load(&dir, &Device::Cpu).unwrap();
             assert_eq!(loaded.features().statistics.negative_slope(), slope);
-            let before = model.predict(images.clone(), &Device::Cpu).unwrap();
-            let after = loaded.predict(images, &Device::Cpu).unwrap();
-            for (b, a) in before.iter().zip(&after) {
-                assert_eq!(b.probabilities, a.probabilities);
-            }
+            assert_same_predictions(&model, &loaded, images);
         }
     }
 
@@ -450,11 +456,7 @@ mod tests {
             assert_eq!(statistics.encoders()[2].config().filters, vec![3, 4]);
             assert_eq!(statistics.negative_slope(), slope);
             assert_eq!(statistics.names(), model.features().statistics.names());
-            let before = model.predict(images.clone(), &Device::Cpu).unwrap();
-            let after = loaded.predict(images, &Device::Cpu).unwrap();
-            for (b, a) in before.iter().zip(&after) {
-                assert_eq!(b.probabilities, a.probabilities);
-            }
+            assert_same_predictions(&model, &loaded, images);
         }
     }
 
