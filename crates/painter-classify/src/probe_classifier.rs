@@ -258,10 +258,8 @@ impl ProbeClassifier {
                 ),
             });
         }
-        let configs = std::iter::once(&desc.encoder).chain(&desc.more_encoders);
-        let mut encoders = Vec::with_capacity(1 + desc.more_encoders.len());
-        for (k, config) in configs.enumerate() {
-            let file = encoder_file(k + 1);
+        let load_encoder = |k: usize, config: &CaeConfig| -> Result<PretrainedEncoder> {
+            let file = encoder_file(k);
             let weights = dir.join(&file);
             if !weights.is_file() {
                 return Err(ClassifyError::MissingFile {
@@ -275,11 +273,18 @@ impl ProbeClassifier {
                     message: format!("{file}: {e}"),
                 }
             })?;
-            encoders.push(PretrainedEncoder::from_tensors(
-                config,
-                |n| tensors.get(n).cloned(),
-                device,
-            )?);
+            PretrainedEncoder::from_tensors(config, |n| tensors.get(n).cloned(), device)
+        };
+        let mut statistics = ChannelStatistics::new(load_encoder(1, &desc.encoder)?);
+        for (i, config) in desc.more_encoders.iter().enumerate() {
+            let encoder = load_encoder(i + 2, config)?;
+            statistics =
+                statistics
+                    .with_encoder(encoder)
+                    .map_err(|e| ClassifyError::BadCheckpoint {
+                        dir: dir.to_path_buf(),
+                        message: e.to_string(),
+                    })?;
         }
         // The probe's own consistency (sizes, finite values) is checked as when it is loaded alone.
         let probe_check = LinearProbe::from_json_value(desc.probe).map_err(|message| {
@@ -288,16 +293,8 @@ impl ProbeClassifier {
                 message,
             }
         })?;
-        let mut encoders = encoders.into_iter();
-        let first = encoders
-            .next()
-            .ok_or_else(|| ClassifyError::BadCheckpoint {
-                dir: dir.to_path_buf(),
-                message: "no encoder".into(),
-            })?;
-        encoders
-            .try_fold(ChannelStatistics::new(first), |s, e| s.with_encoder(e))
-            .and_then(|s| s.with_negative_slope(desc.negative_slope))
+        statistics
+            .with_negative_slope(desc.negative_slope)
             .and_then(|statistics| {
                 Self::new(
                     StatisticsFeatures {
