@@ -355,20 +355,11 @@ pub fn pretrain_stage(
     for k in 2..=count {
         let m = member(options, &cfg, data, device, k, &mut notes)?;
         encoders.push(m.encoder);
-        let record = m.record.as_ref().map_or(String::new(), |r| {
-            format!(
-                "; {} epoch(s), best epoch {}, validation MSE {}",
-                r.epochs,
-                r.best_epoch.map_or("n/a".into(), |e| e.to_string()),
-                r.best_mse.map_or("n/a".into(), |m| format!("{m:.6}"))
-            )
-        });
+        let record = m
+            .record
+            .as_ref()
+            .map_or(String::new(), |r| format!("; {}", r.summary()));
         more_descriptions.push(format!("{}{record}", m.description));
-    }
-    if count > 1 {
-        notes.push(format!(
-            "The linear probe reads an ensemble of {count} encoders: their statistics, concatenated."
-        ));
     }
     Ok(PretrainedCae {
         encoders,

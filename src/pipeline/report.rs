@@ -244,11 +244,10 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         if let Some(r) = &cae.record {
             let _ = writeln!(
                 t,
-                "  {} epoch(s), best epoch {}, validation MSE {} (first epoch's training MSE {}), {} train / {} validation images, {:.1} s",
-                r.epochs,
-                r.best_epoch.map_or("n/a".into(), |e| e.to_string()),
-                r.best_mse.map_or("n/a".into(), |m| format!("{m:.6}")),
-                r.first_train_mse.map_or("n/a".into(), |m| format!("{m:.6}")),
+                "  {} (first epoch's training MSE {}), {} train / {} validation images, {:.1} s",
+                r.summary(),
+                r.first_train_mse
+                    .map_or("n/a".into(), |m| format!("{m:.6}")),
                 r.split.0,
                 r.split.1,
                 r.seconds

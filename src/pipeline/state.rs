@@ -253,6 +253,17 @@ impl PretrainingRecord {
         }
     }
 
+    /// `N epoch(s), best epoch E, validation MSE M` (`n/a` for what is unknown), as the report
+    /// and the pretraining stage show it.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} epoch(s), best epoch {}, validation MSE {}",
+            self.epochs,
+            self.best_epoch.map_or("n/a".into(), |e| e.to_string()),
+            self.best_mse.map_or("n/a".into(), |m| format!("{m:.6}"))
+        )
+    }
+
     /// Reads the marker of a finished pretraining in `cae_dir`, if any.
     pub fn load(cae_dir: &Path) -> Result<Option<Self>, PipelineError> {
         Ok(
