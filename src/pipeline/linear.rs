@@ -71,6 +71,38 @@ pub fn probe_config(options: &ReproduceOptions, seed: u64) -> LinearProbeConfig 
     }
 }
 
+/// Says which of a probe's fits used up L-BFGS's `max_iter` before its gradient tolerance, or
+/// `None` when every fit converged. Such a fit is close to the optimum but not at it to the
+/// tolerance: worth knowing when comparing runs.
+fn convergence_note(probe: &LinearProbe) -> Option<String> {
+    let inner: usize = probe.scores.iter().map(|s| s.unconverged_folds).sum();
+    let final_fit = probe.fit_report.filter(|r| !r.converged);
+    if inner == 0 && final_fit.is_none() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(r) = final_fit {
+        parts.push(format!(
+            "the final fit (largest gradient entry {:.1e})",
+            r.gradient_max
+        ));
+    }
+    if inner > 0 {
+        let by_c = probe
+            .scores
+            .iter()
+            .filter(|s| s.unconverged_folds > 0)
+            .map(|s| format!("{} at C {}", s.unconverged_folds, s.c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(format!("{inner} inner fit(s) ({by_c})"));
+    }
+    Some(format!(
+        "the probe's L-BFGS stopped at its iteration limit before the gradient tolerance in {}",
+        parts.join(" and ")
+    ))
+}
+
 /// Runs the linear probe on the folds of one draw (see the [module docs](self)).
 pub struct LinearFoldRunner<'a> {
     /// The run's settings.
@@ -143,6 +175,7 @@ impl LinearFoldRunner<'_> {
                 .map_err(painter_classify::ClassifyError::from)?;
         }
         let c = probe.c;
+        let convergence = convergence_note(&probe);
         let scores = probe
             .scores
             .iter()
@@ -161,6 +194,9 @@ impl LinearFoldRunner<'_> {
             c,
             scores
         );
+        if let Some(note) = convergence {
+            println!("    {note}");
+        }
         FoldRecord::new(
             self.draw,
             fold,
@@ -237,4 +273,46 @@ pub fn cross_validate_probe(
     let mut tally = runner.tally;
     tally.seconds += feature_seconds;
     Ok(ClassifierRun { cv, tally })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use painter_classify::{LinearProbeConfig, LogisticRegression};
+
+    fn probe(max_iter: usize) -> LinearProbe {
+        let x: Vec<f64> = (0..24)
+            .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
+            .collect();
+        let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
+        let rows: Vec<usize> = (0..24).collect();
+        let cfg = LinearProbeConfig {
+            c_grid: vec![0.1, 1.0],
+            inner_folds: 3,
+            solver: LogisticRegression {
+                max_iter,
+                ..LinearProbeConfig::default().solver
+            },
+            ..LinearProbeConfig::default()
+        };
+        LinearProbe::fit(&cfg, &x, 1, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
+    }
+
+    #[test]
+    fn a_probe_that_stopped_at_its_iteration_limit_is_named() {
+        assert_eq!(convergence_note(&probe(1000)), None);
+        let note = convergence_note(&probe(1)).unwrap();
+        assert!(
+            note.contains("the final fit (largest gradient entry"),
+            "{note}"
+        );
+        assert!(
+            note.contains("6 inner fit(s) (3 at C 0.1, 3 at C 1)"),
+            "{note}"
+        );
+        let mut only_inner = probe(1);
+        only_inner.fit_report = None;
+        let note = convergence_note(&only_inner).unwrap();
+        assert!(!note.contains("final fit"), "{note}");
+    }
 }

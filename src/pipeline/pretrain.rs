@@ -105,12 +105,7 @@ fn train(
     if let Some(record) = PretrainingRecord::load(&cae_dir)? {
         let best = cae_dir.join(&record.best);
         if CaeCheckpoint::load_config(&best).is_ok_and(|c| &c == cfg) {
-            println!(
-                "  finished earlier: {} epoch(s), best epoch {} (validation MSE {}), reused",
-                record.epochs,
-                record.best_epoch.map_or("n/a".into(), |e| e.to_string()),
-                record.best_mse.map_or("n/a".into(), |m| format!("{m:.6}"))
-            );
+            println!("  finished earlier: {}, reused", record.summary());
             return Ok((best, record));
         }
     }

@@ -3,7 +3,7 @@
 //! chosen by stratified cross-validation *inside* the training rows it is given.
 
 use crate::error::{ClassifyError, Result};
-use crate::logistic::{argmax, LinearSoftmax, LogisticRegression};
+use crate::logistic::{argmax, FitReport, LinearSoftmax, LogisticRegression};
 use painter_eval::{Splitter, StratifiedKFold};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -168,6 +168,10 @@ pub struct CandidateScore {
     pub accuracy: f64,
     /// Mean cross-entropy over the inner folds (breaks accuracy ties: lower wins).
     pub log_loss: f64,
+    /// How many of the inner folds' fits used up the solver's `max_iter` before reaching its
+    /// gradient tolerance (0 in a probe saved before this was counted).
+    #[serde(default)]
+    pub unconverged_folds: usize,
 }
 
 /// A fitted linear probe: standardization, then a multinomial logistic regression.
@@ -203,6 +207,11 @@ pub struct LinearProbe {
     pub scores: Vec<CandidateScore>,
     /// The class names, in label order.
     pub class_names: Vec<String>,
+    /// How the final fit, on every training row at the chosen `C`, ended: whether L-BFGS reached
+    /// its gradient tolerance or used up `max_iter` first. `None` in a probe saved before this
+    /// was recorded.
+    #[serde(default)]
+    pub fit_report: Option<FitReport>,
 }
 
 /// The format tag of a saved probe.
@@ -300,7 +309,7 @@ impl LinearProbe {
                 .collect();
             let outcomes = jobs
                 .par_iter()
-                .map(|&(c, fold)| -> Result<(usize, f64, usize)> {
+                .map(|&(c, fold)| -> Result<(usize, f64, usize, bool)> {
                     let inner_train: Vec<usize> = fold.train.iter().map(|&j| train[j]).collect();
                     let fitted = Self::fit_one(
                         &LogisticRegression { c, ..config.solver },
@@ -317,18 +326,22 @@ impl LinearProbe {
                         correct += usize::from(argmax(&p) == y);
                         loss -= p[y].max(1e-300).ln();
                     }
-                    Ok((correct, loss, fold.test.len()))
+                    Ok((correct, loss, fold.test.len(), fitted.report.converged))
                 })
                 .collect::<Result<Vec<_>>>()?;
             let per_candidate = splits.folds.len();
             for (ci, &c) in config.c_grid.iter().enumerate() {
-                let (correct, loss, total) = outcomes[ci * per_candidate..(ci + 1) * per_candidate]
+                let (correct, loss, total, unconverged) = outcomes
+                    [ci * per_candidate..(ci + 1) * per_candidate]
                     .iter()
-                    .fold((0, 0.0, 0), |(a, b, n), &(k, l, t)| (a + k, b + l, n + t));
+                    .fold((0, 0.0, 0, 0), |(a, b, n, u), &(k, l, t, done)| {
+                        (a + k, b + l, n + t, u + usize::from(!done))
+                    });
                 scores.push(CandidateScore {
                     c,
                     accuracy: correct as f64 / total as f64,
                     log_loss: loss / total as f64,
+                    unconverged_folds: unconverged,
                 });
             }
             let best = scores
@@ -352,6 +365,7 @@ impl LinearProbe {
             c,
             scores,
             class_names,
+            fit_report: Some(fitted.report),
         })
     }
 
@@ -365,10 +379,11 @@ impl LinearProbe {
         let standardizer = Standardizer::fit(samples.values, samples.features, rows)?;
         let z = standardizer.transform(samples.values, rows)?;
         let y: Vec<usize> = rows.iter().map(|&i| row_labels[i]).collect();
-        let model = solver.fit(&z, samples.features, &y, classes)?;
+        let (model, report) = solver.fit_with_report(&z, samples.features, &y, classes)?;
         Ok(Fitted {
             standardizer,
             model,
+            report,
         })
     }
 
@@ -544,6 +559,7 @@ fn geometric_mean(per_row: &[Vec<f64>]) -> Vec<f64> {
 struct Fitted {
     standardizer: Standardizer,
     model: LinearSoftmax,
+    report: FitReport,
 }
 
 impl Fitted {
@@ -601,6 +617,63 @@ mod tests {
         assert_eq!(LinearProbe::load(&path).unwrap(), p);
         std::fs::write(&path, b"{\"format\":\"other\"}").unwrap();
         assert!(LinearProbe::load(&path).is_err());
+    }
+
+    #[test]
+    fn the_probe_records_how_its_fits_ended() {
+        // Overlapping classes: a finite optimum, reached to the tolerance in a few iterations,
+        // but not in one.
+        let x: Vec<f64> = (0..24)
+            .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
+            .collect();
+        let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
+        let rows: Vec<usize> = (0..24).collect();
+        let names = vec!["a".to_string(), "b".to_string()];
+        let cfg = LinearProbeConfig {
+            c_grid: vec![0.1, 1.0],
+            inner_folds: 3,
+            ..LinearProbeConfig::default()
+        };
+        let p = LinearProbe::fit(&cfg, &x, 1, &y, &rows, names.clone()).unwrap();
+        let report = p.fit_report.unwrap();
+        assert!(report.converged && report.iterations > 1, "{report:?}");
+        assert!(
+            p.scores.iter().all(|s| s.unconverged_folds == 0),
+            "{:?}",
+            p.scores
+        );
+
+        let stopped_early = LinearProbeConfig {
+            solver: LogisticRegression {
+                max_iter: 1,
+                ..cfg.solver
+            },
+            ..cfg
+        };
+        let p = LinearProbe::fit(&stopped_early, &x, 1, &y, &rows, names).unwrap();
+        let report = p.fit_report.unwrap();
+        assert!(!report.converged && report.iterations == 1, "{report:?}");
+        assert!(
+            p.scores.iter().all(|s| s.unconverged_folds == 3),
+            "{:?}",
+            p.scores
+        );
+
+        // A probe saved before these were recorded still loads, with nothing recorded.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("probe.json");
+        p.save(&path).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        json["probe"].as_object_mut().unwrap().remove("fit_report");
+        for score in json["probe"]["scores"].as_array_mut().unwrap() {
+            score.as_object_mut().unwrap().remove("unconverged_folds");
+        }
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        let old = LinearProbe::load(&path).unwrap();
+        assert_eq!(old.fit_report, None);
+        assert!(old.scores.iter().all(|s| s.unconverged_folds == 0));
+        assert_eq!(old.model, p.model);
     }
 
     #[test]

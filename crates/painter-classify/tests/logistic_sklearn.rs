@@ -3,6 +3,7 @@
 //! `tests/fixtures/generate_logistic.py`.
 
 use painter_classify::{LinearProbe, LinearProbeConfig, LogisticRegression, Standardizer};
+use painter_eval::{Splitter, StratifiedKFold};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -137,4 +138,148 @@ fn inner_cross_validation_scores_every_candidate() {
     for s in &probe.scores {
         assert!((0.0..=1.0).contains(&s.accuracy));
     }
+}
+
+#[test]
+fn a_warm_start_reaches_scikit_learns_optimum_and_a_nearby_one_is_quicker() {
+    let f = fixture();
+    for (ci, case) in f.cases.iter().enumerate() {
+        let rows: Vec<usize> = (0..case.n).collect();
+        let z = Standardizer::fit(&case.x, case.features, &rows)
+            .unwrap()
+            .transform(&case.x, &rows)
+            .unwrap();
+        let solver = |c: f64| LogisticRegression {
+            tolerance: 1e-10,
+            ..LogisticRegression::new(c)
+        };
+        let (_, cold) = solver(case.c)
+            .fit_with_report(&z, case.features, &case.y, case.classes)
+            .unwrap();
+        // A start from a solution at a nearby C (the regularization path), and a far, arbitrary
+        // one: both must land on scikit-learn's coefficients.
+        let (nearby, _) = solver(case.c * 0.7)
+            .fit_with_report(&z, case.features, &case.y, case.classes)
+            .unwrap();
+        let mut far = nearby.clone();
+        far.weights
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, w)| *w = 3.0 * (i as f64 * 1.3).sin());
+        far.intercepts.iter_mut().for_each(|b| *b = -2.0);
+        for (what, start) in [("nearby", &nearby), ("far", &far)] {
+            let (model, report) = solver(case.c)
+                .fit_from(&z, case.features, &case.y, case.classes, Some(start))
+                .unwrap();
+            assert!(report.converged, "case {ci} {what}: {report:?}");
+            for (i, (a, b)) in model.weights.iter().zip(&case.coef).enumerate() {
+                assert!(
+                    close(*a, *b, 1e-5),
+                    "case {ci} {what}: coefficient {i}: {a} vs {b}"
+                );
+            }
+            for (a, b) in model.intercepts.iter().zip(&case.intercept) {
+                assert!(
+                    close(*a, *b, 1e-5),
+                    "case {ci} {what}: intercept {a} vs {b}"
+                );
+            }
+            if what == "nearby" {
+                assert!(
+                    report.iterations < cold.iterations,
+                    "case {ci}: warm {} iterations, cold {}",
+                    report.iterations,
+                    cold.iterations
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_warm_start_of_another_shape_or_not_finite_is_refused() {
+    let case = &fixture().cases[0];
+    let lr = LogisticRegression::new(case.c);
+    let model = lr
+        .fit(&case.x, case.features, &case.y, case.classes)
+        .unwrap();
+    let mut fewer_features = model.clone();
+    fewer_features.features -= 1;
+    fewer_features
+        .weights
+        .truncate(case.classes * (case.features - 1));
+    let mut short = model.clone();
+    short.intercepts.pop();
+    let mut nan = model.clone();
+    nan.weights[2] = f64::NAN;
+    for bad in [&fewer_features, &short, &nan] {
+        assert!(lr
+            .fit_from(&case.x, case.features, &case.y, case.classes, Some(bad))
+            .is_err());
+    }
+    // One class more than the start holds.
+    let y: Vec<usize> = case.y.iter().map(|&l| l.min(case.classes - 2)).collect();
+    assert!(lr
+        .fit_from(&case.x, case.features, &y, case.classes - 1, Some(&model))
+        .is_err());
+}
+
+#[test]
+fn inner_cross_validation_scores_equal_independent_fits() {
+    // Reference: every (candidate, inner fold) standardized and fitted on its own, written out
+    // here, with the grid out of order.
+    let case = &fixture().cases[1];
+    let rows: Vec<usize> = (0..case.n).collect();
+    let cfg = LinearProbeConfig {
+        c_grid: vec![3.0, 1e-3, 0.3, 0.03],
+        inner_folds: 4,
+        seed: 7,
+        solver: LogisticRegression {
+            tolerance: 1e-10,
+            ..LogisticRegression::new(1.0)
+        },
+    };
+    let names = (0..case.classes).map(|k| format!("painter {k}")).collect();
+    let probe = LinearProbe::fit(&cfg, &case.x, case.features, &case.y, &rows, names).unwrap();
+    let splits = StratifiedKFold::new(cfg.inner_folds)
+        .unwrap()
+        .shuffle(cfg.seed)
+        .split(&case.y)
+        .unwrap();
+    assert_eq!(probe.scores.len(), cfg.c_grid.len());
+    for (score, &c) in probe.scores.iter().zip(&cfg.c_grid) {
+        assert_eq!(score.c, c);
+        let (mut correct, mut loss, mut total) = (0usize, 0.0, 0usize);
+        for fold in &splits.folds {
+            let scaler = Standardizer::fit(&case.x, case.features, &fold.train).unwrap();
+            let z = scaler.transform(&case.x, &fold.train).unwrap();
+            let y: Vec<usize> = fold.train.iter().map(|&i| case.y[i]).collect();
+            let model = LogisticRegression { c, ..cfg.solver }
+                .fit(&z, case.features, &y, case.classes)
+                .unwrap();
+            for &i in &fold.test {
+                let row = &case.x[i * case.features..(i + 1) * case.features];
+                let p = model
+                    .predict_proba(&scaler.transform_row(row).unwrap())
+                    .unwrap();
+                correct += usize::from(first_argmax(&p) == case.y[i]);
+                loss -= p[case.y[i]].ln();
+                total += 1;
+            }
+        }
+        assert_eq!(score.accuracy, correct as f64 / total as f64, "C {c}");
+        assert!(
+            (score.log_loss - loss / total as f64).abs() < 1e-6,
+            "C {c}: {} vs {}",
+            score.log_loss,
+            loss / total as f64
+        );
+    }
+}
+
+/// The first index of the largest probability.
+fn first_argmax(p: &[f64]) -> usize {
+    p.iter()
+        .enumerate()
+        .fold(0, |best, (i, &v)| if v > p[best] { i } else { best })
 }
