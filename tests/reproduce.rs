@@ -7,7 +7,7 @@ use clap::Parser;
 use deep_painter::pipeline::cli::Args;
 use deep_painter::pipeline::state::FoldRecord;
 use deep_painter::pipeline::{
-    run, DataSource, HeadChoice, PipelineError, Pretraining, ReproduceOptions,
+    pretrain_only, run, DataSource, HeadChoice, PipelineError, Pretraining, ReproduceOptions,
 };
 use std::path::Path;
 
@@ -587,4 +587,74 @@ fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
     }
     let report = std::fs::read_to_string(dir.path().join("reused/report.txt")).unwrap();
     assert!(report.contains("  encoder 2: reused from"), "{report}");
+}
+
+#[test]
+fn pretraining_alone_stops_before_the_folds_and_the_full_run_reuses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("two-steps");
+    let options = ReproduceOptions {
+        head: HeadChoice::Linear,
+        encoders: 2,
+        c_grid: vec![0.1, 1.0],
+        ..tiny(&out)
+    };
+    let cae = pretrain_only(&options).unwrap();
+    assert_eq!(cae.encoders.len(), 2);
+    for member in ["cae", "cae-2"] {
+        assert!(out.join(member).join("pretraining.json").is_file());
+    }
+    assert!(out.join("run.json").is_file());
+    assert!(
+        !out.join("report.txt").exists(),
+        "no report after pretraining"
+    );
+    assert!(
+        !deep_painter::pipeline::state::fold_dir(&out, 0, 1).exists(),
+        "no fold after pretraining"
+    );
+
+    // The full run with the same options resumes the folder and reuses both CAEs untouched.
+    let written = |member: &str| {
+        let path = out.join(member).join("best/model.safetensors");
+        (
+            std::fs::read(&path).unwrap(),
+            std::fs::metadata(&path).unwrap().modified().unwrap(),
+        )
+    };
+    let before = [written("cae"), written("cae-2")];
+    let outcome = run(&options).unwrap();
+    assert!(outcome.resumed);
+    assert_eq!(outcome.draws[0].trained_folds, 3);
+    assert_eq!(before, [written("cae"), written("cae-2")]);
+    assert!(out.join("report.txt").is_file());
+
+    // Nothing to pretrain: refused by the library and on the command line.
+    for nothing in [
+        ReproduceOptions {
+            pretraining: Pretraining::None,
+            ..tiny(&dir.path().join("none"))
+        },
+        ReproduceOptions {
+            baseline_only: true,
+            ..tiny(&dir.path().join("baseline"))
+        },
+    ] {
+        match pretrain_only(&nothing) {
+            Err(PipelineError::InvalidOption(message)) => {
+                assert!(message.contains("--pretrain-only"), "{message}")
+            }
+            other => panic!("expected an invalid option, got {other:?}"),
+        }
+    }
+    for flags in [
+        ["--pretrain-only", "--no-pretrain"],
+        ["--pretrain-only", "--baseline-only"],
+        ["--pretrain-only", "--cae=somewhere"],
+    ] {
+        let err = Args::try_parse_from(["reproduce", flags[0], flags[1]]).unwrap_err();
+        assert!(err.to_string().contains("cannot be used with"), "{err}");
+    }
+    let args = Args::try_parse_from(["reproduce", "--pretrain-only"]).unwrap();
+    assert!(args.pretrain_only);
 }

@@ -172,6 +172,10 @@ pub struct Args {
     /// Run only the colour-histogram + nearest-neighbour baseline.
     #[arg(long)]
     pub baseline_only: bool,
+    /// Stop after pretraining (data and CAE stages only); the same command without this flag
+    /// then reuses the CAEs and cross-validates. Not a setting of the run: it is not recorded.
+    #[arg(long, conflicts_with_all = ["baseline_only", "cae", "no_pretrain"])]
+    pub pretrain_only: bool,
     /// Histogram levels per channel of the baseline.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub bins: usize,

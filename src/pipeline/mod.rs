@@ -14,6 +14,9 @@
 //!    and the baseline on the same folds; finished folds are not recomputed after an interruption.
 //! 4. **report** ([`report`]): `report.txt`, `metrics.json`, `confusion.png`, and the summary line.
 //!
+//! [`pretrain_only`] runs the first two stages alone (`reproduce --pretrain-only`); [`run`] with
+//! the same options in the same folder then reuses what they trained.
+//!
 //! Every state file is written atomically ([`state`]).
 //!
 //! ```no_run
@@ -89,9 +92,17 @@ fn device_name(device: &Device) -> &'static str {
     }
 }
 
-/// Runs the whole pipeline (see the [module docs](self)); prints progress for every stage and, last,
-/// the summary line.
-pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
+/// What every run does first: check the options, record them in (or check them against) the
+/// output folder's `run.json`, print the header, and gather the data (stage 1 of `stages`).
+struct Start {
+    started: Instant,
+    resumed: bool,
+    device: Device,
+    machine: String,
+    data: GatheredData,
+}
+
+fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineError> {
     let started = Instant::now();
     options.validate()?;
     let out = &options.out;
@@ -99,7 +110,6 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
     let resumed = state::RunDescription::of(options)?.record_or_check(out)?;
     let device = device();
     let machine = machine_description();
-    let stages = if options.baseline_only { 3 } else { 4 };
     println!(
         "reproduce: output {}{}; {machine}",
         out.display(),
@@ -122,18 +132,95 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
         options.feature_image_size()?,
         t.elapsed().as_secs_f64()
     );
+    Ok(Start {
+        started,
+        resumed,
+        device,
+        machine,
+        data,
+    })
+}
 
+fn pretraining(
+    options: &ReproduceOptions,
+    data: &GatheredData,
+    device: &Device,
+    stages: usize,
+) -> Result<PretrainedCae, PipelineError> {
+    println!("[2/{stages}] pretraining");
+    let t = Instant::now();
+    let cae = pretrain::pretrain_stage(options, data, device)?;
+    println!(
+        "  pretraining stage done ({:.1} s)",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(cae)
+}
+
+/// Runs only the first two stages, data and pretraining, then stops: `reproduce --pretrain-only`.
+///
+/// The output folder records the same settings as [`run`] would, so `run` with the same options
+/// in the same folder later reuses the CAEs trained here and goes straight to the
+/// cross-validation. Use it to pretrain encoders on one machine (or in one sitting) and evaluate
+/// them in another, or to pretrain the members of an ensemble for `--cae DIR,DIR,...`.
+///
+/// Refuses, with [`PipelineError::InvalidOption`], options with nothing to pretrain: a reused
+/// CAE (`--cae`), `--no-pretrain`, or a baseline-only run.
+///
+/// ```no_run
+/// use deep_painter::pipeline::{pretrain_only, run, HeadChoice, ReproduceOptions};
+///
+/// let options = ReproduceOptions {
+///     head: HeadChoice::Linear,
+///     encoders: 2,
+///     ..ReproduceOptions::default()
+/// };
+/// let cae = pretrain_only(&options)?; // out/reproduce/cae and out/reproduce/cae-2
+/// assert_eq!(cae.encoders.len(), 2);
+/// let outcome = run(&options)?; // reuses both CAEs
+/// # Ok::<(), deep_painter::pipeline::PipelineError>(())
+/// ```
+pub fn pretrain_only(options: &ReproduceOptions) -> Result<PretrainedCae, PipelineError> {
+    if options.baseline_only || !matches!(options.pretraining, Pretraining::Train) {
+        return Err(PipelineError::InvalidOption(
+            "--pretrain-only needs a CAE to pretrain: it cannot go with --cae, --no-pretrain or --baseline-only"
+                .into(),
+        ));
+    }
+    let Start {
+        started,
+        device,
+        data,
+        ..
+    } = start(options, 2)?;
+    let cae = pretraining(options, &data, &device, 2)?;
+    let folders: Vec<String> = (1..=cae.encoders.len())
+        .map(|k| pretrain::member_dir(&options.out, k).display().to_string())
+        .collect();
+    println!(
+        "reproduce: pretrained encoders={} in {} seconds={:.1}; the same command without --pretrain-only cross-validates them",
+        cae.encoders.len(),
+        folders.join(","),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(cae)
+}
+
+/// Runs the whole pipeline (see the [module docs](self)); prints progress for every stage and, last,
+/// the summary line.
+pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
+    let stages = if options.baseline_only { 3 } else { 4 };
+    let Start {
+        started,
+        resumed,
+        device,
+        machine,
+        data,
+    } = start(options, stages)?;
     let cae = if options.baseline_only {
         None
     } else {
-        println!("[2/{stages}] pretraining");
-        let t = Instant::now();
-        let cae = pretrain::pretrain_stage(options, &data, &device)?;
-        println!(
-            "  pretraining stage done ({:.1} s)",
-            t.elapsed().as_secs_f64()
-        );
-        Some(cae)
+        Some(pretraining(options, &data, &device, stages)?)
     };
 
     println!(
@@ -180,7 +267,7 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
         seconds: started.elapsed().as_secs_f64(),
         machine: &machine,
     })?;
-    println!("  wrote {}", out.join("report.txt").display());
+    println!("  wrote {}", options.out.join("report.txt").display());
     println!("{}", summary.line());
     Ok(RunOutcome {
         summary,
