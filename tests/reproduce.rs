@@ -33,6 +33,17 @@ fn tiny(out: &Path) -> ReproduceOptions {
     }
 }
 
+/// [`tiny`] with the linear probe on an ensemble of two CAEs pretrained here.
+fn tiny_ensemble(out: &Path) -> ReproduceOptions {
+    ReproduceOptions {
+        head: HeadChoice::Linear,
+        encoders: 2,
+        c_grid: vec![0.1, 1.0],
+        statistics_slope: 0.1,
+        ..tiny(out)
+    }
+}
+
 /// Parses `reproduce: painters=P images=N folds=K accuracy_mean=X accuracy_std=Y macro_f1=Z
 /// seconds=S` into its values, checking the keys and their order.
 fn parse_summary(line: &str) -> Vec<f64> {
@@ -522,13 +533,7 @@ fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images(
 fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ensemble");
-    let options = ReproduceOptions {
-        head: HeadChoice::Linear,
-        encoders: 2,
-        c_grid: vec![0.1, 1.0],
-        statistics_slope: 0.1,
-        ..tiny(&out)
-    };
+    let options = tiny_ensemble(&out);
     let first = run(&options).unwrap();
     let acc = first.draws[0].classifier.as_ref().unwrap().accuracy.mean;
     assert!(acc > 0.6, "ensemble probe accuracy {acc}");
@@ -593,12 +598,7 @@ fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
 fn pretraining_alone_stops_before_the_folds_and_the_full_run_reuses_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("two-steps");
-    let options = ReproduceOptions {
-        head: HeadChoice::Linear,
-        encoders: 2,
-        c_grid: vec![0.1, 1.0],
-        ..tiny(&out)
-    };
+    let options = tiny_ensemble(&out);
     let cae = pretrain_only(&options).unwrap();
     assert_eq!(cae.encoders.len(), 2);
     for member in ["cae", "cae-2"] {

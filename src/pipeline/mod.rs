@@ -92,8 +92,8 @@ fn device_name(device: &Device) -> &'static str {
     }
 }
 
-/// What every run does first: check the options, record them in (or check them against) the
-/// output folder's `run.json`, print the header, and gather the data (stage 1 of `stages`).
+/// What every run starts from: its clock, whether it resumes a folder, the device, the machine's
+/// description, and the gathered data.
 struct Start {
     started: Instant,
     resumed: bool,
@@ -102,6 +102,8 @@ struct Start {
     data: GatheredData,
 }
 
+/// What every run does first: check the options, record them in (or check them against) the
+/// output folder's `run.json`, print the header, and gather the data (stage 1 of `stages`).
 fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineError> {
     let started = Instant::now();
     options.validate()?;
@@ -141,6 +143,7 @@ fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineErr
     })
 }
 
+/// Stage 2 of `stages`: pretrains (or reuses) the CAEs, with its progress lines.
 fn pretraining(
     options: &ReproduceOptions,
     data: &GatheredData,
