@@ -313,7 +313,7 @@ fn bad_arguments_give_clear_errors() {
     let defaults = options_from(&[]).unwrap();
     assert_eq!(defaults, ReproduceOptions::default());
 
-    let cases: [(&[&str], &str); 28] = [
+    let cases: [(&[&str], &str); 33] = [
         (&["--head", "huge"], "huge"),
         (&["--decoder", "bilinear"], "bilinear"),
         (&["--folds", "1"], "--folds"),
@@ -387,6 +387,26 @@ fn bad_arguments_give_clear_errors() {
             &["--head", "pool", "--statistics-slope", "0.1"],
             "--statistics-slope shapes the linear probe's features",
         ),
+        (
+            &["--statistics-scales", "1,1"],
+            "--statistics-scales must be one or more distinct integers",
+        ),
+        (
+            &["--statistics-scales", "0"],
+            "--statistics-scales must be one or more distinct integers",
+        ),
+        (
+            &["--head", "pool", "--statistics-scales", "1,2"],
+            "--statistics-scales shapes the linear probe's features",
+        ),
+        (
+            &["--patch-size", "8", "--statistics-scales", "1,4"],
+            "--patch-size must be in 16..=64",
+        ),
+        (
+            &["--feature-size", "16", "--statistics-scales", "1,8"],
+            "lower --statistics-scales",
+        ),
     ];
     for (args, expected) in cases {
         let err = options_from(args).expect_err(&format!("{args:?} was accepted"));
@@ -414,13 +434,14 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("linear");
     // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches,
-    // reading the encoder through a leaky ReLU.
+    // reading the encoder through a leaky ReLU, at full and at half resolution.
     let options = ReproduceOptions {
         head: HeadChoice::Linear,
         feature_size: Some(64),
         patch_size: Some(32),
         c_grid: vec![0.1, 1.0],
         statistics_slope: 0.1,
+        statistics_scales: vec![1, 2],
         ..tiny(&out)
     };
     let first = run(&options).unwrap();
@@ -438,12 +459,15 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
             (64, Some(32))
         );
         assert_eq!(model.features().statistics.negative_slope(), 0.1);
+        assert_eq!(model.features().statistics.scales(), &[1, 2]);
         let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
         assert!(fold_dir.join("c_selection.png").is_file());
     }
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert!(
-        report.contains("linear") && report.contains("leaky ReLU of negative slope 0.1"),
+        report.contains("linear")
+            && report.contains("leaky ReLU of negative slope 0.1")
+            && report.contains("scales [1, 2]"),
         "{report}"
     );
 

@@ -141,6 +141,11 @@ pub struct Args {
     /// statistics (0: its ReLUs, as trained); only with --head linear.
     #[arg(long, value_name = "S", default_value_t = 0.0)]
     pub statistics_slope: f64,
+    /// Read each image (or patch) at these scales for the probe's statistics, concatenated: at
+    /// scale S the encoder sees it averaged over SxS blocks (coarser strokes); only with
+    /// --head linear.
+    #[arg(long, value_name = "S,...", value_delimiter = ',', default_value = "1")]
+    pub statistics_scales: Vec<usize>,
     /// Pretrain N CAEs (seeds S, S+1, ...; in <out>/cae, <out>/cae-2, ...) and let the linear
     /// probe read the statistics of all of them: an ensemble of encoders.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -300,6 +305,7 @@ impl Args {
             patch_size: self.patch_size,
             c_grid: self.c_grid,
             statistics_slope: self.statistics_slope,
+            statistics_scales: self.statistics_scales,
             encoders: self.encoders,
             dropout: self.dropout,
             fine_tune: self.fine_tune,

@@ -244,7 +244,9 @@ pub fn cross_validate_probe(
             s.with_encoder(e.clone())
         })?;
     let extractor = StatisticsFeatures {
-        statistics: statistics.with_negative_slope(options.statistics_slope)?,
+        statistics: statistics
+            .with_negative_slope(options.statistics_slope)?
+            .with_scales(options.statistics_scales.clone())?,
         image_size: size,
         patch,
     };

@@ -33,6 +33,14 @@ fn is_one(n: &usize) -> bool {
     *n == 1
 }
 
+fn one_scale() -> Vec<usize> {
+    vec![1]
+}
+
+fn is_one_scale(scales: &[usize]) -> bool {
+    scales == [1]
+}
+
 /// Where the labelled paintings come from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -213,6 +221,12 @@ pub struct ReproduceOptions {
     /// its ReLUs (0: the ReLUs as trained). Only with [`HeadChoice::Linear`].
     #[serde(default, skip_serializing_if = "is_zero")]
     pub statistics_slope: f64,
+    /// The scales at which the linear probe's statistics read each image (or patch), concatenated:
+    /// at scale `s` the encoder sees it averaged over `s x s` blocks, so its filters respond to
+    /// coarser strokes (`[1]`: the image as it is). Other than `[1]` only with
+    /// [`HeadChoice::Linear`].
+    #[serde(default = "one_scale", skip_serializing_if = "is_one_scale")]
+    pub statistics_scales: Vec<usize>,
     /// The number of CAEs pretrained here (`<out>/cae`, `<out>/cae-2`, ..., seeded `seed`,
     /// `seed + 1`, ...), or drawn at random without pretraining, whose statistics the linear
     /// probe concatenates: an ensemble of encoders. With [`Pretraining::Reuse`] it stays 1 and
@@ -277,6 +291,7 @@ impl Default for ReproduceOptions {
             patch_size: None,
             c_grid: painter_classify::LinearProbeConfig::default().c_grid,
             statistics_slope: 0.0,
+            statistics_scales: vec![1],
             encoders: 1,
             dropout: 0.5,
             fine_tune: None,
@@ -433,10 +448,11 @@ impl ReproduceOptions {
             }
             let size = self.feature_image_size()? as usize;
             let cfg = self.cae_config()?;
-            let smallest = cfg.pool.pow(cfg.depth() as u32);
+            let largest_scale = self.statistics_scales.iter().copied().max().unwrap_or(1);
+            let smallest = cfg.pool.pow(cfg.depth() as u32) * largest_scale;
             if p < smallest || p > size {
                 return bad(format!(
-                    "--patch-size must be in {smallest}..={size} (the encoder's poolings .. the feature size), got {p}"
+                    "--patch-size must be in {smallest}..={size} (the encoder's poolings times the largest --statistics-scales .. the feature size), got {p}"
                 ));
             }
         }
@@ -445,6 +461,30 @@ impl ReproduceOptions {
                 "--statistics-slope must be in [0, 1], got {}",
                 self.statistics_slope
             ));
+        }
+        if !painter_classify::are_valid_scales(&self.statistics_scales) {
+            return bad(format!(
+                "--statistics-scales must be one or more distinct integers from 1 to {}, got {:?}",
+                painter_classify::MAX_STATISTICS_SCALE,
+                self.statistics_scales
+            ));
+        }
+        if !is_one_scale(&self.statistics_scales) && self.head != HeadChoice::Linear {
+            return bad(
+                "--statistics-scales shapes the linear probe's features: it needs --head linear"
+                    .into(),
+            );
+        }
+        if self.head == HeadChoice::Linear && self.patch_size.is_none() {
+            let cfg = self.cae_config()?;
+            let largest_scale = self.statistics_scales.iter().copied().max().unwrap_or(1);
+            let smallest = cfg.pool.pow(cfg.depth() as u32) * largest_scale;
+            let size = self.feature_image_size()? as usize;
+            if size < smallest {
+                return bad(format!(
+                    "the statistics read {size}x{size} images at scale {largest_scale}: the encoder's poolings need sides of at least {smallest} px there; lower --statistics-scales or raise --feature-size"
+                ));
+            }
         }
         if !(1..=16).contains(&self.encoders) {
             return bad(format!(

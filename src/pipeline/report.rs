@@ -260,7 +260,7 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
             let fs = options.feature_image_size()?;
             let _ = writeln!(
                 t,
-                "classifier: linear probe on the frozen encoder{}: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
+                "classifier: linear probe on the frozen encoder{}: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
                 if several {
                     format!("s (an ensemble of {}, statistics concatenated)", 1 + cae.more_descriptions.len())
                 } else {
@@ -278,6 +278,14 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
                     " by patches of {p}x{p} (stride {}; an image's prediction is the mean log-probability of its patches)",
                     p / 2
                 )),
+                if options.statistics_scales == [1] {
+                    String::new()
+                } else {
+                    format!(
+                        ", each read at scales {:?} (averaged over SxS blocks) and the statistics of every scale concatenated",
+                        options.statistics_scales
+                    )
+                },
                 options.c_grid
             );
         } else {

@@ -102,7 +102,7 @@ pub use patches::{patch_corners, FeatureRows, StatisticsFeatures};
 pub use predict::{read_image, Prediction, PREDICT_BATCH};
 pub use preprocess::{Normalization, Preprocessing};
 pub use probe_classifier::{ProbeClassifier, ENCODER_FILE, PROBE_FILE};
-pub use statistics::ChannelStatistics;
+pub use statistics::{are_valid_scales, ChannelStatistics, MAX_STATISTICS_SCALE};
 pub use train::{class_weights, stratified_split};
 pub use train_config::{
     AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, TrainConfig,

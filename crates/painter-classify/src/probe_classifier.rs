@@ -29,6 +29,9 @@ const FORMAT_LEAKY: &str = "deep-painter-probe-classifier/2";
 /// The format of a model whose statistics read several encoders (`more_encoders`, weights in
 /// `encoder-2.safetensors`, ...): older programs refuse it instead of reading the first alone.
 const FORMAT_ENSEMBLE: &str = "deep-painter-probe-classifier/3";
+/// The format of a model whose statistics read the images at several scales (`scales`, with
+/// any number of encoders and any slope): older programs refuse it instead of reading one scale.
+const FORMAT_SCALES: &str = "deep-painter-probe-classifier/4";
 
 #[derive(Serialize, Deserialize)]
 struct Description {
@@ -41,7 +44,18 @@ struct Description {
     patch: Option<u32>,
     #[serde(default, skip_serializing_if = "is_zero")]
     negative_slope: f64,
+    /// The scales of the statistics (format 4 only; `[1]` when absent).
+    #[serde(default = "one_scale", skip_serializing_if = "is_one_scale")]
+    scales: Vec<usize>,
     probe: LinearProbe,
+}
+
+fn one_scale() -> Vec<usize> {
+    vec![1]
+}
+
+fn is_one_scale(scales: &[usize]) -> bool {
+    scales == [1]
 }
 
 /// The weights file of encoder `k` (from 1) inside a saved probe classifier.
@@ -195,8 +209,11 @@ impl ProbeClassifier {
             .iter()
             .map(|e| e.config().clone())
             .collect();
+        let scales = statistics.scales().to_vec();
         let desc = Description {
-            format: if !more_encoders.is_empty() {
+            format: if !is_one_scale(&scales) {
+                FORMAT_SCALES
+            } else if !more_encoders.is_empty() {
                 FORMAT_ENSEMBLE
             } else if negative_slope == 0.0 {
                 FORMAT
@@ -209,6 +226,7 @@ impl ProbeClassifier {
             image_size: self.features.image_size,
             patch: self.features.patch,
             negative_slope,
+            scales,
             probe: self.probe.clone(),
         };
         let path = dir.join(PROBE_FILE);
@@ -241,20 +259,23 @@ impl ProbeClassifier {
             })?;
         let leaky = desc.negative_slope != 0.0;
         let ensemble = !desc.more_encoders.is_empty();
+        let scaled = !is_one_scale(&desc.scales);
         let known = match desc.format.as_str() {
-            FORMAT => !leaky && !ensemble,
-            FORMAT_LEAKY => leaky && !ensemble,
-            FORMAT_ENSEMBLE => ensemble,
+            FORMAT => !leaky && !ensemble && !scaled,
+            FORMAT_LEAKY => leaky && !ensemble && !scaled,
+            FORMAT_ENSEMBLE => ensemble && !scaled,
+            FORMAT_SCALES => scaled,
             _ => false,
         };
         if !known {
             return Err(ClassifyError::BadCheckpoint {
                 dir: dir.to_path_buf(),
                 message: format!(
-                    "format `{}` with negative slope {} and {} encoder(s), expected `{FORMAT}` (one encoder, slope 0), `{FORMAT_LEAKY}` (one encoder, another slope) or `{FORMAT_ENSEMBLE}` (several encoders)",
+                    "format `{}` with negative slope {}, {} encoder(s) and scales {:?}, expected `{FORMAT}` (one encoder, slope 0, scale 1), `{FORMAT_LEAKY}` (one encoder, another slope, scale 1), `{FORMAT_ENSEMBLE}` (several encoders, scale 1) or `{FORMAT_SCALES}` (several scales)",
                     desc.format,
                     desc.negative_slope,
-                    1 + desc.more_encoders.len()
+                    1 + desc.more_encoders.len(),
+                    desc.scales
                 ),
             });
         }
@@ -295,6 +316,7 @@ impl ProbeClassifier {
         })?;
         statistics
             .with_negative_slope(desc.negative_slope)
+            .and_then(|statistics| statistics.with_scales(desc.scales))
             .and_then(|statistics| {
                 Self::new(
                     StatisticsFeatures {
@@ -325,6 +347,15 @@ mod tests {
 
     /// The same with the statistics of `encoders` encoders (the further ones with other filters).
     fn fitted_on(slope: f64, encoders: usize) -> (ProbeClassifier, Vec<RgbImage>) {
+        fitted_at(slope, encoders, vec![1])
+    }
+
+    /// The same with the statistics read at `scales`.
+    fn fitted_at(
+        slope: f64,
+        encoders: usize,
+        scales: Vec<usize>,
+    ) -> (ProbeClassifier, Vec<RgbImage>) {
         let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
         let cae = CaeConfig {
             image_size: 32,
@@ -343,7 +374,11 @@ mod tests {
             statistics = statistics.with_encoder(encoder).unwrap();
         }
         let features = StatisticsFeatures {
-            statistics: statistics.with_negative_slope(slope).unwrap(),
+            statistics: statistics
+                .with_negative_slope(slope)
+                .unwrap()
+                .with_scales(scales)
+                .unwrap(),
             image_size: 32,
             patch: Some(16),
         };
@@ -487,5 +522,49 @@ mod tests {
         reshaped["more_encoders"][0]["filters"] = serde_json::json!([3, 9]);
         std::fs::write(&path, serde_json::to_vec(&reshaped).unwrap()).unwrap();
         assert!(ProbeClassifier::load(tmp.path(), &Device::Cpu).is_err());
+    }
+
+    #[test]
+    fn scales_survive_saving_under_their_own_format_and_are_refused_elsewhere() {
+        let tmp = tempfile::tempdir().unwrap();
+        for (slope, encoders) in [(0.0, 1), (0.1, 2)] {
+            let (model, images) = fitted_at(slope, encoders, vec![1, 2]);
+            let dir = tmp.path().join(format!("{slope}-{encoders}"));
+            model.save(&dir).unwrap();
+            let desc = description(&dir);
+            assert_eq!(desc["format"], FORMAT_SCALES);
+            assert_eq!(desc["scales"], serde_json::json!([1, 2]));
+            let loaded = ProbeClassifier::load(&dir, &Device::Cpu).unwrap();
+            let statistics = &loaded.features().statistics;
+            assert_eq!(statistics.scales(), &[1, 2]);
+            assert_eq!(statistics.encoders().len(), encoders);
+            assert_eq!(statistics.negative_slope(), slope);
+            assert_same_predictions(&model, &loaded, images);
+        }
+        // One scale keeps the older formats, without a `scales` field.
+        let (single, _) = fitted_at(0.0, 1, vec![1]);
+        let dir = tmp.path().join("single");
+        single.save(&dir).unwrap();
+        assert!(description(&dir).get("scales").is_none());
+        assert_eq!(description(&dir)["format"], FORMAT);
+        // Scales under an older format would be read at one scale by an older program: refused.
+        let dir = tmp.path().join("0.1-2");
+        let path = dir.join(PROBE_FILE);
+        let desc = description(&dir);
+        let mut older = desc.clone();
+        older["format"] = FORMAT_ENSEMBLE.into();
+        std::fs::write(&path, serde_json::to_vec(&older).unwrap()).unwrap();
+        let err = ProbeClassifier::load(&dir, &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("scales [1, 2]"), "{err}");
+        // The scales format with one scale, and bad scales, are refused too.
+        let mut one = desc.clone();
+        one["scales"] = serde_json::json!([1]);
+        std::fs::write(&path, serde_json::to_vec(&one).unwrap()).unwrap();
+        assert!(ProbeClassifier::load(&dir, &Device::Cpu).is_err());
+        let mut repeated = desc;
+        repeated["scales"] = serde_json::json!([2, 2]);
+        std::fs::write(&path, serde_json::to_vec(&repeated).unwrap()).unwrap();
+        let err = ProbeClassifier::load(&dir, &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("distinct"), "{err}");
     }
 }

@@ -17,6 +17,10 @@
 //! The statistics can also [read several encoders](ChannelStatistics::with_encoder) (pretrained
 //! from different seeds or crops, say) and concatenate what they see: an ensemble of
 //! autoencoders, whose filters differ, describes a painting more fully than any one of them.
+//!
+//! Finally, the statistics can [read each image at several scales](ChannelStatistics::with_scales):
+//! at scale `s` the encoders see the image averaged over `s x s` blocks, so their filters, which
+//! span a fixed number of pixels, respond to strokes `s` times as large.
 
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
@@ -45,6 +49,28 @@ pub struct ChannelStatistics {
     /// Never empty: the first is the one given to [`ChannelStatistics::new`].
     encoders: Vec<PretrainedEncoder>,
     negative_slope: f64,
+    /// Never empty, distinct, each at least 1; `[1]` unless set.
+    scales: Vec<usize>,
+}
+
+/// The largest scale [`ChannelStatistics::with_scales`] accepts.
+pub const MAX_STATISTICS_SCALE: usize = 16;
+
+/// Whether [`ChannelStatistics::with_scales`] accepts `scales`: at least one, distinct, each from
+/// 1 to [`MAX_STATISTICS_SCALE`].
+///
+/// ```
+/// use painter_classify::are_valid_scales;
+///
+/// assert!(are_valid_scales(&[1, 2]));
+/// assert!(!are_valid_scales(&[]) && !are_valid_scales(&[0]) && !are_valid_scales(&[2, 2]));
+/// ```
+pub fn are_valid_scales(scales: &[usize]) -> bool {
+    !scales.is_empty()
+        && scales
+            .iter()
+            .enumerate()
+            .all(|(i, s)| (1..=MAX_STATISTICS_SCALE).contains(s) && !scales[..i].contains(s))
 }
 
 impl ChannelStatistics {
@@ -53,6 +79,7 @@ impl ChannelStatistics {
         Self {
             encoders: vec![encoder],
             negative_slope: 0.0,
+            scales: vec![1],
         }
     }
 
@@ -113,6 +140,44 @@ impl ChannelStatistics {
         Ok(self)
     }
 
+    /// The same statistics computed at each of `scales`, concatenated in that order: at scale
+    /// `s` the encoders read the image averaged over non-overlapping `s x s` blocks (the last
+    /// rows and columns that do not fill a block are dropped), so their filters see the
+    /// painting's strokes `s` times as coarse; scale `1` is the image as it is. The scales must be
+    /// distinct, between 1 and [`MAX_STATISTICS_SCALE`], and at least one.
+    ///
+    /// ```
+    /// use candle_core::{Device, Tensor};
+    /// use painter_cae::CaeConfig;
+    /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
+    ///
+    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
+    /// let two = ChannelStatistics::new(encoder.clone()).with_scales(vec![1, 2]).unwrap();
+    /// assert_eq!(two.dim(), 2 * ChannelStatistics::new(encoder.clone()).dim());
+    /// assert_eq!(two.names()[two.dim() / 2], "scale2.conv1.mean.0");
+    /// // Two poolings at half resolution: the images need sides of 8 px.
+    /// assert_eq!(two.smallest_side(), 8);
+    /// let images = Tensor::rand(0f32, 1f32, (2, 3, 32, 32), &Device::Cpu).unwrap();
+    /// assert_eq!(two.compute(&images).unwrap().dims(), &[2, 80]);
+    /// assert!(ChannelStatistics::new(encoder).with_scales(vec![2, 2]).is_err());
+    /// ```
+    pub fn with_scales(mut self, scales: Vec<usize>) -> Result<Self> {
+        if !are_valid_scales(&scales) {
+            return Err(ClassifyError::InvalidConfig(format!(
+                "the scales of the statistics must be one or more distinct integers from 1 to {MAX_STATISTICS_SCALE}, got {scales:?}"
+            )));
+        }
+        self.scales = scales;
+        Ok(self)
+    }
+
+    /// The scales the statistics read the images at, in order: `[1]` unless
+    /// [set](ChannelStatistics::with_scales).
+    pub fn scales(&self) -> &[usize] {
+        &self.scales
+    }
+
     /// The slope of the activation's negative part: `0` for the encoder's ReLU.
     pub fn negative_slope(&self) -> f64 {
         self.negative_slope
@@ -128,8 +193,10 @@ impl ChannelStatistics {
         &self.encoders
     }
 
-    /// The smallest image side every encoder can read: the product of its poolings.
+    /// The smallest image side every encoder can read at every scale: the product of its
+    /// poolings, times the largest scale.
     pub fn smallest_side(&self) -> usize {
+        let largest = self.scales.iter().copied().max().unwrap_or(1);
         self.encoders
             .iter()
             .map(|e| {
@@ -138,32 +205,44 @@ impl ChannelStatistics {
             })
             .max()
             .unwrap_or(1)
+            .saturating_mul(largest)
     }
 
-    /// The number of statistics per image: for each encoder, `2 * (sum of the stages' filters +
-    /// the last stage's filters)`.
+    /// The number of statistics per image: for each scale and each encoder, `2 * (sum of the
+    /// stages' filters + the last stage's filters)`.
     pub fn dim(&self) -> usize {
-        self.encoders
-            .iter()
-            .map(|e| {
-                let filters = &e.config().filters;
-                2 * (filters.iter().sum::<usize>() + filters.last().copied().unwrap_or(0))
-            })
-            .sum()
+        self.scales.len()
+            * self
+                .encoders
+                .iter()
+                .map(|e| {
+                    let filters = &e.config().filters;
+                    2 * (filters.iter().sum::<usize>() + filters.last().copied().unwrap_or(0))
+                })
+                .sum::<usize>()
     }
 
     /// The names of the statistics, in order (`conv1.mean.0`, ..., `latent.std.63`); with several
     /// encoders, each name starts with its encoder (`encoder1.conv1.mean.0`, ...,
-    /// `encoder2.latent.std.63`).
+    /// `encoder2.latent.std.63`), and with several scales, with its scale
+    /// (`scale1.encoder1.conv1.mean.0`, ..., `scale2.latent.std.63`).
     pub fn names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.dim());
         let several = self.encoders.len() > 1;
-        for (k, encoder) in self.encoders.iter().enumerate() {
-            let prefix = if several {
-                format!("encoder{}.", k + 1)
+        let scaled = self.scales.len() > 1;
+        for (&scale, (k, encoder)) in self
+            .scales
+            .iter()
+            .flat_map(|s| std::iter::repeat(s).zip(self.encoders.iter().enumerate()))
+        {
+            let mut prefix = if scaled {
+                format!("scale{scale}.")
             } else {
                 String::new()
             };
+            if several {
+                prefix.push_str(&format!("encoder{}.", k + 1));
+            }
             let filters = &encoder.config().filters;
             let mut block = |stage: String, c: usize| {
                 for stat in ["mean", "std"] {
@@ -180,11 +259,23 @@ impl ChannelStatistics {
 
     /// The statistics of a batch `N x 3 x H x W` (pixels as the encoders were trained on), `N x D`.
     pub fn compute(&self, images: &Tensor) -> Result<Tensor> {
-        let mut parts = self
-            .encoders
-            .iter()
-            .map(|e| self.compute_one(e, images))
-            .collect::<Result<Vec<_>>>()?;
+        let mut parts = Vec::with_capacity(self.scales.len() * self.encoders.len());
+        for &scale in &self.scales {
+            let scaled = if scale == 1 {
+                images.clone()
+            } else {
+                let (_, _, h, w) = images.dims4()?;
+                if h < scale || w < scale {
+                    return Err(ClassifyError::InvalidConfig(format!(
+                        "images of {h}x{w} px are too small to read at scale {scale}"
+                    )));
+                }
+                images.avg_pool2d(scale)?
+            };
+            for encoder in &self.encoders {
+                parts.push(self.compute_one(encoder, &scaled)?);
+            }
+        }
         if parts.len() == 1 {
             return Ok(parts.remove(0));
         }
@@ -422,6 +513,113 @@ mod tests {
         // The slope changes what the statistics see (the seeded encoder has negative responses).
         assert_ne!(by_slope[0], by_slope[1]);
         assert_ne!(by_slope[1], by_slope[2]);
+    }
+
+    /// A naive block average of a `3 x h x w` image over `s x s` blocks, dropping the rows and
+    /// columns that do not fill a block.
+    fn naive_block_average(x: &[f32], (h, w): (usize, usize), s: usize) -> Vec<f32> {
+        let (bh, bw) = (h / s, w / s);
+        let mut out = Vec::with_capacity(3 * bh * bw);
+        for c in 0..3 {
+            for by in 0..bh {
+                for bx in 0..bw {
+                    let mut sum = 0.0f64;
+                    for dy in 0..s {
+                        for dx in 0..s {
+                            sum += x[(c * h + by * s + dy) * w + bx * s + dx] as f64;
+                        }
+                    }
+                    out.push((sum / (s * s) as f64) as f32);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_scale_matches_the_naive_reference_on_block_averaged_images() {
+        let cae = small_cae();
+        let enc = PretrainedEncoder::seeded(&cae, 5, &Device::Cpu).unwrap();
+        let layers: Vec<_> = enc
+            .encoder()
+            .layers()
+            .iter()
+            .map(|l| {
+                let (o, i, _, _) = l.weight.dims4().unwrap();
+                (
+                    l.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                    l.bias.to_vec1::<f32>().unwrap(),
+                    o,
+                    i,
+                )
+            })
+            .collect();
+        // Sides that scale 2 and 3 do not divide: the partial blocks are dropped.
+        let (h, w) = (13, 22);
+        let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
+        let pixels = x.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        let scales = vec![2, 1, 3];
+        let stats = ChannelStatistics::new(enc.clone())
+            .with_negative_slope(0.1)
+            .unwrap()
+            .with_scales(scales.clone())
+            .unwrap();
+        assert_eq!(stats.scales(), &scales[..]);
+        assert_eq!(stats.smallest_side(), 12);
+        let got = stats
+            .compute(&x)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1::<f32>()
+            .unwrap();
+        let mut want = Vec::new();
+        for &s in &scales {
+            let averaged = naive_block_average(&pixels, (h, w), s);
+            want.extend(naive(&averaged, (h / s, w / s), &layers, 3, 0.1));
+        }
+        assert_eq!(got.len(), stats.dim());
+        assert_eq!(want.len(), stats.dim());
+        let names = stats.names();
+        assert_eq!(names.len(), stats.dim());
+        assert_eq!(names[0], "scale2.conv1.mean.0");
+        assert_eq!(names[stats.dim() - 1], "scale3.latent.std.4");
+        for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+            assert!(
+                (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
+                "statistic {i} ({}): {g} vs {r}",
+                names[i]
+            );
+        }
+        // Images too small for the coarsest scale are refused, not silently read.
+        let tiny = Tensor::rand(0f32, 1f32, (1, 3, 2, 40), &Device::Cpu).unwrap();
+        assert!(stats.compute(&tiny).is_err());
+    }
+
+    #[test]
+    fn scales_and_encoders_are_named_apart_and_bad_scales_refused() {
+        let cae = small_cae();
+        let first = PretrainedEncoder::seeded(&cae, 1, &Device::Cpu).unwrap();
+        let second = PretrainedEncoder::seeded(&cae, 2, &Device::Cpu).unwrap();
+        let both = ChannelStatistics::new(first.clone())
+            .with_encoder(second)
+            .unwrap()
+            .with_scales(vec![1, 2])
+            .unwrap();
+        let names = both.names();
+        assert_eq!(names.len(), both.dim());
+        assert_eq!(both.dim(), 4 * ChannelStatistics::new(first.clone()).dim());
+        assert_eq!(names[0], "scale1.encoder1.conv1.mean.0");
+        assert_eq!(names[both.dim() - 1], "scale2.encoder2.latent.std.4");
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len());
+        for bad in [vec![], vec![0], vec![1, 1], vec![MAX_STATISTICS_SCALE + 1]] {
+            let err = ChannelStatistics::new(first.clone())
+                .with_scales(bad.clone())
+                .unwrap_err();
+            assert!(err.to_string().contains("scales"), "{bad:?}: {err}");
+        }
+        assert_eq!(ChannelStatistics::new(first).scales(), &[1]);
     }
 
     #[test]
