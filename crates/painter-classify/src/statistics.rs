@@ -460,14 +460,10 @@ mod tests {
         out
     }
 
-    #[test]
-    fn matches_a_naive_reference_at_another_size_for_every_slope() {
-        let cae = small_cae();
-        let enc = PretrainedEncoder::seeded(&cae, 7, &Device::Cpu).unwrap();
-        let (h, w) = (12, 20);
-        let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
-        let layers: Vec<_> = enc
-            .encoder()
+    /// The encoder's layers as the naive reference takes them: weights, biases, output and input
+    /// channels.
+    fn naive_layers(enc: &PretrainedEncoder) -> Vec<(Vec<f32>, Vec<f32>, usize, usize)> {
+        enc.encoder()
             .layers()
             .iter()
             .map(|l| {
@@ -479,7 +475,28 @@ mod tests {
                     i,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// Asserts that every computed statistic is within `1e-4` (relative) of the reference.
+    fn assert_matches_reference(got: &[f32], want: &[f64], names: &[String], context: &str) {
+        assert_eq!(got.len(), want.len(), "{context}");
+        for (i, (g, r)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
+                "{context}, statistic {i} ({}): {g} vs {r}",
+                names[i]
+            );
+        }
+    }
+
+    #[test]
+    fn matches_a_naive_reference_at_another_size_for_every_slope() {
+        let cae = small_cae();
+        let enc = PretrainedEncoder::seeded(&cae, 7, &Device::Cpu).unwrap();
+        let (h, w) = (12, 20);
+        let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
+        let layers = naive_layers(&enc);
         let mut by_slope = Vec::new();
         for slope in [0.0, 0.1, 1.0] {
             let stats = ChannelStatistics::new(enc.clone())
@@ -501,13 +518,7 @@ mod tests {
             );
             assert_eq!(got.len(), stats.dim());
             assert_eq!(stats.names().len(), stats.dim());
-            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-                assert!(
-                    (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
-                    "slope {slope}, statistic {i} ({}): {g} vs {r}",
-                    stats.names()[i]
-                );
-            }
+            assert_matches_reference(&got, &want, &stats.names(), &format!("slope {slope}"));
             by_slope.push(got);
         }
         // The slope changes what the statistics see (the seeded encoder has negative responses).
@@ -540,20 +551,7 @@ mod tests {
     fn every_scale_matches_the_naive_reference_on_block_averaged_images() {
         let cae = small_cae();
         let enc = PretrainedEncoder::seeded(&cae, 5, &Device::Cpu).unwrap();
-        let layers: Vec<_> = enc
-            .encoder()
-            .layers()
-            .iter()
-            .map(|l| {
-                let (o, i, _, _) = l.weight.dims4().unwrap();
-                (
-                    l.weight.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
-                    l.bias.to_vec1::<f32>().unwrap(),
-                    o,
-                    i,
-                )
-            })
-            .collect();
+        let layers = naive_layers(&enc);
         // Sides that scale 2 and 3 do not divide: the partial blocks are dropped.
         let (h, w) = (13, 22);
         let x = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
@@ -584,13 +582,7 @@ mod tests {
         assert_eq!(names.len(), stats.dim());
         assert_eq!(names[0], "scale2.conv1.mean.0");
         assert_eq!(names[stats.dim() - 1], "scale3.latent.std.4");
-        for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-            assert!(
-                (*g as f64 - r).abs() <= 1e-4 * (1.0 + r.abs()),
-                "statistic {i} ({}): {g} vs {r}",
-                names[i]
-            );
-        }
+        assert_matches_reference(&got, &want, &names, "scales [2, 1, 3]");
         // Images too small for the coarsest scale are refused, not silently read.
         let tiny = Tensor::rand(0f32, 1f32, (1, 3, 2, 40), &Device::Cpu).unwrap();
         assert!(stats.compute(&tiny).is_err());
