@@ -1,19 +1,20 @@
-//! Reproduces DeepPainter's experiment end to end (see `docs/REPRODUCTION.md`).
+//! Reproduces DeepPainter's experiment end to end with a recipe (see `docs/REPRODUCTION.md` and
+//! `docs/RECIPES.md`).
 //!
 //! ```sh
-//! cargo run --release --example reproduce                      # built-in synthetic painters
-//! cargo run --release --example reproduce -- --data ../shared/paintings \
+//! cargo run --release --example reproduce                      # recipe quick, synthetic painters
+//! cargo run --release --example reproduce -- --recipe best --data ../shared/paintings \
+//!     --unlabeled ../shared/paintings-unlabeled
+//! cargo run --release --example reproduce -- --recipe best-3x40 --data ../shared/paintings \
 //!     --unlabeled ../shared/paintings-unlabeled \
-//!     --painters rembrandt,pierre-auguste-renoir,vincent-van-gogh --per-painter 40 --draws 3 \
-//!     --feature-size 256 --patch-size 128
-//! cargo run --release --example reproduce -- --encoders 2 --head linear --pretrain-only
+//!     --painters rembrandt,pierre-auguste-renoir,vincent-van-gogh --per-painter 40 --draws 3
+//! cargo run --release --example reproduce -- --recipe out/best/recipe.toml   # rerun a run
 //! cargo run --release --example reproduce -- --help
 //! ```
 //!
-//! The last line printed is
-//! `reproduce: painters=P images=N folds=K accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S`
-//! (with `--pretrain-only`, which stops after pretraining:
-//! `reproduce: pretrained encoders=E in DIR,... seconds=S; ...`).
+//! The last line printed is `reproduce: recipe=NAME@V painters=P images=N folds=K
+//! accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S` (with `--pretrain-only`, which stops
+//! after pretraining: `reproduce: recipe=NAME@V pretrained encoders=E in DIR,... seconds=S; ...`).
 
 use clap::Parser;
 use deep_painter::pipeline::{cli::Args, pretrain_only, run};
@@ -22,17 +23,17 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args = Args::parse();
     let stop_after_pretraining = args.pretrain_only;
-    let options = match args.into_options() {
-        Ok(o) => o,
+    let experiment = match args.into_experiment() {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     let done = if stop_after_pretraining {
-        pretrain_only(&options).map(drop)
+        pretrain_only(&experiment).map(drop)
     } else {
-        run(&options).map(drop)
+        run(&experiment).map(drop)
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,10 +21,6 @@
 
 use image::RgbImage;
 use painter_data::{Dataset, DatasetError};
-use painter_eval::{
-    cross_validate, CrossValidation, CrossValidationConfig, CrossValidationError, FoldModel,
-    Splitter,
-};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -58,9 +54,6 @@ pub enum BaselineError {
     /// The training set of a fold is empty.
     #[error("no training sample")]
     NoTrainingSample,
-    /// Splitting or scoring failed.
-    #[error("cross-validation: {0}")]
-    CrossValidation(String),
 }
 
 /// The distance between two histograms.
@@ -327,68 +320,4 @@ impl HistogramFeatures {
             .map(|&t| self.predict_one(train, t))
             .collect()
     }
-}
-
-/// The nearest-neighbour classifier as a painter-eval fold model: "fitting" is remembering the
-/// training indices.
-#[derive(Debug, Clone, Copy)]
-pub struct NearestNeighbour<'a> {
-    features: &'a HistogramFeatures,
-}
-
-impl<'a> NearestNeighbour<'a> {
-    /// A fold model over precomputed histograms.
-    pub fn new(features: &'a HistogramFeatures) -> Self {
-        Self { features }
-    }
-}
-
-impl FoldModel for NearestNeighbour<'_> {
-    type Error = BaselineError;
-
-    fn fit_predict(
-        &mut self,
-        _fold: usize,
-        train: &[usize],
-        test: &[usize],
-    ) -> Result<Vec<usize>, BaselineError> {
-        self.features.predict(train, test)
-    }
-}
-
-/// Cross-validates the baseline on `dataset` with `splitter` (use the same splitter, labels and
-/// seed as the network's run to get the same folds). Reports are labelled with the dataset's class
-/// names and cover every class.
-pub fn cross_validate_baseline<S: Splitter + ?Sized>(
-    dataset: &dyn Dataset,
-    splitter: &S,
-    config: BaselineConfig,
-) -> Result<CrossValidation, BaselineError> {
-    let features = HistogramFeatures::compute(dataset, config)?;
-    cross_validate_features(&features, dataset.class_names(), splitter)
-}
-
-/// Cross-validates the baseline on precomputed histograms; `class_names[label]` names the classes.
-pub fn cross_validate_features<S: Splitter + ?Sized>(
-    features: &HistogramFeatures,
-    class_names: &[String],
-    splitter: &S,
-) -> Result<CrossValidation, BaselineError> {
-    let cv_config = CrossValidationConfig {
-        class_names: Some(class_names.to_vec()),
-        labels: Some((0..class_names.len()).collect()),
-        quiet: true,
-        ..Default::default()
-    };
-    let y = features.labels().to_vec();
-    cross_validate(
-        &mut NearestNeighbour::new(features),
-        splitter,
-        &y,
-        &cv_config,
-    )
-    .map_err(|e| match e {
-        CrossValidationError::Model { source, .. } => source,
-        other => BaselineError::CrossValidation(other.to_string()),
-    })
 }

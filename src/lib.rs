@@ -19,6 +19,7 @@
 
 pub mod baseline;
 pub mod pipeline;
+pub mod recipe;
 
 pub use painter_cae as cae;
 pub use painter_classify as classify;

@@ -1,55 +1,79 @@
 //! End-to-end tests of the reproduction pipeline (`examples/reproduce.rs` calls the same
-//! `pipeline::run`): a tiny run on synthetic painters in a temporary folder produces every output
-//! file and the agreed last line; an interrupted run resumes without recomputing finished folds;
-//! other settings in the same folder are refused; bad arguments give clear errors.
+//! `pipeline::run`): tiny experiments on synthetic painters in a temporary folder produce every
+//! output file and the agreed last line; an interrupted run resumes without recomputing finished
+//! folds; pretrained autoencoders are cached by what determines them and reused by any run or
+//! recipe that needs them; other settings in the same run folder are refused; bad arguments and
+//! recipe keys give clear errors.
 
 use clap::Parser;
 use deep_painter::pipeline::cli::Args;
-use deep_painter::pipeline::state::FoldRecord;
+use deep_painter::pipeline::state::{fold_dir, FoldRecord, ModelRole};
 use deep_painter::pipeline::{
-    pretrain_only, run, DataSource, HeadChoice, PipelineError, Pretraining, ReproduceOptions,
+    pretrain_only, run, DataSource, Experiment, PipelineError, RunOptions, RECIPE_FILE,
 };
-use std::path::Path;
+use deep_painter::recipe::{Assignment, Recipe};
+use std::path::{Path, PathBuf};
 
-/// A run that takes seconds: 3 synthetic painters x 12 images of 32 px, 3 folds, one CAE epoch.
-fn tiny(out: &Path) -> ReproduceOptions {
-    ReproduceOptions {
+/// Options that take seconds: 3 synthetic painters x 12 paintings, 48 unlabeled, 3 folds, in `dir`.
+fn tiny_run(dir: &Path, out: &str) -> RunOptions {
+    RunOptions {
         source: DataSource::Synthetic {
             painters: 3,
             per_painter: 12,
             unlabeled: 48,
         },
         folds: 3,
-        image_size: Some(32),
-        cae_epochs: 1,
-        cae_batch: 16,
-        epochs: 4,
-        batch: 16,
-        patience: 2,
-        early_stopping_fraction: 0.2,
-        head: HeadChoice::Pool,
-        out: out.to_path_buf(),
-        ..ReproduceOptions::default()
+        out: dir.join(out),
+        cache: dir.join("cache"),
+        ..RunOptions::default()
     }
 }
 
-/// [`tiny`] with the linear probe on an ensemble of two CAEs pretrained here.
-fn tiny_ensemble(out: &Path) -> ReproduceOptions {
-    ReproduceOptions {
-        head: HeadChoice::Linear,
-        encoders: 2,
-        c_grid: vec![0.1, 1.0],
-        statistics_slope: 0.1,
-        ..tiny(out)
+/// The `quick` recipe at 32 px with one pretraining epoch, and `sets` on top.
+fn tiny_recipe(sets: &[&str]) -> Recipe {
+    let mut all = vec![
+        "cae.image_size=32",
+        "pretraining.epochs=1",
+        "classifier.image_size=32",
+    ];
+    all.extend_from_slice(sets);
+    let sets: Vec<Assignment> = all.iter().map(|s| Assignment::parse(s).unwrap()).collect();
+    Recipe::load("quick", &sets).unwrap()
+}
+
+/// A dense global-pooling head trained a few epochs: the classifier with training curves.
+const DENSE: [&str; 6] = [
+    "classifier.kind=dense",
+    "classifier.epochs=4",
+    "classifier.batch_size=16",
+    "classifier.patience=2",
+    "classifier.validation_fraction=0.2",
+    "classifier.head=global_pool",
+];
+
+fn experiment(dir: &Path, out: &str, sets: &[&str]) -> Experiment {
+    Experiment {
+        run: tiny_run(dir, out),
+        recipe: tiny_recipe(sets),
     }
 }
 
-/// Parses `reproduce: painters=P images=N folds=K accuracy_mean=X accuracy_std=Y macro_f1=Z
-/// seconds=S` into its values, checking the keys and their order.
-fn parse_summary(line: &str) -> Vec<f64> {
+/// The folders of the autoencoders cached under `cache`.
+fn cached_caes(cache: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(cache.join("cae"))
+        .map(|r| r.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// Parses `reproduce: recipe=R painters=P images=N folds=K accuracy_mean=X accuracy_std=Y
+/// macro_f1=Z seconds=S` into the recipe and the values, checking the keys and their order.
+fn parse_summary(line: &str) -> (String, Vec<f64>) {
     let rest = line
-        .strip_prefix("reproduce: ")
-        .unwrap_or_else(|| panic!("`{line}` does not start with `reproduce: `"));
+        .strip_prefix("reproduce: recipe=")
+        .unwrap_or_else(|| panic!("`{line}` does not start with `reproduce: recipe=`"));
+    let (recipe, rest) = rest.split_once(' ').unwrap();
     let keys = [
         "painters",
         "images",
@@ -61,7 +85,7 @@ fn parse_summary(line: &str) -> Vec<f64> {
     ];
     let parts: Vec<&str> = rest.split(' ').collect();
     assert_eq!(parts.len(), keys.len(), "`{line}`");
-    parts
+    let values = parts
         .iter()
         .zip(keys)
         .map(|(p, k)| {
@@ -73,14 +97,16 @@ fn parse_summary(line: &str) -> Vec<f64> {
                 .parse::<f64>()
                 .unwrap_or_else(|_| panic!("`{value}` of {k} is not a number"))
         })
-        .collect()
+        .collect();
+    (recipe.to_string(), values)
 }
 
 #[test]
 fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let outcome = run(&tiny(&out)).unwrap();
+    let e = experiment(dir.path(), "run", &DENSE);
+    let out = e.run.out.clone();
+    let outcome = run(&e).unwrap();
     eprintln!("synthetic run: {}", outcome.summary.line());
 
     for file in [
@@ -91,8 +117,7 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
         "cae_loss.png",
         "reconstructions.png",
         "run.json",
-        "cae/pretraining.json",
-        "cae/best/model.safetensors",
+        RECIPE_FILE,
     ] {
         let path = out.join(file);
         assert!(path.is_file(), "{} is missing", path.display());
@@ -101,10 +126,21 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
             "{file} is empty"
         );
     }
+    let caes = cached_caes(&e.run.cache);
+    assert_eq!(caes.len(), 1, "one autoencoder in the cache: {caes:?}");
+    for file in [
+        "pretraining.json",
+        "key.json",
+        "best/model.safetensors",
+        "loss.png",
+    ] {
+        assert!(caes[0].join(file).is_file(), "the cached CAE lacks {file}");
+    }
     for fold in 1..=3 {
-        let f = out.join(format!("draw-0/fold-{fold:02}"));
+        let f = fold_dir(&out, 0, fold);
         for file in [
             "result.json",
+            "baseline.json",
             "history.json",
             "loss.png",
             "accuracy.png",
@@ -119,7 +155,8 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
     let s = &outcome.summary;
     assert_eq!((s.painters, s.images, s.folds), (3, 36, 3));
     let line = s.line();
-    let values = parse_summary(&line);
+    let (recipe, values) = parse_summary(&line);
+    assert_eq!(recipe, "quick@1");
     assert_eq!(&values[..3], &[3.0, 36.0, 3.0]);
     assert!(
         (0.0..=1.0).contains(&values[3]) && values[4] >= 0.0 && (0.0..=1.0).contains(&values[5])
@@ -127,13 +164,14 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert_eq!(report.lines().last(), Some(line.as_str()));
     assert!(report.contains("macro avg") && report.contains("weighted avg"));
-    assert!(report.contains("baseline"));
+    assert!(report.contains("recipe: quick@1") && report.contains("baseline"));
 
-    // The per-fold accuracies are those of the folds' own predictions, and the mean is theirs.
-    let cv = outcome.draws[0].classifier.as_ref().unwrap();
+    // The per-fold accuracies are those of the folds' own predictions, and the mean is theirs;
+    // the recorded probabilities give the recorded predictions.
+    let cv = &outcome.draws[0].classifier;
     let labels = &outcome.draws[0].labels;
     let mut tested = vec![0usize; labels.len()];
-    for (f, acc) in cv.folds.iter().zip(&cv.accuracy.values) {
+    for (k, (f, acc)) in cv.folds.iter().zip(&cv.accuracy.values).enumerate() {
         let correct = f
             .fold
             .test
@@ -142,18 +180,25 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
             .filter(|(&i, &p)| labels[i] == p)
             .count();
         assert!((correct as f64 / f.fold.test.len() as f64 - acc).abs() < 1e-12);
-        // Nothing tested is trained on.
         assert!(f.fold.test.iter().all(|t| !f.fold.train.contains(t)));
         f.fold.test.iter().for_each(|&i| tested[i] += 1);
+        let record = FoldRecord::load_matching(&out, ModelRole::Classifier, 0, k + 1, &f.fold.test)
+            .unwrap()
+            .unwrap();
+        let probabilities = record.probabilities.unwrap();
+        for (p, &predicted) in probabilities.iter().zip(&record.predictions) {
+            assert_eq!(painter_eval::argmax(p), Some(predicted));
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-5, "{p:?}");
+        }
     }
     assert!(
         tested.iter().all(|&c| c == 1),
-        "every image is tested exactly once"
+        "every painting is tested once"
     );
     let mean = cv.accuracy.values.iter().sum::<f64>() / 3.0;
     assert!((mean - s.accuracy_mean).abs() < 1e-12);
 
-    // metrics.json holds the same summary.
+    // metrics.json holds the same summary, and the resolved recipe.
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     assert_eq!(metrics["summary"]["images"], 36);
@@ -168,154 +213,212 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
             .len(),
         3
     );
+    assert!(metrics["recipe"]
+        .as_str()
+        .unwrap()
+        .contains("kind = \"dense\""));
 }
 
 #[test]
 fn an_interrupted_run_resumes_without_recomputing_finished_folds() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
-    let options = ReproduceOptions {
-        save_models: false,
-        ..tiny(&out)
-    };
-    let first = run(&options).unwrap();
+    let e = experiment(
+        dir.path(),
+        "run",
+        &[&DENSE[..], &["output.fold_models=false"]].concat(),
+    );
+    let out = e.run.out.clone();
+    let first = run(&e).unwrap();
     assert!(!first.resumed);
-    assert_eq!(first.draws[0].trained_folds, 3);
+    assert_eq!(first.draws[0].classifier_tally.trained, 3);
+    assert!(
+        !fold_dir(&out, 0, 1).join("model").exists(),
+        "fold models are off"
+    );
 
     // Simulate a run killed during fold 3 (its record never written), and mark fold 1's record
-    // so that a recomputation would be noticed: predict class 0 for every test image.
-    std::fs::remove_file(FoldRecord::path(&out, 0, 3)).unwrap();
-    let path1 = FoldRecord::path(&out, 0, 1);
+    // so that a recomputation would be noticed: predict class 0 for every test painting.
+    std::fs::remove_file(FoldRecord::path(&out, ModelRole::Classifier, 0, 3)).unwrap();
+    let path1 = FoldRecord::path(&out, ModelRole::Classifier, 0, 1);
     let mut record: FoldRecord =
         serde_json::from_str(&std::fs::read_to_string(&path1).unwrap()).unwrap();
     record.predictions = vec![0; record.test.len()];
     std::fs::write(&path1, serde_json::to_string(&record).unwrap()).unwrap();
 
-    let second = run(&options).unwrap();
+    let second = run(&e).unwrap();
     assert!(second.resumed);
     let d = &second.draws[0];
-    assert_eq!((d.trained_folds, d.reused_folds), (1, 2));
-    let cv = d.classifier.as_ref().unwrap();
     assert_eq!(
-        cv.folds[0].predictions, record.predictions,
+        (d.classifier_tally.trained, d.classifier_tally.reused),
+        (1, 2)
+    );
+    let (a, b) = (&first.draws[0].classifier, &d.classifier);
+    assert_eq!(
+        b.folds[0].predictions, record.predictions,
         "fold 1 was recomputed"
     );
-    assert_eq!(
-        cv.folds[1].predictions,
-        first.draws[0].classifier.as_ref().unwrap().folds[1].predictions
-    );
+    assert_eq!(b.folds[1].predictions, a.folds[1].predictions);
     // Fold 3 was trained again with the same seed: same predictions as the first time.
-    assert_eq!(
-        cv.folds[2].predictions,
-        first.draws[0].classifier.as_ref().unwrap().folds[2].predictions
-    );
-    assert!(FoldRecord::path(&out, 0, 3).is_file());
+    assert_eq!(b.folds[2].predictions, a.folds[2].predictions);
+    assert!(FoldRecord::path(&out, ModelRole::Classifier, 0, 3).is_file());
 
     // The same folder with other settings is refused, naming the setting.
-    let other = ReproduceOptions {
-        epochs: 5,
-        ..options
+    let other = Experiment {
+        recipe: tiny_recipe(&[&DENSE[..], &["classifier.epochs=5"]].concat()),
+        ..e.clone()
     };
     match run(&other) {
         Err(PipelineError::ResumeMismatch { difference, .. }) => {
-            assert!(difference.contains("epochs"), "{difference}")
+            assert!(
+                difference.contains("recipe.classifier.epochs: 5 now, 4 before"),
+                "{difference}"
+            )
         }
         other => panic!("expected a resume mismatch, got {other:?}"),
     }
+    // What changes no result may change: the description, the fold models, the draws.
+    let neutral = Experiment {
+        recipe: tiny_recipe(&[&DENSE[..], &["description=\"other words\""]].concat()),
+        ..e
+    };
+    assert!(run(&neutral).unwrap().resumed);
 }
 
 #[test]
-fn a_reused_cae_and_no_pretraining_skip_the_pretraining() {
+fn pretrained_autoencoders_are_cached_by_what_determines_them() {
     let dir = tempfile::tempdir().unwrap();
-    let first = dir.path().join("first");
-    run(&tiny(&first)).unwrap();
-    let reused = ReproduceOptions {
-        pretraining: Pretraining::Reuse {
-            dir: first.join("cae"),
-            more: Vec::new(),
-        },
-        ..tiny(&dir.path().join("reused"))
+    let first = experiment(dir.path(), "first", &[]);
+    let a = run(&first).unwrap();
+    assert!(!a.encoders.members[0].reused);
+    let cached = cached_caes(&first.run.cache);
+    assert_eq!(cached.len(), 1);
+    let weights = cached[0].join("best/model.safetensors");
+    let written = || {
+        (
+            std::fs::read(&weights).unwrap(),
+            std::fs::metadata(&weights).unwrap().modified().unwrap(),
+        )
     };
-    let outcome = run(&reused).unwrap();
-    assert_eq!(outcome.summary.images, 36);
-    assert!(
-        !dir.path().join("reused/cae").exists(),
-        "nothing is pretrained"
+    let before = written();
+
+    // Another run folder, and another recipe reading the same autoencoder differently (patches,
+    // a leaky read-out), reuse it from the cache: nothing is pretrained again.
+    let other = experiment(
+        dir.path(),
+        "other",
+        &[
+            "classifier.image_size=64",
+            "classifier.patch_size=32",
+            "classifier.negative_slope=0.1",
+        ],
     );
-    assert!(dir.path().join("reused/cae_loss.png").is_file());
+    let b = run(&other).unwrap();
+    assert!(b.encoders.members[0].reused);
+    assert_eq!(
+        b.encoders.members[0].dir.as_deref(),
+        Some(cached[0].as_path())
+    );
+    assert_eq!(written(), before);
+    assert_eq!(cached_caes(&first.run.cache).len(), 1);
 
-    // A CAE of another image size is refused with the size to pass.
-    let wrong = ReproduceOptions {
-        image_size: Some(16),
-        ..reused.clone()
-    };
-    let err = run(&ReproduceOptions {
-        out: dir.path().join("wrong"),
-        ..wrong
-    })
-    .unwrap_err();
-    assert!(err.to_string().contains("--image-size 32"), "{err}");
+    // Another pretraining setting, another seed or other pretraining paintings make another one.
+    for (sets, run_seed, unlabeled) in [
+        (vec!["pretraining.pixel_dropout=0.0"], 0, 48),
+        (vec![], 1, 48),
+        (vec![], 0, 40),
+    ] {
+        let mut e = experiment(dir.path(), &format!("x{run_seed}{unlabeled}"), &sets);
+        e.run.seed = run_seed;
+        e.run.source = DataSource::Synthetic {
+            painters: 3,
+            per_painter: 12,
+            unlabeled,
+        };
+        assert!(
+            !run(&e).unwrap().encoders.members[0].reused,
+            "{sets:?} {run_seed} {unlabeled}"
+        );
+    }
+    assert_eq!(cached_caes(&first.run.cache).len(), 4);
 
-    let none = ReproduceOptions {
-        pretraining: Pretraining::None,
-        ..tiny(&dir.path().join("none"))
-    };
+    // The key says what the autoencoder is.
+    let key = deep_painter::pipeline::pretrain::cached_key(&cached[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!((key.side, key.seed, key.cae.image_size), (32, 0, 32));
+    assert_eq!(key.data.len(), 64, "a SHA-256 of the pixels");
+
+    // A random encoder (objective none) is not cached and not pretrained.
+    let none = experiment(dir.path(), "none", &["pretraining.objective=none"]);
     let outcome = run(&none).unwrap();
-    assert!(outcome.draws[0].classifier.is_some());
-    assert!(!dir.path().join("none/cae").exists());
+    assert!(outcome.encoders.members[0].dir.is_none());
+    assert_eq!(cached_caes(&first.run.cache).len(), 4);
+    assert!(!none.run.out.join("cae_loss.png").exists());
 }
 
 #[test]
-fn baseline_only_runs_report_the_baseline() {
+fn several_draws_are_summarized_over_all_their_folds() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("b");
-    let options = ReproduceOptions {
-        baseline_only: true,
-        per_painter: Some(9),
-        draws: 2,
-        ..tiny(&out)
-    };
-    let outcome = run(&options).unwrap();
-    assert_eq!(outcome.summary.model, "baseline");
+    let mut e = experiment(dir.path(), "draws", &[]);
+    e.run.per_painter = Some(9);
+    e.run.draws = 2;
+    let outcome = run(&e).unwrap();
     assert_eq!(outcome.summary.images, 27);
     assert_eq!(outcome.draws.len(), 2);
-    assert!(outcome.draws.iter().all(|d| d.classifier.is_none()));
-    assert!(out.join("confusion.png").is_file());
-    assert!(!out.join("cae").exists());
-    // Two draws: the summary's mean is over all 6 folds.
     let all: Vec<f64> = outcome
         .draws
         .iter()
-        .flat_map(|d| d.baseline.accuracy.values.clone())
+        .flat_map(|d| d.classifier.accuracy.values.clone())
         .collect();
     assert_eq!(all.len(), 6);
     assert!((all.iter().sum::<f64>() / 6.0 - outcome.summary.accuracy_mean).abs() < 1e-12);
+    // Each draw holds other paintings and other folds; the baseline sees the same folds.
+    let (d0, d1) = (&outcome.draws[0], &outcome.draws[1]);
+    assert_ne!(
+        d0.classifier.folds[0].fold.test,
+        d1.classifier.folds[0].fold.test
+    );
+    for d in [d0, d1] {
+        for (c, b) in d.classifier.folds.iter().zip(&d.baseline.folds) {
+            assert_eq!(c.fold, b.fold);
+        }
+    }
+    let report = std::fs::read_to_string(e.run.out.join("report.txt")).unwrap();
+    assert!(
+        report.contains("classifier over all 6 folds of 2 draws"),
+        "{report}"
+    );
+    assert!(
+        report.contains("baseline over all 6 folds of 2 draws"),
+        "{report}"
+    );
 }
 
-/// The linear-probe classifier a run saved for `fold` (from 1) of its first draw.
-fn saved_probe(out: &Path, fold: usize) -> painter_classify::ProbeClassifier {
-    let fold_dir = deep_painter::pipeline::state::fold_dir(out, 0, fold);
-    painter_classify::ProbeClassifier::load(&fold_dir.join("model"), &candle_core::Device::Cpu)
-        .unwrap()
-}
-
-fn options_from(args: &[&str]) -> Result<ReproduceOptions, String> {
+fn experiment_from(args: &[&str]) -> Result<Experiment, String> {
     let mut full = vec!["reproduce"];
     full.extend_from_slice(args);
     Args::try_parse_from(full)
         .map_err(|e| e.to_string())?
-        .into_options()
+        .into_experiment()
         .map_err(|e| e.to_string())
 }
 
 #[test]
-fn bad_arguments_give_clear_errors() {
-    let defaults = options_from(&[]).unwrap();
-    assert_eq!(defaults, ReproduceOptions::default());
+fn the_command_line_keeps_what_changes_run_to_run_and_recipes_the_rest() {
+    let defaults = experiment_from(&[]).unwrap();
+    assert_eq!(defaults, Experiment::quick().unwrap());
 
-    let cases: [(&[&str], &str); 33] = [
-        (&["--head", "huge"], "huge"),
-        (&["--decoder", "bilinear"], "bilinear"),
+    // At most 20 options, --help and --version included.
+    let mut command = <Args as clap::CommandFactory>::command();
+    let help = command.render_long_help().to_string();
+    let options = help
+        .lines()
+        .filter(|l| l.trim_start().starts_with('-'))
+        .count();
+    assert!(options <= 20, "{options} options:\n{help}");
+
+    let cases: [(&[&str], &str); 17] = [
+        (&["--head", "linear"], "--head"),
         (&["--folds", "1"], "--folds"),
         (&["--folds", "many"], "many"),
         (
@@ -327,132 +430,142 @@ fn bad_arguments_give_clear_errors() {
             &["--data", ".", "--wikiart", "vincent-van-gogh"],
             "--wikiart",
         ),
-        (&["--cae", ".", "--no-pretrain"], "--no-pretrain"),
-        (&["--encoders", "0"], "--encoders must be in 1..=16"),
         (
-            &["--encoders", "2", "--cae", "a"],
-            "name one folder per encoder",
+            &["--data", "synthetic:painters=1"],
+            "painters must be in 2..=",
         ),
-        (
-            &["--encoders", "2", "--head", "pool"],
-            "needs --head linear",
-        ),
-        (
-            &["--cae", "a,b", "--head", "flatten"],
-            "needs --head linear",
-        ),
+        (&["--data", "synthetic:colours=3"], "colours=3"),
         (&["--draws", "3"], "--per-painter"),
-        (&["--image-size", "4"], "--image-size"),
-        (&["--distance", "cosine"], "cosine"),
+        (&["--painters", "a"], "at least 2 painters"),
+        (&["--recipe", "fastest"], "no recipe `fastest`"),
+        (&["--set", "pretraining.epochs"], "KEY=VALUE"),
         (
-            &["--head", "pool", "--feature-size", "128"],
-            "--head linear",
+            &["--set", "classifier.patience=3"],
+            "does not apply to the probe classifier",
         ),
+        (&["--set", "pretraining.crops=100"], "pretraining.crops"),
+        (&["--set", "classifier.scales=[1,1]"], "classifier.scales"),
         (
-            &["--head", "flatten", "--patch-size", "32"],
-            "--head linear",
+            &["--recipe", "best", "--set", "classifier.kind=dense"],
+            "3 [[encoders]]",
         ),
-        (&["--head", "linear", "--patch-size", "100"], "--patch-size"),
-        (&["--fine-tune"], "--head pool"),
-        (&["--head", "linear", "--c-grid", "0.1,-1"], "--c-grid"),
-        (&["--pretrain-crops", "4"], "--feature-size above 64"),
-        (&["--filters", "32,0"], "--filters"),
-        (
-            &[
-                "--pretrain-crops",
-                "4",
-                "--feature-size",
-                "128",
-                "--no-pretrain",
-            ],
-            "--no-pretrain",
-        ),
-        (
-            &["--pretrain-crops", "0", "--feature-size", "128"],
-            "--pretrain-crops must be in 1..=64",
-        ),
-        (
-            &["--cae-pixel-dropout", "1"],
-            "--cae-pixel-dropout must be in [0, 1)",
-        ),
-        (
-            &["--no-pretrain", "--cae-pixel-dropout", "0"],
-            "--cae-pixel-dropout shapes pretraining",
-        ),
-        (
-            &["--statistics-slope=-0.1"],
-            "--statistics-slope must be in [0, 1]",
-        ),
-        (
-            &["--head", "pool", "--statistics-slope", "0.1"],
-            "--statistics-slope shapes the linear probe's features",
-        ),
-        (
-            &["--statistics-scales", "1,1"],
-            "--statistics-scales must be one or more distinct integers",
-        ),
-        (
-            &["--statistics-scales", "0"],
-            "--statistics-scales must be one or more distinct integers",
-        ),
-        (
-            &["--head", "pool", "--statistics-scales", "1,2"],
-            "--statistics-scales shapes the linear probe's features",
-        ),
-        (
-            &["--patch-size", "8", "--statistics-scales", "1,4"],
-            "--patch-size must be in 16..=64",
-        ),
-        (
-            &["--feature-size", "16", "--statistics-scales", "1,8"],
-            "lower --statistics-scales",
-        ),
+        (&["--unlabeled", "no/such/folder"], "--unlabeled"),
     ];
     for (args, expected) in cases {
-        let err = options_from(args).expect_err(&format!("{args:?} was accepted"));
+        let err = experiment_from(args).expect_err(&format!("{args:?} was accepted"));
         assert!(
             err.contains(expected),
             "{args:?}: `{err}` does not mention `{expected}`"
         );
     }
 
+    // The run folder defaults to out/<recipe>; --set reaches the recipe.
+    let best = experiment_from(&[
+        "--recipe",
+        "best-3x40",
+        "--set",
+        "classifier.c_grid=[0.1, 1]",
+    ])
+    .unwrap();
+    assert_eq!(best.run.out, PathBuf::from("out/best-3x40"));
+    match &best.recipe.classifier {
+        deep_painter::recipe::ClassifierRecipe::Probe(p) => assert_eq!(p.c_grid, vec![0.1, 1.0]),
+        other => panic!("{other:?}"),
+    }
+
     // An unknown painter is named, with the painters available.
     let dir = tempfile::tempdir().unwrap();
-    let options = ReproduceOptions {
-        painters: Some(vec!["synthetic-impasto".into(), "rembrandt".into()]),
-        ..tiny(dir.path())
-    };
-    let err = run(&options).unwrap_err().to_string();
+    let mut e = experiment(dir.path(), "unknown", &[]);
+    e.run.painters = Some(vec!["synthetic-impasto".into(), "rembrandt".into()]);
+    let err = run(&e).unwrap_err().to_string();
     assert!(
-        err.contains("rembrandt") && err.contains("synthetic-watercolor"),
+        err.contains("rembrandt") && err.contains("available"),
         "{err}"
     );
 }
 
 #[test]
+fn a_run_folders_recipe_reruns_the_same_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let out = dir.path().join("first");
+    let args = [
+        "--data",
+        "synthetic:painters=3,images=12,unlabeled=48",
+        "--folds",
+        "3",
+        "--set",
+        "cae.image_size=32",
+        "--set",
+        "pretraining.epochs=1",
+        "--set",
+        "classifier.image_size=32",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = experiment_from(&args).unwrap();
+    let a = run(&first).unwrap();
+    let resolved = out.join(RECIPE_FILE);
+    // Rerunning the resolved recipe restores the data settings and the recipe: the folder resumes
+    // and reuses every fold.
+    let again = experiment_from(&[
+        "--recipe",
+        resolved.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    assert_eq!(again.run.folds, 3);
+    assert_eq!(again.run.source, first.run.source);
+    assert_eq!(again.recipe.encoders, first.recipe.encoders);
+    let b = run(&again).unwrap();
+    assert!(b.resumed);
+    assert_eq!(b.draws[0].classifier_tally.reused, 3);
+    assert_eq!(a.summary.accuracy_mean, b.summary.accuracy_mean);
+}
+
+/// The linear-probe classifier a run saved for `fold` (from 1) of its first draw.
+fn saved_probe(out: &Path, fold: usize) -> painter_classify::ProbeClassifier {
+    painter_classify::ProbeClassifier::load(
+        &fold_dir(out, 0, fold).join("model"),
+        &candle_core::Device::Cpu,
+    )
+    .unwrap()
+}
+
+#[test]
 fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("linear");
     // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches,
     // reading the encoder through a leaky ReLU, at full and at half resolution.
-    let options = ReproduceOptions {
-        head: HeadChoice::Linear,
-        feature_size: Some(64),
-        patch_size: Some(32),
-        c_grid: vec![0.1, 1.0],
-        statistics_slope: 0.1,
-        statistics_scales: vec![1, 2],
-        ..tiny(&out)
-    };
-    let first = run(&options).unwrap();
+    let e = experiment(
+        dir.path(),
+        "linear",
+        &[
+            "classifier.image_size=64",
+            "classifier.patch_size=32",
+            "classifier.c_grid=[0.1, 1.0]",
+            "classifier.negative_slope=0.1",
+            "classifier.scales=[1, 2]",
+        ],
+    );
+    let out = e.run.out.clone();
+    let first = run(&e).unwrap();
     let d = &first.draws[0];
-    assert_eq!((d.trained_folds, d.reused_folds), (3, 0));
-    let acc = d.classifier.as_ref().unwrap().accuracy.mean;
-    // 3 synthetic painters with distinct textures: far above the 1/3 of chance.
+    assert_eq!(
+        (d.classifier_tally.trained, d.classifier_tally.reused),
+        (3, 0)
+    );
+    let acc = d.classifier.accuracy.mean;
+    // 3 synthetic painters with distinct hands: far above the 1/3 of chance.
     assert!(acc > 0.6, "linear probe accuracy {acc}");
     for fold in 1..=3 {
         let model = saved_probe(&out, fold);
-        assert!(options.c_grid.contains(&model.probe().c));
+        assert!([0.1, 1.0].contains(&model.probe().c));
         assert_eq!(model.probe().scores.len(), 2);
         assert_eq!(
             (model.features().image_size, model.features().patch),
@@ -460,224 +573,212 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
         );
         assert_eq!(model.features().statistics.negative_slope(), 0.1);
         assert_eq!(model.features().statistics.scales(), &[1, 2]);
-        let fold_dir = deep_painter::pipeline::state::fold_dir(&out, 0, fold);
-        assert!(fold_dir.join("c_selection.png").is_file());
+        assert!(fold_dir(&out, 0, fold).join("c_selection.png").is_file());
     }
     let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert!(
-        report.contains("linear")
-            && report.contains("leaky ReLU of negative slope 0.1")
+        report.contains("linear probe")
+            && report.contains("leaky ReLU of slope 0.1")
             && report.contains("scales [1, 2]"),
         "{report}"
     );
 
     // Resuming recomputes nothing and gives the same predictions.
-    std::fs::remove_file(FoldRecord::path(&out, 0, 2)).unwrap();
-    let second = run(&options).unwrap();
-    assert_eq!(
-        (second.draws[0].trained_folds, second.draws[0].reused_folds),
-        (1, 2)
-    );
-    let (a, b) = (
-        d.classifier.as_ref().unwrap(),
-        second.draws[0].classifier.as_ref().unwrap(),
-    );
-    for (fa, fb) in a.folds.iter().zip(&b.folds) {
+    std::fs::remove_file(FoldRecord::path(&out, ModelRole::Classifier, 0, 2)).unwrap();
+    let second = run(&e).unwrap();
+    let t = second.draws[0].classifier_tally;
+    assert_eq!((t.trained, t.reused), (1, 2));
+    for (fa, fb) in d
+        .classifier
+        .folds
+        .iter()
+        .zip(&second.draws[0].classifier.folds)
+    {
         assert_eq!(fa.predictions, fb.predictions);
     }
     // The folder's statistics were read with the slope: the encoder's ReLUs are refused there.
-    let relu = ReproduceOptions {
-        statistics_slope: 0.0,
-        ..options
+    let relu = Experiment {
+        recipe: tiny_recipe(&[
+            "classifier.image_size=64",
+            "classifier.patch_size=32",
+            "classifier.c_grid=[0.1, 1.0]",
+            "classifier.scales=[1, 2]",
+        ]),
+        ..e
     };
     let err = run(&relu).unwrap_err().to_string();
     assert!(
-        err.contains("statistics_slope: absent now, 0.1 before"),
+        err.contains("classifier.negative_slope: 0.0 now, 0.1 before"),
         "{err}"
     );
 }
 
 #[test]
-fn pretraining_on_native_scale_crops_trains_on_crops_of_the_feature_size_images() {
+fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("crops");
-    // The CAE, with a third stage, takes 32-px inputs, cut 3 per image from the 48 unlabeled
-    // images standardized to the probe's 64 px, and trains without the paper's pixel dropout.
-    let options = ReproduceOptions {
-        head: HeadChoice::Linear,
-        feature_size: Some(64),
-        patch_size: Some(32),
-        pretrain_crops: Some(3),
-        cae_pixel_dropout: 0.0,
-        filters: Some(vec![8, 12, 16]),
-        c_grid: vec![0.1, 1.0],
-        ..tiny(&out)
-    };
-    let result = run(&options).unwrap();
-    let acc = result.draws[0].classifier.as_ref().unwrap().accuracy.mean;
+    // The CAE, with a third stage, takes 32-px inputs, cut 3 per painting from the 48 unlabeled
+    // paintings standardized to 64 px, and trains without the paper's pixel dropout.
+    let e = experiment(
+        dir.path(),
+        "crops",
+        &[
+            "classifier.image_size=64",
+            "classifier.patch_size=32",
+            "classifier.c_grid=[0.1, 1.0]",
+            "pretraining.crops=3",
+            "pretraining.crop_from=64",
+            "pretraining.pixel_dropout=0.0",
+            "cae.filters=[8, 12, 16]",
+        ],
+    );
+    let result = run(&e).unwrap();
+    let acc = result.draws[0].classifier.accuracy.mean;
     assert!(acc > 0.6, "linear probe accuracy {acc}");
-    let record: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("cae").join("pretraining.json")).unwrap(),
-    )
-    .unwrap();
+    let cae_dir = result.encoders.members[0].dir.clone().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cae_dir.join("pretraining.json")).unwrap())
+            .unwrap();
     // 144 crops, split 90/10 into training and validation.
     let split: Vec<u64> = serde_json::from_value(record["split"].clone()).unwrap();
     assert_eq!(split.iter().sum::<u64>(), 48 * 3, "{record}");
-    let cae = painter_cae::CaeCheckpoint::load_config(&out.join("cae").join("best")).unwrap();
+    let cae = painter_cae::CaeCheckpoint::load_config(&cae_dir.join("best")).unwrap();
     assert_eq!((cae.image_size, cae.filters), (32, vec![8, 12, 16]));
-    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    let report = std::fs::read_to_string(e.run.out.join("report.txt")).unwrap();
     assert!(
-        report.contains("144 random 32x32 crops (3 per image)")
-            && report.contains("64x64")
-            && report.contains("pixel dropout 0)"),
+        report.contains("144 random 32x32 crops (3 per painting) of 48 paintings at 64 px")
+            && report.contains("pixel dropout 0,"),
         "{report}"
     );
-    // The pretrained CAE is reused on a rerun; other crop settings are refused in that folder.
-    let again = run(&options).unwrap();
-    assert_eq!(again.draws[0].reused_folds, 3);
-    let other = ReproduceOptions {
-        pretrain_crops: Some(2),
-        ..options.clone()
+    // Other crop settings in that folder are refused, naming the key.
+    let other = Experiment {
+        recipe: tiny_recipe(&[
+            "classifier.image_size=64",
+            "classifier.patch_size=32",
+            "classifier.c_grid=[0.1, 1.0]",
+            "pretraining.crops=2",
+            "pretraining.crop_from=64",
+            "pretraining.pixel_dropout=0.0",
+            "cae.filters=[8, 12, 16]",
+        ]),
+        ..e
     };
     let err = run(&other).unwrap_err().to_string();
-    assert!(err.contains("pretrain_crops"), "{err}");
-    // So is the paper's pixel dropout, which a run folder records only when it is not used.
-    let paper = ReproduceOptions {
-        cae_pixel_dropout: deep_painter::pipeline::PAPER_PIXEL_DROPOUT,
-        ..options
-    };
-    let err = run(&paper).unwrap_err().to_string();
     assert!(
-        err.contains("cae_pixel_dropout: absent now, 0.0 before"),
+        err.contains("recipe.pretraining.crops: 2 now, 3 before"),
         "{err}"
     );
 }
 
 #[test]
-fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_reusable() {
+fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_cached() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("ensemble");
-    let options = tiny_ensemble(&out);
-    let first = run(&options).unwrap();
-    let acc = first.draws[0].classifier.as_ref().unwrap().accuracy.mean;
-    assert!(acc > 0.6, "ensemble probe accuracy {acc}");
+    let two = |out: &str| {
+        let text = format!(
+            "{}\n[[encoders]]\nseed = 1\n",
+            deep_painter::recipe::shipped("quick").unwrap()
+        );
+        let sets: Vec<Assignment> = [
+            "cae.image_size=32",
+            "pretraining.epochs=1",
+            "classifier.image_size=32",
+            "classifier.negative_slope=0.1",
+            "classifier.c_grid=[0.1, 1.0]",
+        ]
+        .iter()
+        .map(|s| Assignment::parse(s).unwrap())
+        .collect();
+        Experiment {
+            run: tiny_run(dir.path(), out),
+            recipe: Recipe::parse("two encoders", &text, &sets).unwrap(),
+        }
+    };
+    let e = two("ensemble");
+    let first = run(&e).unwrap();
+    assert!(first.draws[0].classifier.accuracy.mean > 0.6);
     // Two CAEs, pretrained from different seeds: their weights differ.
-    let weights = |k: &str| std::fs::read(out.join(k).join("best/model.safetensors")).unwrap();
-    assert!(out.join("cae-2/pretraining.json").is_file());
-    assert_ne!(weights("cae"), weights("cae-2"));
+    let dirs: Vec<PathBuf> = first
+        .encoders
+        .members
+        .iter()
+        .map(|m| m.dir.clone().unwrap())
+        .collect();
+    let weights = |d: &Path| std::fs::read(d.join("best/model.safetensors")).unwrap();
+    assert_eq!(dirs.len(), 2);
+    assert!(
+        weights(&dirs[0]) != weights(&dirs[1]),
+        "the two CAEs are the same"
+    );
     for fold in 1..=3 {
-        let model = saved_probe(&out, fold);
+        let model = saved_probe(&e.run.out, fold);
         let statistics = &model.features().statistics;
         assert_eq!(statistics.encoders().len(), 2);
         let one = painter_classify::ChannelStatistics::new(statistics.encoder().clone());
         assert_eq!(statistics.dim(), 2 * one.dim());
-        assert_eq!(statistics.negative_slope(), 0.1);
     }
-    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
-    assert!(
-        report.contains("an ensemble of 2, statistics concatenated")
-            && report.contains("pretraining: encoder 1: trained here")
-            && report.contains("  encoder 2: trained here")
-            && report.contains("seed 1, in "),
-        "{report}"
-    );
+    let report = std::fs::read_to_string(e.run.out.join("report.txt")).unwrap();
+    assert!(report.contains("encoder 1: pretrained") && report.contains("encoder 2: pretrained"));
+    assert!(report.contains("seed 1"), "{report}");
 
-    // A rerun reuses both CAEs and every fold; the folder refuses a single encoder.
-    let again = run(&options).unwrap();
-    assert_eq!(again.draws[0].reused_folds, 3);
-    let single = ReproduceOptions {
-        encoders: 1,
-        ..options.clone()
-    };
-    let err = run(&single).unwrap_err().to_string();
-    assert!(err.contains("encoders: absent now, 2 before"), "{err}");
-
-    // The same two CAEs named with --cae give the same features, so the same predictions.
-    let reused = ReproduceOptions {
-        encoders: 1,
-        pretraining: Pretraining::Reuse {
-            dir: out.join("cae"),
-            more: vec![out.join("cae-2")],
-        },
-        out: dir.path().join("reused"),
-        ..options
-    };
-    let second = run(&reused).unwrap();
-    assert!(
-        !dir.path().join("reused/cae").exists(),
-        "nothing is pretrained"
-    );
-    let (a, b) = (
-        first.draws[0].classifier.as_ref().unwrap(),
-        second.draws[0].classifier.as_ref().unwrap(),
-    );
-    for (fa, fb) in a.folds.iter().zip(&b.folds) {
+    // Another run folder reuses both from the cache and gives the same predictions.
+    let second = run(&two("again")).unwrap();
+    assert!(second.encoders.members.iter().all(|m| m.reused));
+    for (fa, fb) in first.draws[0]
+        .classifier
+        .folds
+        .iter()
+        .zip(&second.draws[0].classifier.folds)
+    {
         assert_eq!(fa.predictions, fb.predictions);
     }
-    let report = std::fs::read_to_string(dir.path().join("reused/report.txt")).unwrap();
-    assert!(report.contains("  encoder 2: reused from"), "{report}");
+    // The first folder refuses a single encoder.
+    let single = Experiment {
+        recipe: tiny_recipe(&[
+            "classifier.negative_slope=0.1",
+            "classifier.c_grid=[0.1, 1.0]",
+        ]),
+        ..e
+    };
+    let err = run(&single).unwrap_err().to_string();
+    assert!(err.contains("recipe.encoders"), "{err}");
 }
 
 #[test]
 fn pretraining_alone_stops_before_the_folds_and_the_full_run_reuses_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("two-steps");
-    let options = tiny_ensemble(&out);
-    let cae = pretrain_only(&options).unwrap();
-    assert_eq!(cae.encoders.len(), 2);
-    for member in ["cae", "cae-2"] {
-        assert!(out.join(member).join("pretraining.json").is_file());
-    }
-    assert!(out.join("run.json").is_file());
+    let e = experiment(dir.path(), "two-steps", &[]);
+    let out = e.run.out.clone();
+    let encoders = pretrain_only(&e).unwrap();
+    let cae = encoders.members[0].dir.clone().unwrap();
+    assert!(cae.join("pretraining.json").is_file());
+    assert!(out.join("run.json").is_file() && out.join(RECIPE_FILE).is_file());
     assert!(
         !out.join("report.txt").exists(),
         "no report after pretraining"
     );
-    assert!(
-        !deep_painter::pipeline::state::fold_dir(&out, 0, 1).exists(),
-        "no fold after pretraining"
-    );
+    assert!(!fold_dir(&out, 0, 1).exists(), "no fold after pretraining");
 
-    // The full run with the same options resumes the folder and reuses both CAEs untouched.
-    let written = |member: &str| {
-        let path = out.join(member).join("best/model.safetensors");
+    // The full run resumes the folder and reuses the CAE untouched.
+    let path = cae.join("best/model.safetensors");
+    let written = || {
         (
             std::fs::read(&path).unwrap(),
             std::fs::metadata(&path).unwrap().modified().unwrap(),
         )
     };
-    let before = [written("cae"), written("cae-2")];
-    let outcome = run(&options).unwrap();
-    assert!(outcome.resumed);
-    assert_eq!(outcome.draws[0].trained_folds, 3);
-    assert_eq!(before, [written("cae"), written("cae-2")]);
+    let before = written();
+    let outcome = run(&e).unwrap();
+    assert!(outcome.resumed && outcome.encoders.members[0].reused);
+    assert_eq!(outcome.draws[0].classifier_tally.trained, 3);
+    assert_eq!(before, written());
     assert!(out.join("report.txt").is_file());
 
-    // Nothing to pretrain: refused by the library and on the command line.
-    for nothing in [
-        ReproduceOptions {
-            pretraining: Pretraining::None,
-            ..tiny(&dir.path().join("none"))
-        },
-        ReproduceOptions {
-            baseline_only: true,
-            ..tiny(&dir.path().join("baseline"))
-        },
-    ] {
-        match pretrain_only(&nothing) {
-            Err(PipelineError::InvalidOption(message)) => {
-                assert!(message.contains("--pretrain-only"), "{message}")
-            }
-            other => panic!("expected an invalid option, got {other:?}"),
+    // Nothing to pretrain: refused.
+    let none = experiment(dir.path(), "none", &["pretraining.objective=none"]);
+    match pretrain_only(&none) {
+        Err(PipelineError::InvalidOption(message)) => {
+            assert!(message.contains("nothing to pretrain"), "{message}")
         }
-    }
-    for flags in [
-        ["--pretrain-only", "--no-pretrain"],
-        ["--pretrain-only", "--baseline-only"],
-        ["--pretrain-only", "--cae=somewhere"],
-    ] {
-        let err = Args::try_parse_from(["reproduce", flags[0], flags[1]]).unwrap_err();
-        assert!(err.to_string().contains("cannot be used with"), "{err}");
+        other => panic!("expected an invalid option, got {other:?}"),
     }
     let args = Args::try_parse_from(["reproduce", "--pretrain-only"]).unwrap();
     assert!(args.pretrain_only);

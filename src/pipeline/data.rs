@@ -1,31 +1,30 @@
 //! The data stage: gathers the labelled paintings (a folder, a WikiArt scrape, or the built-in
-//! synthetic painters) and the images to pretrain on, standardizes them once into painter-data's
-//! on-disk pixel cache, keeps the named painters, and draws `per_painter` images per painter.
+//! synthetic painters) and the paintings to pretrain on, standardizes them once into painter-data's
+//! on-disk pixel cache, keeps the named painters, and draws `per_painter` paintings per painter.
 
-use super::{DataSource, PipelineError, ReproduceOptions};
+use super::{DataSource, Experiment, PipelineError, RunOptions};
+use crate::recipe::{ClassifierRecipe, Objective};
 use painter_data::cache::{CacheOptions, PixelCache};
 use painter_data::folder::{FolderOptions, ImageFolder, UnlabeledFolder};
-use painter_data::select::{restrict_classes, take_per_class, Subset};
+use painter_data::select::{restrict_classes, take_per_class};
 use painter_data::synthetic::{SyntheticPainters, SyntheticUnlabeled};
 use painter_data::wikiart::{run_scrape, ScrapeConfig};
-use painter_data::{Dataset, RandomCrops};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use painter_data::Dataset;
 use std::path::Path;
 use std::sync::Arc;
 
 /// A shared, thread-safe dataset.
 pub type SharedDataset = Arc<dyn Dataset>;
 
-/// What the pretraining stage trains on.
+/// The whole paintings the pretraining stage learns from, standardized to one side.
 #[derive(Clone)]
 pub struct PretrainingImages {
-    /// The images (labels, if any, are ignored).
+    /// The paintings (labels, if any, are ignored).
     pub dataset: SharedDataset,
     /// Where they come from, for the report.
     pub description: String,
-    /// Whether these are the labelled images themselves: then pretraining sees the pixels (never
-    /// the labels) of images that are validation images in some fold.
+    /// Whether these are the labelled paintings themselves: then pretraining sees the pixels (never
+    /// the labels) of paintings that are test paintings in some fold.
     pub includes_evaluation_images: bool,
 }
 
@@ -42,16 +41,32 @@ impl std::fmt::Debug for PretrainingImages {
     }
 }
 
-/// The gathered data: every image of the selected painters, and the pretraining images.
+/// The gathered data: every painting of the selected painters at the classifier's side, and the
+/// pretraining paintings at every side an encoder of the recipe pretrains from.
 #[derive(Clone)]
 pub struct GatheredData {
-    /// The labelled images of the selected painters (labels in the order of `--painters`, else
-    /// the folder's sorted order), standardized.
+    /// The labelled paintings of the selected painters (labels in the order of `--painters`, else
+    /// the folder's sorted order), standardized to the side the classifier reads.
     pub labelled: SharedDataset,
-    /// The images to pretrain the CAE on.
-    pub pretraining: PretrainingImages,
+    /// The pretraining paintings, by the side they are standardized to.
+    pub pretraining: Vec<(u32, PretrainingImages)>,
     /// Where the labelled data comes from.
     pub description: String,
+}
+
+impl GatheredData {
+    /// The pretraining paintings standardized to `side`.
+    pub fn pretraining_at(&self, side: u32) -> Result<&PretrainingImages, PipelineError> {
+        self.pretraining
+            .iter()
+            .find(|(s, _)| *s == side)
+            .map(|(_, p)| p)
+            .ok_or_else(|| {
+                PipelineError::InvalidOption(format!(
+                    "no pretraining paintings were gathered at {side} px"
+                ))
+            })
+    }
 }
 
 impl std::fmt::Debug for GatheredData {
@@ -63,6 +78,33 @@ impl std::fmt::Debug for GatheredData {
             .field("description", &self.description)
             .finish()
     }
+}
+
+/// The side the classifier reads the paintings at: the probe's `image_size`, or the CAE's for a
+/// dense head.
+pub fn classifier_side(experiment: &Experiment) -> Result<u32, PipelineError> {
+    let side = match &experiment.recipe.classifier {
+        ClassifierRecipe::Probe(p) => p.image_size,
+        ClassifierRecipe::Dense(_) => experiment.recipe.cae.image_size,
+    };
+    u32::try_from(side)
+        .map_err(|_| PipelineError::InvalidOption(format!("image size {side} is too large")))
+}
+
+/// The sides the pretrained encoders of the recipe learn from (whole paintings at the CAE's size,
+/// or larger ones crops are cut from), each once.
+pub fn pretraining_sides(experiment: &Experiment) -> Vec<u32> {
+    let cae = experiment.recipe.cae.image_size;
+    let mut sides: Vec<u32> = experiment
+        .recipe
+        .encoders
+        .iter()
+        .filter(|e| e.pretraining.objective != Objective::None)
+        .filter_map(|e| u32::try_from(e.pretraining.image_side(cae)).ok())
+        .collect();
+    sides.sort_unstable();
+    sides.dedup();
+    sides
 }
 
 fn cache_options(verbose: bool) -> CacheOptions {
@@ -92,25 +134,21 @@ fn folder_label(dir: &Path) -> String {
 }
 
 /// Opens `dir` as an image folder and standardizes it into the pixel cache.
-fn cached_folder(
-    dir: &Path,
-    size: u32,
-    options: &ReproduceOptions,
-) -> Result<SharedDataset, PipelineError> {
+fn cached_folder(dir: &Path, size: u32, run: &RunOptions) -> Result<SharedDataset, PipelineError> {
     let folder = ImageFolder::open(
         dir,
         FolderOptions {
-            progress: options.verbose,
+            progress: run.verbose,
             ..FolderOptions::default().with_size(size)
         },
     )?;
     for s in folder.skipped() {
         eprintln!("skipped {}: {}", s.path.display(), s.reason);
     }
-    let cache_dir = options
-        .cache_root()
+    let cache_dir = run
+        .pixel_cache()
         .join(format!("labelled-{}-{size}px", folder_label(dir)));
-    let cached = PixelCache::build_or_open(&folder, &cache_dir, &cache_options(options.verbose))?;
+    let cached = PixelCache::build_or_open(&folder, &cache_dir, &cache_options(run.verbose))?;
     report_cache("labelled", cached.report());
     Ok(Arc::new(cached))
 }
@@ -135,9 +173,9 @@ fn report_cache(what: &str, r: &painter_data::CacheReport) {
 /// Keeps the painters named in the options (in their order), or all of them.
 fn restrict(
     dataset: SharedDataset,
-    options: &ReproduceOptions,
+    painters: Option<&[String]>,
 ) -> Result<SharedDataset, PipelineError> {
-    match &options.painters {
+    match painters {
         Some(names) => {
             let available = dataset.class_names().to_vec();
             restrict_classes(dataset, names)
@@ -156,83 +194,48 @@ fn restrict(
     }
 }
 
-/// The first `limit` images of a seeded shuffle of `dataset` (all of them without a limit).
-fn limited(
-    dataset: SharedDataset,
-    limit: Option<usize>,
-    seed: u64,
-) -> Result<SharedDataset, PipelineError> {
-    match limit {
-        Some(n) if n < dataset.len() => {
-            let mut order: Vec<usize> = (0..dataset.len()).collect();
-            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
-                seed ^ 0x756e_6c61_6265_6c00,
-            ));
-            let mut keep = order[..n].to_vec();
-            keep.sort_unstable();
-            Ok(Arc::new(Subset::new(dataset, keep)?))
-        }
-        _ => Ok(dataset),
-    }
-}
-
-/// The pretraining images from an `--unlabeled` folder, standardized into the pixel cache.
+/// The pretraining paintings of an `--unlabeled` folder, standardized into the pixel cache.
 fn unlabeled_folder(
     dir: &Path,
     size: u32,
-    options: &ReproduceOptions,
+    run: &RunOptions,
 ) -> Result<PretrainingImages, PipelineError> {
     let folder = UnlabeledFolder::open(
         dir,
         FolderOptions {
-            progress: options.verbose,
+            progress: run.verbose,
             ..FolderOptions::default().with_size(size)
         },
     )?;
-    let cache_dir = options
-        .cache_root()
+    let cache_dir = run
+        .pixel_cache()
         .join(format!("unlabeled-{}-{size}px", folder_label(dir)));
-    let cached = PixelCache::build_or_open(&folder, &cache_dir, &cache_options(options.verbose))?;
+    let cached = PixelCache::build_or_open(&folder, &cache_dir, &cache_options(run.verbose))?;
     report_cache("unlabeled", cached.report());
-    let total = cached.len();
-    let dataset = limited(Arc::new(cached), options.unlabeled_limit, options.seed)?;
     Ok(PretrainingImages {
-        description: format!(
-            "{} unlabeled images of {}{}",
-            dataset.len(),
-            dir.display(),
-            if dataset.len() < total {
-                format!(" (a seeded random {} of {total})", dataset.len())
-            } else {
-                String::new()
-            }
-        ),
-        dataset,
+        description: format!("{} unlabeled paintings of {}", cached.len(), dir.display()),
+        dataset: Arc::new(cached),
         includes_evaluation_images: false,
     })
 }
 
-/// Pretraining on the labelled images themselves, labels ignored.
-fn labelled_as_unlabeled(
-    labelled: &SharedDataset,
-    options: &ReproduceOptions,
-) -> Result<PretrainingImages, PipelineError> {
-    let dataset = limited(labelled.clone(), options.unlabeled_limit, options.seed)?;
-    Ok(PretrainingImages {
+/// Pretraining on the labelled paintings themselves, labels ignored.
+fn labelled_as_unlabeled(labelled: SharedDataset) -> PretrainingImages {
+    PretrainingImages {
         description: format!(
-            "{} labelled images of the selected painters, labels ignored (no separate unlabeled set)",
-            dataset.len()
+            "{} labelled paintings of the selected painters, labels ignored (no separate unlabeled set)",
+            labelled.len()
         ),
-        dataset,
+        dataset: labelled,
         includes_evaluation_images: true,
-    })
+    }
 }
 
 /// Downloads the artists' paintings (resumably; already downloaded files are skipped).
-fn scrape(artists: &[String], dir: &Path, options: &ReproduceOptions) -> Result<(), PipelineError> {
+fn scrape(artists: &[String], dir: &Path, run: &RunOptions) -> Result<(), PipelineError> {
     let mut config = ScrapeConfig::new(artists.to_vec(), dir);
-    config.max_per_artist = options.per_painter;
-    config.progress = options.verbose;
+    config.max_per_artist = run.per_painter;
+    config.progress = run.verbose;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -247,151 +250,96 @@ fn synthetic_painters(
     painters: usize,
     per_painter: usize,
     size: u32,
-    options: &ReproduceOptions,
+    run: &RunOptions,
 ) -> Result<SharedDataset, PipelineError> {
-    let synth = SyntheticPainters::new(painters, per_painter, size, options.seed)?;
+    let synth = SyntheticPainters::new(painters, per_painter, size, run.seed)?;
     let key = format!(
         "synthetic painters={painters} per_painter={per_painter} size={size} seed={}",
-        options.seed
+        run.seed
     );
-    let dir = options.cache_root().join(format!("synthetic-{size}px"));
-    let cached =
-        PixelCache::build_or_open_keyed(&synth, &key, &dir, &cache_options(options.verbose))?;
+    let dir = run.pixel_cache().join(format!("synthetic-{size}px"));
+    let cached = PixelCache::build_or_open_keyed(&synth, &key, &dir, &cache_options(run.verbose))?;
     report_cache("synthetic painters", cached.report());
     Ok(Arc::new(cached))
 }
 
-/// Gathers, standardizes and restricts the data of a run (see the [module docs](self)).
-///
-/// The labelled images are standardized to the classifier's size
-/// ([`ReproduceOptions::feature_image_size`]) and the pretraining images to
-/// [`ReproduceOptions::pretraining_image_size`] (then cut into crops of the CAE's input size with
-/// `pretrain_crops`); when the CAE pretrains on the labelled images and the two sizes differ,
-/// those are standardized twice.
-pub fn gather(options: &ReproduceOptions) -> Result<GatheredData, PipelineError> {
-    let mut gathered = gather_whole(options)?;
-    if let Some(per_image) = options.pretrain_crops {
-        gathered.pretraining = crops_of(gathered.pretraining, per_image, options)?;
-    }
-    Ok(gathered)
-}
-
-/// The pretraining images as `per_image` random crops of the CAE's input size each.
-fn crops_of(
-    images: PretrainingImages,
-    per_image: usize,
-    options: &ReproduceOptions,
+/// The synthetic companion set of unlabeled paintings at `size`, standardized into the pixel cache.
+fn synthetic_unlabeled(
+    painters: usize,
+    count: usize,
+    size: u32,
+    run: &RunOptions,
 ) -> Result<PretrainingImages, PipelineError> {
-    let crop = options.effective_image_size()?;
-    let side = images.dataset.image_size();
-    let crops = RandomCrops::new(images.dataset, crop, per_image, options.seed)?;
+    let u = SyntheticUnlabeled::new(painters, count, size, run.seed)?;
+    let key = format!(
+        "synthetic-unlabeled painters={painters} count={count} size={size} seed={}",
+        run.seed
+    );
+    let dir = run
+        .pixel_cache()
+        .join(format!("synthetic-unlabeled-{size}px"));
+    let cached = PixelCache::build_or_open_keyed(&u, &key, &dir, &cache_options(run.verbose))?;
+    report_cache("synthetic unlabeled", cached.report());
     Ok(PretrainingImages {
         description: format!(
-            "{} random {crop}x{crop} crops ({per_image} per image) of {} standardized to {side}x{side}",
-            crops.len(),
-            images.description
+            "{} unlabeled synthetic paintings (a stream disjoint from the labelled ones)",
+            cached.len()
         ),
-        dataset: Arc::new(crops),
-        includes_evaluation_images: images.includes_evaluation_images,
+        dataset: Arc::new(cached),
+        includes_evaluation_images: false,
     })
 }
 
-/// [`gather`] before the pretraining images are cut into crops.
-fn gather_whole(options: &ReproduceOptions) -> Result<GatheredData, PipelineError> {
-    let size = options.pretraining_image_size()?;
-    let feature_size = options.feature_image_size()?;
-    match &options.source {
-        DataSource::Synthetic {
-            painters,
-            per_painter,
-            unlabeled,
-        } => {
-            let at = |s| -> Result<SharedDataset, PipelineError> {
-                restrict(
-                    synthetic_painters(*painters, *per_painter, s, options)?,
-                    options,
-                )
-            };
-            let labelled = at(feature_size)?;
-            let pretraining = if *unlabeled > 0 && options.unlabeled.is_none() {
-                let u = SyntheticUnlabeled::new(*painters, *unlabeled, size, options.seed)?;
-                let key = format!(
-                    "synthetic-unlabeled painters={painters} count={unlabeled} size={size} seed={}",
-                    options.seed
-                );
-                let dir = options
-                    .cache_root()
-                    .join(format!("synthetic-unlabeled-{size}px"));
-                let cached = PixelCache::build_or_open_keyed(
-                    &u,
-                    &key,
-                    &dir,
-                    &cache_options(options.verbose),
-                )?;
-                report_cache("synthetic unlabeled", cached.report());
-                let dataset = limited(Arc::new(cached), options.unlabeled_limit, options.seed)?;
-                PretrainingImages {
-                    description: format!(
-                        "{} unlabeled synthetic images (a stream disjoint from the labelled ones)",
-                        dataset.len()
-                    ),
-                    dataset,
-                    includes_evaluation_images: false,
-                }
-            } else if let Some(dir) = &options.unlabeled {
-                unlabeled_folder(dir, size, options)?
-            } else if feature_size == size {
-                labelled_as_unlabeled(&labelled, options)?
-            } else {
-                labelled_as_unlabeled(&at(size)?, options)?
-            };
-            Ok(GatheredData {
-                labelled,
-                pretraining,
-                description: options.source.describe(),
-            })
+/// Gathers, standardizes and restricts the data of an experiment (see the [module docs](self)):
+/// the labelled paintings at [`classifier_side`], and the pretraining paintings at every side of
+/// [`pretraining_sides`].
+pub fn gather(experiment: &Experiment) -> Result<GatheredData, PipelineError> {
+    let run = &experiment.run;
+    let side = classifier_side(experiment)?;
+    let painters = run.painters.as_deref();
+    let labelled_at = |s: u32| -> Result<SharedDataset, PipelineError> {
+        match &run.source {
+            DataSource::Synthetic {
+                painters: n,
+                per_painter,
+                ..
+            } => restrict(synthetic_painters(*n, *per_painter, s, run)?, painters),
+            DataSource::Folder { dir } => restrict(cached_folder(dir, s, run)?, painters),
+            DataSource::WikiArt { artists, dir } => restrict(
+                cached_folder(dir, s, run)?,
+                Some(painters.unwrap_or(artists)),
+            ),
         }
-        DataSource::Folder { dir } => {
-            let at = |s| -> Result<SharedDataset, PipelineError> {
-                restrict(cached_folder(dir, s, options)?, options)
-            };
-            let labelled = at(feature_size)?;
-            let pretraining = match &options.unlabeled {
-                Some(u) => unlabeled_folder(u, size, options)?,
-                None if feature_size == size => labelled_as_unlabeled(&labelled, options)?,
-                None => labelled_as_unlabeled(&at(size)?, options)?,
-            };
-            Ok(GatheredData {
-                labelled,
-                pretraining,
-                description: options.source.describe(),
-            })
-        }
-        DataSource::WikiArt { artists, dir } => {
-            scrape(artists, dir, options)?;
-            let mut opts = options.clone();
-            if opts.painters.is_none() {
-                opts.painters = Some(artists.clone());
-            }
-            let at = |s| -> Result<SharedDataset, PipelineError> {
-                restrict(cached_folder(dir, s, options)?, &opts)
-            };
-            let labelled = at(feature_size)?;
-            let pretraining = match &options.unlabeled {
-                Some(u) => unlabeled_folder(u, size, options)?,
-                None if feature_size == size => labelled_as_unlabeled(&labelled, options)?,
-                None => labelled_as_unlabeled(&at(size)?, options)?,
-            };
-            Ok(GatheredData {
-                labelled,
-                pretraining,
-                description: options.source.describe(),
-            })
-        }
+    };
+    if let DataSource::WikiArt { artists, dir } = &run.source {
+        scrape(artists, dir, run)?;
     }
+    let labelled = labelled_at(side)?;
+    let mut pretraining = Vec::new();
+    for s in pretraining_sides(experiment) {
+        let images = match (&run.unlabeled, &run.source) {
+            (Some(dir), _) => unlabeled_folder(dir, s, run)?,
+            (
+                None,
+                DataSource::Synthetic {
+                    painters: n,
+                    unlabeled,
+                    ..
+                },
+            ) if *unlabeled > 0 => synthetic_unlabeled(*n, *unlabeled, s, run)?,
+            (None, _) if s == side => labelled_as_unlabeled(labelled.clone()),
+            (None, _) => labelled_as_unlabeled(labelled_at(s)?),
+        };
+        pretraining.push((s, images));
+    }
+    Ok(GatheredData {
+        labelled,
+        pretraining,
+        description: run.source.describe(),
+    })
 }
 
-/// The images of one draw: `per_painter` images of every painter drawn with `seed`, or all of them.
+/// The paintings of one draw: `per_painter` paintings of every painter drawn with `seed`, or all.
 pub fn draw(
     labelled: &SharedDataset,
     per_painter: Option<usize>,

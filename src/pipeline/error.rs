@@ -9,6 +9,9 @@ pub enum PipelineError {
     /// An option is out of range or options contradict each other; the message says which.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// The recipe could not be read, completed or checked.
+    #[error(transparent)]
+    Recipe(#[from] crate::recipe::RecipeError),
     /// Reading or standardizing the data failed.
     #[error("data: {0}")]
     Data(#[from] painter_data::DatasetError),

@@ -1,51 +1,59 @@
-//! The end-to-end reproduction of DeepPainter's experiment: gather the paintings, standardize them,
-//! pretrain the convolutional autoencoder, cross-validate the classifier on its encoder (and the
-//! colour-histogram baseline on the same folds), and write the report.
+//! The end-to-end experiment: gather the paintings, pretrain the recipe's autoencoders (or take
+//! them from the cache), cross-validate its classifier on their encoders and the colour-histogram
+//! baseline on the same folds, and write the report.
 //!
-//! [`run`] is what `cargo run --release --example reproduce` calls. Its stages:
+//! [`run`] is what `cargo run --release --example reproduce` calls, with an [`Experiment`]: a
+//! [recipe](crate::recipe) (how it learns) and [`RunOptions`] (on what data, folds, draws, seed).
+//! Its stages:
 //!
 //! 1. **data** ([`data`]): a folder `DIR/<painter>/<image>`, a WikiArt scrape, or the built-in
 //!    synthetic painters; standardized once into painter-data's pixel cache; restricted to the named
 //!    painters.
-//! 2. **pretraining** ([`pretrain`]): the CAE is trained on the unlabeled images (or reused, or
-//!    skipped for the ablation); resumes from its epoch checkpoints.
-//! 3. **cross-validation** ([`cross_validation`]), per draw of `per_painter` images per painter:
-//!    stratified K-fold of the classifier (early stopping on a split of each fold's training part),
-//!    and the baseline on the same folds; finished folds are not recomputed after an interruption.
-//! 4. **report** ([`report`]): `report.txt`, `metrics.json`, `confusion.png`, and the summary line.
+//! 2. **pretraining** ([`pretrain`]): every encoder of the recipe, from the cache of pretrained
+//!    autoencoders (keyed by everything that determines them), pretrained there when missing
+//!    (resuming from its epoch checkpoints), or drawn at random (`objective = "none"`).
+//! 3. **cross-validation** ([`draw`]), per draw of `per_painter` paintings per painter: the
+//!    classifier and the baseline on the same stratified folds, through the one fold runner
+//!    ([`folds`]); finished folds are not recomputed after an interruption.
+//! 4. **report** ([`report`]): `report.txt`, `metrics.json`, `confusion.png`, the summary line.
 //!
-//! [`pretrain_only`] runs the first two stages alone (`reproduce --pretrain-only`); [`run`] with
-//! the same options in the same folder then reuses what they trained.
-//!
-//! Every state file is written atomically ([`state`]).
+//! The run folder receives the resolved recipe (`recipe.toml`); [`pretrain_only`] runs the first
+//! two stages alone (`reproduce --pretrain-only`). Every state file is written atomically
+//! ([`state`]).
 //!
 //! ```no_run
-//! use deep_painter::pipeline::{run, ReproduceOptions};
+//! use deep_painter::pipeline::{run, Experiment};
 //!
-//! let outcome = run(&ReproduceOptions::default())?; // synthetic painters, out/reproduce
+//! let outcome = run(&Experiment::quick()?)?; // synthetic painters, out/quick
 //! println!("{}", outcome.summary.line());
 //! # Ok::<(), deep_painter::pipeline::PipelineError>(())
 //! ```
 
 pub mod cli;
-pub mod cross_validation;
 pub mod data;
+pub mod dense;
+pub mod draw;
 mod error;
-pub mod linear;
-mod options;
+pub mod folds;
 pub mod pretrain;
+pub mod probe;
 pub mod report;
+mod run_options;
 pub mod state;
 
-pub use cross_validation::DrawResult;
 pub use data::GatheredData;
+pub use draw::DrawResult;
 pub use error::PipelineError;
-pub use options::{DataSource, HeadChoice, Pretraining, ReproduceOptions, PAPER_PIXEL_DROPOUT};
-pub use pretrain::PretrainedCae;
+pub use pretrain::Encoders;
 pub use report::RunSummary;
+pub use run_options::{DataSource, Experiment, RunOptions};
 
 use candle_core::Device;
+use painter_data::atomic::write_atomic;
 use std::time::Instant;
+
+/// The resolved recipe's file name in the run folder.
+pub const RECIPE_FILE: &str = "recipe.toml";
 
 /// What a run produced.
 #[derive(Debug, Clone)]
@@ -56,7 +64,9 @@ pub struct RunOutcome {
     pub draws: Vec<DrawResult>,
     /// The painters, in label order.
     pub painters: Vec<String>,
-    /// Whether the output folder held an earlier run with the same settings (resumed).
+    /// The encoders and how they came to be.
+    pub encoders: Encoders,
+    /// Whether the run folder held an earlier run with the same settings (resumed).
     pub resumed: bool,
 }
 
@@ -73,10 +83,12 @@ pub fn machine_description() -> String {
         })
         .unwrap_or_else(|| std::env::consts::ARCH.to_string());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    format!(
-        "{model}, {threads} threads available, {}",
-        device_name(&device())
-    )
+    let device = if device().is_cuda() {
+        "CUDA GPU"
+    } else {
+        "CPU"
+    };
+    format!("{model}, {threads} threads available, {device}")
 }
 
 /// The device runs use: the first CUDA GPU when built with `cuda` and one is present, else the CPU.
@@ -84,36 +96,36 @@ pub fn device() -> Device {
     Device::cuda_if_available(0).unwrap_or(Device::Cpu)
 }
 
-fn device_name(device: &Device) -> &'static str {
-    if device.is_cuda() {
-        "CUDA GPU"
-    } else {
-        "CPU"
-    }
-}
-
 /// What every run starts from: its clock, whether it resumes a folder, the device, the machine's
-/// description, and the gathered data.
+/// description, the gathered data and the encoders.
 struct Start {
     started: Instant,
     resumed: bool,
     device: Device,
     machine: String,
     data: GatheredData,
+    encoders: Encoders,
 }
 
-/// What every run does first: check the options, record them in (or check them against) the
-/// output folder's `run.json`, print the header, and gather the data (stage 1 of `stages`).
-fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineError> {
+/// The first two stages of every run: check the experiment, record it in (or check it against)
+/// the run folder, write the resolved recipe, gather the data, make the encoders.
+fn start(experiment: &Experiment, stages: usize) -> Result<Start, PipelineError> {
     let started = Instant::now();
-    options.validate()?;
-    let out = &options.out;
+    experiment.validate()?;
+    let run = &experiment.run;
+    let out = &run.out;
     std::fs::create_dir_all(out).map_err(|e| PipelineError::io(out, e))?;
-    let resumed = state::RunDescription::of(options)?.record_or_check(out)?;
+    let resumed = state::RunDescription::of(experiment)?.record_or_check(out)?;
+    let resolved = experiment.recipe.to_toml(Some(&run.to_table()?))?;
+    let recipe_path = out.join(RECIPE_FILE);
+    write_atomic(&recipe_path, resolved.as_bytes())
+        .map_err(|e| PipelineError::io(&recipe_path, e))?;
     let device = device();
     let machine = machine_description();
     println!(
-        "reproduce: output {}{}; {machine}",
+        "reproduce: recipe {} ({}), output {}{}; {machine}",
+        experiment.recipe.label(),
+        experiment.recipe.origin,
         out.display(),
         if resumed {
             " (resuming the run found there)"
@@ -122,16 +134,24 @@ fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineErr
         }
     );
 
-    println!("[1/{stages}] data: {}", options.source.describe());
+    println!("[1/{stages}] data: {}", run.source.describe());
     let t = Instant::now();
-    let data = data::gather(options)?;
+    let data = data::gather(experiment)?;
+    let side = data::classifier_side(experiment)?;
     println!(
-        "  {} painters ({}), {} images, {}x{} px ({:.1} s)",
+        "  {} painters ({}), {} paintings, {side}x{side} px ({:.1} s)",
         data.labelled.class_names().len(),
         data.labelled.class_names().join(", "),
         data.labelled.len(),
-        options.feature_image_size()?,
-        options.feature_image_size()?,
+        t.elapsed().as_secs_f64()
+    );
+
+    println!("[2/{stages}] encoders");
+    let t = Instant::now();
+    let encoders = pretrain::pretrain_stage(experiment, &data, &device)?;
+    println!(
+        "  {} encoder(s) ready ({:.1} s)",
+        encoders.members.len(),
         t.elapsed().as_secs_f64()
     );
     Ok(Start {
@@ -140,142 +160,94 @@ fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineErr
         device,
         machine,
         data,
+        encoders,
     })
 }
 
-/// Stage 2 of `stages`: pretrains (or reuses) the CAEs, with its progress lines.
-fn pretraining(
-    options: &ReproduceOptions,
-    data: &GatheredData,
-    device: &Device,
-    stages: usize,
-) -> Result<PretrainedCae, PipelineError> {
-    println!("[2/{stages}] pretraining");
-    let t = Instant::now();
-    let cae = pretrain::pretrain_stage(options, data, device)?;
-    println!(
-        "  pretraining stage done ({:.1} s)",
-        t.elapsed().as_secs_f64()
-    );
-    Ok(cae)
-}
-
 /// Runs only the first two stages, data and pretraining, then stops: `reproduce --pretrain-only`.
-///
-/// The output folder records the same settings as [`run`] would, so `run` with the same options
-/// in the same folder later reuses the CAEs trained here and goes straight to the
-/// cross-validation. Use it to pretrain encoders on one machine (or in one sitting) and evaluate
-/// them in another, or to pretrain the members of an ensemble for `--cae DIR,DIR,...`.
-///
-/// Refuses, with [`PipelineError::InvalidOption`], options with nothing to pretrain: a reused
-/// CAE (`--cae`), `--no-pretrain`, or a baseline-only run.
-///
-/// ```no_run
-/// use deep_painter::pipeline::{pretrain_only, run, HeadChoice, ReproduceOptions};
-///
-/// let options = ReproduceOptions {
-///     head: HeadChoice::Linear,
-///     encoders: 2,
-///     ..ReproduceOptions::default()
-/// };
-/// let cae = pretrain_only(&options)?; // out/reproduce/cae and out/reproduce/cae-2
-/// assert_eq!(cae.encoders.len(), 2);
-/// let outcome = run(&options)?; // reuses both CAEs
-/// # Ok::<(), deep_painter::pipeline::PipelineError>(())
-/// ```
-pub fn pretrain_only(options: &ReproduceOptions) -> Result<PretrainedCae, PipelineError> {
-    if options.baseline_only || !matches!(options.pretraining, Pretraining::Train) {
-        return Err(PipelineError::InvalidOption(
-            "--pretrain-only needs a CAE to pretrain: it cannot go with --cae, --no-pretrain or --baseline-only"
-                .into(),
-        ));
+/// The autoencoders land in the cache, so [`run`] (of this or any recipe that needs them) then
+/// goes straight to the cross-validation. Refuses, with [`PipelineError::InvalidOption`], a recipe
+/// with nothing to pretrain (every encoder's objective `none`).
+pub fn pretrain_only(experiment: &Experiment) -> Result<Encoders, PipelineError> {
+    if !experiment.recipe.pretrains() {
+        return Err(PipelineError::InvalidOption(format!(
+            "--pretrain-only: recipe {} has nothing to pretrain (every encoder's pretraining.objective is \"none\")",
+            experiment.recipe.label()
+        )));
     }
     let Start {
-        started,
-        device,
-        data,
-        ..
-    } = start(options, 2)?;
-    let cae = pretraining(options, &data, &device, 2)?;
-    let folders: Vec<String> = (1..=cae.encoders.len())
-        .map(|k| pretrain::member_dir(&options.out, k).display().to_string())
+        started, encoders, ..
+    } = start(experiment, 2)?;
+    let folders: Vec<String> = encoders
+        .members
+        .iter()
+        .map(|m| {
+            m.dir
+                .as_ref()
+                .map_or("random".into(), |d| d.display().to_string())
+        })
         .collect();
     println!(
-        "reproduce: pretrained encoders={} in {} seconds={:.1}; the same command without --pretrain-only cross-validates them",
-        cae.encoders.len(),
+        "reproduce: recipe={} pretrained encoders={} in {} seconds={:.1}; the same command without --pretrain-only cross-validates them",
+        experiment.recipe.label(),
+        encoders.members.len(),
         folders.join(","),
         started.elapsed().as_secs_f64()
     );
-    Ok(cae)
+    Ok(encoders)
 }
 
-/// Runs the whole pipeline (see the [module docs](self)); prints progress for every stage and, last,
-/// the summary line.
-pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
-    let stages = if options.baseline_only { 3 } else { 4 };
+/// Runs the whole experiment (see the [module docs](self)); prints progress for every stage and,
+/// last, the summary line.
+pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     let Start {
         started,
         resumed,
         device,
         machine,
         data,
-    } = start(options, stages)?;
-    let cae = if options.baseline_only {
-        None
-    } else {
-        Some(pretraining(options, &data, &device, stages)?)
-    };
-
+        encoders,
+    } = start(experiment, 4)?;
+    let run = &experiment.run;
     println!(
-        "[{}/{stages}] cross-validation: {} draw(s) x {} folds{}",
-        stages - 1,
-        options.draws,
-        options.folds,
-        if options.baseline_only {
-            " (baseline only)"
-        } else {
-            " (classifier, then the baseline on the same folds)"
-        }
+        "[3/4] cross-validation: {} draw(s) x {} folds (classifier, then the baseline on the same folds)",
+        run.draws, run.folds
     );
-    let mut draws = Vec::with_capacity(options.draws);
-    for d in 0..options.draws {
-        let seed = options.seed.wrapping_add(d as u64);
-        let dataset = data::draw(&data.labelled, options.per_painter, seed)?;
-        if options.draws > 1 || options.per_painter.is_some() {
+    let members = encoders.encoders();
+    let mut draws = Vec::with_capacity(run.draws);
+    for d in 0..run.draws {
+        let seed = run.seed.wrapping_add(d as u64);
+        let dataset = data::draw(&data.labelled, run.per_painter, seed)?;
+        if run.draws > 1 || run.per_painter.is_some() {
             println!(
-                "  draw {}/{}: {} images (seed {seed})",
+                "  draw {}/{}: {} paintings (seed {seed})",
                 d + 1,
-                options.draws,
+                run.draws,
                 dataset.len()
             );
         }
         let t = Instant::now();
-        let result = cross_validation::run_draw(
-            options,
-            d,
-            dataset.as_ref(),
-            cae.as_ref().map(|c| c.encoders.as_slice()),
-            &device,
-        )?;
+        let result = draw::run_draw(experiment, d, dataset.as_ref(), &members, &device)?;
         println!("  draw {} done ({:.1} s)", d + 1, t.elapsed().as_secs_f64());
         draws.push(result);
     }
 
-    println!("[{stages}/{stages}] report");
+    println!("[4/4] report");
     let summary = report::write_report(report::ReportInputs {
-        options,
+        experiment,
         data: &data,
-        cae: cae.as_ref(),
+        encoders: &encoders,
         draws: &draws,
         seconds: started.elapsed().as_secs_f64(),
         machine: &machine,
     })?;
-    println!("  wrote {}", options.out.join("report.txt").display());
+    println!("  wrote {}", run.out.join("report.txt").display());
     println!("{}", summary.line());
     Ok(RunOutcome {
         summary,
         painters: data.labelled.class_names().to_vec(),
         draws,
+        encoders,
         resumed,
     })
 }

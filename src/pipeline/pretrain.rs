@@ -1,130 +1,233 @@
-//! The pretraining stage: trains the convolutional autoencoder on the pretraining images (resuming
-//! from its epoch checkpoints after an interruption), or reuses a pretrained one, or (ablation)
-//! skips pretraining; returns the encoder the classifier starts from, and writes `cae_loss.png`
-//! and `reconstructions.png`.
+//! The pretraining stage: makes every encoder of the recipe, drawing it at random (objective
+//! `none`), or taking it from the cache of pretrained autoencoders, or pretraining it there
+//! (resuming from its epoch checkpoints after an interruption). Writes `cae_loss.png` and
+//! `reconstructions.png` for the first pretrained encoder.
+//!
+//! A pretrained autoencoder lives in `<cache>/cae/<key>/`, where the key is a hash of everything
+//! that determines it ([`CaeKey`]): the content of the pretraining paintings, the architecture,
+//! every pretraining setting and the seeds. Any run, of any recipe, that needs the same
+//! autoencoder reuses it.
 
 use super::data::{GatheredData, SharedDataset};
-use super::state::PretrainingRecord;
-use super::{PipelineError, Pretraining, ReproduceOptions};
+use super::state::{read_json, write_json, PretrainingRecord};
+use super::{Experiment, PipelineError};
+use crate::recipe::{EncoderRecipe, Objective, PretrainingRecipe};
 use candle_core::Device;
-use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, OptimizerConfig, PretrainConfig};
+use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, PretrainConfig};
 use painter_classify::PretrainedEncoder;
 use painter_data::atomic::write_atomic;
-use painter_data::{Dataset, ImageBatch};
+use painter_data::select::Subset;
+use painter_data::{Dataset, ImageBatch, RandomCrops};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// The CAE folder inside the output folder.
-pub const CAE_DIR: &str = "cae";
+/// The file in a cached autoencoder's folder that says what it is.
+pub const KEY_FILE: &str = "key.json";
 
-/// The folder of ensemble member `k` (from 1) inside the output folder: `cae`, `cae-2`, ...
-pub fn member_dir(out: &Path, k: usize) -> PathBuf {
-    if k <= 1 {
-        out.join(CAE_DIR)
-    } else {
-        out.join(format!("{CAE_DIR}-{k}"))
+const KEY_FORMAT: &str = "deep-painter-cae-key/1";
+
+/// Everything that determines a pretrained autoencoder; its hash names the cache folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaeKey {
+    /// Always `deep-painter-cae-key/1`.
+    pub format: String,
+    /// The SHA-256 of the pretraining paintings' pixels (whole paintings at `side`, in order).
+    pub data: String,
+    /// How many paintings that is, and where they come from (for people; not hashed twice).
+    pub data_description: String,
+    /// The side the paintings are standardized to.
+    pub side: usize,
+    /// The architecture.
+    pub cae: CaeConfig,
+    /// The pretraining settings.
+    pub pretraining: PretrainingRecipe,
+    /// The autoencoder's seed: initialization, batch order, pixel dropout, validation split.
+    pub seed: u64,
+    /// The seed of the subset (`pretraining.images`) and of the crops.
+    pub sample_seed: u64,
+}
+
+impl CaeKey {
+    /// The folder name: the first 16 hex digits of the key's SHA-256.
+    pub fn folder_name(&self) -> Result<String, PipelineError> {
+        let text = serde_json::to_string(self)
+            .map_err(|e| PipelineError::InvalidOption(format!("CAE key: {e}")))?;
+        let digest = Sha256::digest(text.as_bytes());
+        Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
     }
 }
 
-/// The encoder the classifier starts from, and how it came to be.
+/// The SHA-256 of the pixels of every image of `dataset`, in order (images hashed in parallel,
+/// then their digests in order).
+pub fn content_digest(dataset: &dyn Dataset) -> Result<String, PipelineError> {
+    let digests = (0..dataset.len())
+        .into_par_iter()
+        .map(|i| {
+            let image = dataset.get(i)?.image;
+            let mut h = Sha256::new();
+            h.update(image.width().to_le_bytes());
+            h.update(image.height().to_le_bytes());
+            h.update(image.as_raw());
+            Ok(h.finalize())
+        })
+        .collect::<Result<Vec<_>, PipelineError>>()?;
+    let mut all = Sha256::new();
+    all.update((dataset.len() as u64).to_le_bytes());
+    for d in digests {
+        all.update(d);
+    }
+    Ok(all.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One encoder of the experiment, and how it came to be.
 #[derive(Debug, Clone)]
-pub struct PretrainedCae {
-    /// The encoders (pretrained, or seeded at random without pretraining); never empty. The
-    /// first is the one the dense heads start from; the linear probe reads all of them (an
-    /// ensemble, `--encoders N` or several `--cae` folders).
-    pub encoders: Vec<PretrainedEncoder>,
-    /// The checkpoint folder of the whole CAE (`None` without pretraining).
-    pub checkpoint: Option<PathBuf>,
-    /// The pretraining record (`None` when reused from a folder without one, or not pretrained).
+pub struct EncoderOrigin {
+    /// The encoder.
+    pub encoder: PretrainedEncoder,
+    /// Its cache folder (`None` for a random encoder).
+    pub dir: Option<PathBuf>,
+    /// Its pretraining record (`None` for a random encoder).
     pub record: Option<PretrainingRecord>,
-    /// A one-line description for the report (of the first encoder).
+    /// Whether the cache held it already.
+    pub reused: bool,
+    /// A one-line description for the report.
     pub description: String,
-    /// One line per further encoder of an ensemble: where it comes from.
-    pub more_descriptions: Vec<String>,
-    /// Notes for the report (e.g. that pretraining saw the evaluation images' pixels).
+}
+
+/// Every encoder of the experiment, in the recipe's order.
+#[derive(Debug, Clone)]
+pub struct Encoders {
+    /// The encoders; never empty.
+    pub members: Vec<EncoderOrigin>,
+    /// Notes for the report (e.g. that pretraining saw the test paintings' pixels).
     pub notes: Vec<String>,
 }
 
-/// The checkpoint folder inside `dir`: `dir` itself when it holds `model.safetensors` and
-/// `config.json`, else `dir/best` (the best epoch of a pretraining run's output folder).
-pub fn resolve_checkpoint(dir: &Path) -> Result<PathBuf, PipelineError> {
-    let holds = |d: &Path| {
-        d.join(CaeCheckpoint::WEIGHTS_FILE).is_file()
-            && d.join(CaeCheckpoint::CONFIG_FILE).is_file()
+impl Encoders {
+    /// The encoders alone.
+    pub fn encoders(&self) -> Vec<PretrainedEncoder> {
+        self.members.iter().map(|m| m.encoder.clone()).collect()
+    }
+}
+
+/// The checkpoint of the best epoch inside a cached autoencoder's folder, if it finished.
+fn finished(
+    dir: &Path,
+    cae: &CaeConfig,
+) -> Result<Option<(PathBuf, PretrainingRecord)>, PipelineError> {
+    let Some(record) = PretrainingRecord::load(dir)? else {
+        return Ok(None);
     };
-    if holds(dir) {
-        return Ok(dir.to_path_buf());
-    }
-    let best = dir.join("best");
-    if holds(&best) {
-        return Ok(best);
-    }
-    Err(PipelineError::InvalidOption(format!(
-        "--cae {}: neither it nor its best/ holds a CAE checkpoint ({} and {})",
-        dir.display(),
-        CaeCheckpoint::WEIGHTS_FILE,
-        CaeCheckpoint::CONFIG_FILE
-    )))
+    let best = dir.join(&record.best);
+    Ok(CaeCheckpoint::load_config(&best)
+        .is_ok_and(|c| &c == cae)
+        .then_some((best, record)))
 }
 
-/// Copies `from` to `to` atomically when `from` exists; returns whether it did.
-fn copy_if_exists(from: &Path, to: &Path) -> Result<bool, PipelineError> {
-    match std::fs::read(from) {
-        Ok(bytes) => {
-            write_atomic(to, &bytes).map_err(|e| PipelineError::io(to, e))?;
-            Ok(true)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(PipelineError::io(from, e)),
+/// The first `limit` paintings of a seeded shuffle of `dataset` (all of them with 0).
+fn limited(
+    dataset: SharedDataset,
+    limit: usize,
+    seed: u64,
+) -> Result<SharedDataset, PipelineError> {
+    if limit == 0 || limit >= dataset.len() {
+        return Ok(dataset);
     }
+    let mut order: Vec<usize> = (0..dataset.len()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
+        seed ^ 0x756e_6c61_6265_6c00,
+    ));
+    let mut keep = order[..limit].to_vec();
+    keep.sort_unstable();
+    Ok(Arc::new(Subset::new(dataset, keep)?))
 }
 
-fn check_size(cfg: &CaeConfig, wanted: &CaeConfig, dir: &Path) -> Result<(), PipelineError> {
-    if cfg.image_size != wanted.image_size || cfg.in_channels != wanted.in_channels {
-        return Err(PipelineError::InvalidOption(format!(
-            "--cae {}: the CAE takes {}x{} images but this run standardizes to {}x{}; pass --image-size {}",
-            dir.display(),
-            cfg.image_size,
-            cfg.image_size,
-            wanted.image_size,
-            wanted.image_size,
-            cfg.image_size
-        )));
-    }
-    Ok(())
-}
-
-/// Trains the CAE in `<out>/cae`, resuming an interrupted pretraining; a finished one is reused.
-fn train(
-    options: &ReproduceOptions,
-    cfg: &CaeConfig,
-    images: &SharedDataset,
+/// Pretrains (or finds in the cache) the autoencoder of one encoder.
+fn cached_cae(
+    experiment: &Experiment,
+    data: &GatheredData,
+    digests: &mut HashMap<u32, String>,
+    member: &EncoderRecipe,
     device: &Device,
-    (cae_dir, seed): (PathBuf, u64),
-) -> Result<(PathBuf, PretrainingRecord), PipelineError> {
-    if let Some(record) = PretrainingRecord::load(&cae_dir)? {
-        let best = cae_dir.join(&record.best);
-        if CaeCheckpoint::load_config(&best).is_ok_and(|c| &c == cfg) {
-            println!("  finished earlier: {}, reused", record.summary());
-            return Ok((best, record));
+) -> Result<(PathBuf, PathBuf, PretrainingRecord, bool, String), PipelineError> {
+    let run = &experiment.run;
+    let cae = &experiment.recipe.cae;
+    let p = &member.pretraining;
+    let side = u32::try_from(p.image_side(cae.image_size))
+        .map_err(|_| PipelineError::InvalidOption("pretraining side too large".into()))?;
+    let whole = data.pretraining_at(side)?;
+    let digest = match digests.get(&side) {
+        Some(d) => d.clone(),
+        None => {
+            let t = Instant::now();
+            let d = content_digest(whole.dataset.as_ref())?;
+            println!(
+                "  fingerprinted the {} pretraining paintings at {side} px ({:.1} s)",
+                whole.dataset.len(),
+                t.elapsed().as_secs_f64()
+            );
+            digests.insert(side, d.clone());
+            d
         }
+    };
+    let key = CaeKey {
+        format: KEY_FORMAT.into(),
+        data: digest,
+        data_description: whole.description.clone(),
+        side: side as usize,
+        cae: cae.clone(),
+        pretraining: p.clone(),
+        seed: run.seed.wrapping_add(member.seed),
+        sample_seed: run.seed,
+    };
+    let dir = run.cache.join("cae").join(key.folder_name()?);
+    if let Some((best, record)) = finished(&dir, cae)? {
+        return Ok((dir, best, record, true, whole.description.clone()));
     }
-    let optimizer = OptimizerConfig::by_name(&options.cae_optimizer)?;
+    let images = limited(whole.dataset.clone(), p.images, run.seed)?;
+    let (images, description): (SharedDataset, String) = if p.crops > 0 {
+        let crops = RandomCrops::new(images.clone(), cae.image_size as u32, p.crops, run.seed)?;
+        let d = format!(
+            "{count} random {s}x{s} crops ({per} per painting) of {n} paintings at {side} px ({from})",
+            count = crops.len(),
+            s = cae.image_size,
+            per = p.crops,
+            n = images.len(),
+            from = whole.description
+        );
+        (Arc::new(crops), d)
+    } else {
+        let d = format!(
+            "{} paintings at {side} px ({})",
+            images.len(),
+            whole.description
+        );
+        (images, d)
+    };
+    write_json(&dir.join(KEY_FILE), &key)?;
     let config = PretrainConfig {
-        epochs: options.cae_epochs,
-        batch_size: options.cae_batch,
-        optimizer,
-        pixel_dropout: options.cae_pixel_dropout,
-        val_fraction: 0.1,
-        patience: Some(5),
+        epochs: p.epochs,
+        batch_size: p.batch_size,
+        optimizer: p.optimizer.clone(),
+        pixel_dropout: p.pixel_dropout,
+        val_fraction: p.validation_fraction,
+        patience: (p.patience > 0).then_some(p.patience),
         min_delta: 0.0,
-        seed,
+        seed: key.seed,
         preload: true,
         progress: true,
         figure_images: 8,
     };
+    println!("  pretraining on {description} in {}", dir.display());
     let started = Instant::now();
-    let report = pretrain(cfg, &config, images.as_ref(), device, &cae_dir, true)?;
+    let report = pretrain(cae, &config, images.as_ref(), device, &dir, true)?;
     if let Some(e) = report.resumed_from {
         println!("  resumed after epoch {e}");
     }
@@ -132,11 +235,11 @@ fn train(
         .best_checkpoint
         .clone()
         .ok_or_else(|| PipelineError::State {
-            path: cae_dir.clone(),
+            path: dir.clone(),
             message: "pretraining ended without a best checkpoint".into(),
         })?;
     let record = PretrainingRecord::new(
-        best.strip_prefix(&cae_dir)
+        best.strip_prefix(&dir)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "best".into()),
         report.history.len(),
@@ -152,21 +255,36 @@ fn train(
         record.epochs,
         started.elapsed().as_secs_f64()
     );
-    record.save(&cae_dir)?;
-    Ok((best, record))
+    record.save(&dir)?;
+    Ok((dir, best, record, false, description))
 }
 
-/// Writes `reconstructions.png`: up to 8 labelled images (cycling through the painters) above
-/// the CAE's reconstructions of them.
+/// The key of the autoencoder cached in `dir`, if it has one.
+pub fn cached_key(dir: &Path) -> Result<Option<CaeKey>, PipelineError> {
+    read_json(&dir.join(KEY_FILE))
+}
+
+/// Copies `from` to `to` atomically when `from` exists; returns whether it did.
+fn copy_if_exists(from: &Path, to: &Path) -> Result<bool, PipelineError> {
+    match std::fs::read(from) {
+        Ok(bytes) => {
+            write_atomic(to, &bytes).map_err(|e| PipelineError::io(to, e))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(PipelineError::io(from, e)),
+    }
+}
+
+/// Writes `reconstructions.png`: up to 8 labelled paintings (cycling through the painters) above
+/// the autoencoder's reconstructions of them (it is fully convolutional: any size goes).
 fn write_reconstructions(
     checkpoint: &Path,
     labelled: &SharedDataset,
     path: &Path,
     device: &Device,
 ) -> Result<bool, PipelineError> {
-    let Ok((_, _, cae)) = load_cae(checkpoint, device) else {
-        return Ok(false); // an encoder-only checkpoint: nothing to reconstruct with
-    };
+    let (_, _, cae) = load_cae(checkpoint, device)?;
     let classes = labelled.class_names().len().max(1);
     let mut per_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
     for i in 0..labelled.len() {
@@ -176,16 +294,10 @@ fn write_reconstructions(
             }
         }
     }
-    let mut picked = Vec::new();
-    for round in 0..8 {
-        for members in &per_class {
-            if picked.len() < 8 {
-                if let Some(&i) = members.get(round) {
-                    picked.push(i);
-                }
-            }
-        }
-    }
+    let picked: Vec<usize> = (0..8)
+        .flat_map(|round| per_class.iter().filter_map(move |m| m.get(round).copied()))
+        .take(8)
+        .collect();
     if picked.is_empty() {
         return Ok(false);
     }
@@ -200,168 +312,95 @@ fn write_reconstructions(
     Ok(true)
 }
 
-/// One encoder of the stage, and how it came to be.
-struct Member {
-    encoder: PretrainedEncoder,
-    checkpoint: Option<PathBuf>,
-    record: Option<PretrainingRecord>,
-    description: String,
-}
-
-/// Makes encoder `k` (from 1) of the stage: seeded, reused or pretrained (in [`member_dir`], with
-/// seed `seed + k - 1`). Only the first writes the figures and the notes.
-fn member(
-    options: &ReproduceOptions,
-    cfg: &CaeConfig,
+/// Runs the pretraining stage (see the [module docs](self)).
+pub fn pretrain_stage(
+    experiment: &Experiment,
     data: &GatheredData,
     device: &Device,
-    k: usize,
-    notes: &mut Vec<String>,
-) -> Result<Member, PipelineError> {
-    let first = k == 1;
-    let seed = options.seed.wrapping_add(k as u64 - 1);
-    let (checkpoint, record, description) = match &options.pretraining {
-        Pretraining::None => {
-            let encoder = PretrainedEncoder::seeded(cfg, seed, device)?;
-            println!("  no pretraining: the encoder keeps its random initialization (seed {seed})");
-            if first {
-                notes.push(
-                    "No pretraining (ablation): the encoder's weights are random (seeded).".into(),
-                );
-            }
-            return Ok(Member {
+) -> Result<Encoders, PipelineError> {
+    let recipe = &experiment.recipe;
+    let run = &experiment.run;
+    let cae = &recipe.cae;
+    let count = recipe.encoders.len();
+    let mut digests = HashMap::new();
+    let mut members = Vec::with_capacity(count);
+    let mut notes = Vec::new();
+    let mut figures_written = false;
+    for (k, member) in recipe.encoders.iter().enumerate() {
+        let seed = run.seed.wrapping_add(member.seed);
+        println!(
+            "  encoder {}/{count}: filters {:?}, {}x{} input, seed {seed}",
+            k + 1,
+            cae.filters,
+            cae.image_size,
+            cae.image_size
+        );
+        if member.pretraining.objective == Objective::None {
+            let encoder = PretrainedEncoder::seeded(cae, seed, device)?;
+            println!("  no pretraining: the encoder keeps its random initialization");
+            members.push(EncoderOrigin {
                 encoder,
-                checkpoint: None,
+                dir: None,
                 record: None,
+                reused: false,
                 description: format!(
-                    "none: random encoder (seed {seed}), filters {:?}, {}x{} input",
-                    cfg.filters, cfg.image_size, cfg.image_size
+                    "random encoder (objective none, seed {seed}), filters {:?}, {}x{} input",
+                    cae.filters, cae.image_size, cae.image_size
                 ),
             });
+            continue;
         }
-        Pretraining::Reuse { dir, more } => {
-            let dir = if first {
-                dir
-            } else {
-                more.get(k - 2).ok_or_else(|| {
-                    PipelineError::InvalidOption(format!("--cae names no encoder {k}"))
-                })?
-            };
-            let checkpoint = resolve_checkpoint(dir)?;
-            let saved = CaeCheckpoint::load_config(&checkpoint)?;
-            check_size(&saved, cfg, dir)?;
-            let record = PretrainingRecord::load(dir)?;
-            println!("  reusing the pretrained CAE in {}", checkpoint.display());
-            let loss = dir.join("loss.png");
-            if first && copy_if_exists(&loss, &options.out.join("cae_loss.png"))? {
-                println!("  copied its loss curve to cae_loss.png");
-            }
-            let description = format!(
-                "reused from {} (filters {:?}, {}x{} input, decoder {:?})",
-                checkpoint.display(),
-                saved.filters,
-                saved.image_size,
-                saved.image_size,
-                saved.upsampling
-            );
-            (checkpoint, record, description)
-        }
-        Pretraining::Train => {
-            let images = &data.pretraining;
-            let cae_dir = member_dir(&options.out, k);
+        let (dir, best, record, reused, images) =
+            cached_cae(experiment, data, &mut digests, member, device)?;
+        if reused {
             println!(
-                "  pretraining the CAE{} (filters {:?}, {}x{}, decoder {:?}, seed {seed}) on {}",
-                if options.encoders > 1 {
-                    format!(" {k}/{} in {}", options.encoders, cae_dir.display())
-                } else {
-                    String::new()
-                },
-                cfg.filters,
-                cfg.image_size,
-                cfg.image_size,
-                cfg.upsampling,
-                images.description
+                "  found in the cache: {} ({})",
+                dir.display(),
+                record.summary()
             );
-            if first && images.includes_evaluation_images {
-                notes.push(
-                    "Pretraining used the labelled images' pixels (never their labels), including \
-                     the images each fold validates on: pass --unlabeled DIR for a separate set."
-                        .into(),
-                );
-            }
-            let (checkpoint, record) = train(
-                options,
-                cfg,
-                &images.dataset,
-                device,
-                (cae_dir.clone(), seed),
-            )?;
-            if first {
-                copy_if_exists(&cae_dir.join("loss.png"), &options.out.join("cae_loss.png"))?;
-            }
-            let description = format!(
-                "trained here on {} ({} epoch(s), optimizer {}, batch {}, pixel dropout {}{})",
-                images.description,
-                record.epochs,
-                options.cae_optimizer,
-                options.cae_batch,
-                options.cae_pixel_dropout,
-                if options.encoders > 1 {
-                    format!(", seed {seed}, in {}", cae_dir.display())
-                } else {
-                    String::new()
-                }
-            );
-            (checkpoint, Some(record), description)
         }
-    };
-    let encoder = PretrainedEncoder::load(&checkpoint, device)?;
-    if first
-        && write_reconstructions(
-            &checkpoint,
-            &data.labelled,
-            &options.out.join("reconstructions.png"),
-            device,
-        )?
-    {
-        println!("  wrote reconstructions.png");
+        let side = member.pretraining.image_side(cae.image_size) as u32;
+        if data.pretraining_at(side)?.includes_evaluation_images && notes.is_empty() {
+            notes.push(
+                "Pretraining used the labelled paintings' pixels (never their labels), including \
+                 the paintings each fold tests on: pass --unlabeled DIR for a separate set."
+                    .into(),
+            );
+        }
+        if !figures_written {
+            copy_if_exists(&dir.join("loss.png"), &run.out.join("cae_loss.png"))?;
+            if write_reconstructions(
+                &best,
+                &data.labelled,
+                &run.out.join("reconstructions.png"),
+                device,
+            )? {
+                println!("  wrote cae_loss.png and reconstructions.png");
+            }
+            figures_written = true;
+        }
+        let p = &member.pretraining;
+        let description = format!(
+            "pretrained on {images}: {} epoch(s) at most, optimizer {}, batch {}, pixel dropout {}, {}seed {seed}; {} ({})",
+            p.epochs,
+            p.optimizer.name(),
+            p.batch_size,
+            p.pixel_dropout,
+            if p.crops > 0 {
+                format!("{} crops per painting at {} px, ", p.crops, p.crop_from)
+            } else {
+                String::new()
+            },
+            record.summary(),
+            dir.display()
+        );
+        members.push(EncoderOrigin {
+            encoder: PretrainedEncoder::load(&best, device)?,
+            dir: Some(dir),
+            record: Some(record),
+            reused,
+            description,
+        });
     }
-    Ok(Member {
-        encoder,
-        checkpoint: Some(checkpoint),
-        record,
-        description,
-    })
-}
-
-/// Runs the pretraining stage (see the [module docs](self)): one encoder, or the
-/// [`ReproduceOptions::ensemble_size`] encoders of an ensemble, one after the other.
-pub fn pretrain_stage(
-    options: &ReproduceOptions,
-    data: &GatheredData,
-    device: &Device,
-) -> Result<PretrainedCae, PipelineError> {
-    let cfg = options.cae_config()?;
-    let mut notes = Vec::new();
-    let count = options.ensemble_size();
-    let first = member(options, &cfg, data, device, 1, &mut notes)?;
-    let mut encoders = vec![first.encoder];
-    let mut more_descriptions = Vec::with_capacity(count - 1);
-    for k in 2..=count {
-        let m = member(options, &cfg, data, device, k, &mut notes)?;
-        encoders.push(m.encoder);
-        let record = m
-            .record
-            .as_ref()
-            .map_or(String::new(), |r| format!("; {}", r.summary()));
-        more_descriptions.push(format!("{}{record}", m.description));
-    }
-    Ok(PretrainedCae {
-        encoders,
-        checkpoint: first.checkpoint,
-        record: first.record,
-        description: first.description,
-        more_descriptions,
-        notes,
-    })
+    Ok(Encoders { members, notes })
 }

@@ -2,11 +2,11 @@
 //! accuracy, mean +- std, the baseline beside it), `metrics.json` (every figure), `confusion.png`
 //! (and `confusion_baseline.png`), and the run's summary line.
 
-use super::cross_validation::DrawResult;
 use super::data::GatheredData;
-use super::pretrain::PretrainedCae;
+use super::draw::DrawResult;
+use super::pretrain::Encoders;
 use super::state::write_json;
-use super::{PipelineError, ReproduceOptions};
+use super::{Experiment, PipelineError};
 use painter_eval::{
     ClassificationReport, ConfusionMatrixPlot, CrossValidation, ReportConfig, ScoreSummary,
 };
@@ -17,8 +17,8 @@ use std::path::Path;
 /// The figures of the summary line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
-    /// Which model the figures are of: `classifier` or `baseline` (baseline-only runs).
-    pub model: String,
+    /// The recipe, as `name@version`.
+    pub recipe: String,
     /// Painters (classes).
     pub painters: usize,
     /// Images per draw.
@@ -38,11 +38,12 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The last line a run prints:
-    /// `reproduce: painters=P images=N folds=K accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S`.
+    /// The last line a run prints: `reproduce: recipe=NAME@V painters=P images=N folds=K
+    /// accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S`.
     pub fn line(&self) -> String {
         format!(
-            "reproduce: painters={} images={} folds={} accuracy_mean={:.4} accuracy_std={:.4} macro_f1={:.4} seconds={:.1}",
+            "reproduce: recipe={} painters={} images={} folds={} accuracy_mean={:.4} accuracy_std={:.4} macro_f1={:.4} seconds={:.1}",
+            self.recipe,
             self.painters,
             self.images,
             self.folds,
@@ -100,14 +101,16 @@ fn pooled(
 pub struct Metrics<'a> {
     /// The summary line's figures.
     pub summary: &'a RunSummary,
-    /// The options of the run.
-    pub options: &'a ReproduceOptions,
+    /// The resolved recipe (as `recipe.toml` holds it).
+    pub recipe: &'a str,
+    /// The run's data settings.
+    pub run: &'a super::RunOptions,
     /// The painters, in label order.
     pub painters: &'a [String],
     /// Where the data came from.
     pub data: &'a str,
-    /// How the encoder was obtained (`None` for baseline-only runs).
-    pub pretraining: Option<&'a str>,
+    /// How every encoder was obtained.
+    pub encoders: Vec<&'a str>,
     /// The classifier's report pooled over all folds and draws.
     pub classifier_pooled: Option<&'a ClassificationReport>,
     /// The baseline's report pooled over all folds and draws.
@@ -134,7 +137,7 @@ pub struct DrawMetrics<'a> {
     /// The classifier's seconds (all folds).
     pub classifier_seconds: f64,
     /// The classifier's cross-validation.
-    pub classifier: Option<&'a CrossValidation>,
+    pub classifier: &'a CrossValidation,
     /// The baseline's cross-validation.
     pub baseline: &'a CrossValidation,
 }
@@ -158,15 +161,53 @@ fn fold_lines(text: &mut String, name: &str, cv: &CrossValidation) {
     );
 }
 
+/// One model's part of `report.txt`: its pooled report, each draw's fold accuracies and, with
+/// several draws, the figures over all of them.
+fn model_section(
+    text: &mut String,
+    title: &str,
+    name: &str,
+    pooled: Option<&ClassificationReport>,
+    draws: &[DrawResult],
+    pick: impl Fn(&DrawResult) -> &CrossValidation,
+) {
+    let Some(p) = pooled else { return };
+    let _ = writeln!(text, "{title}");
+    let _ = writeln!(text);
+    let _ = writeln!(text, "{}", p.to_text());
+    for d in draws {
+        let label = if draws.len() > 1 {
+            format!("{name} (draw {}, seed {})", d.draw, d.seed)
+        } else {
+            name.to_string()
+        };
+        fold_lines(text, &label, pick(d));
+    }
+    if draws.len() > 1 {
+        let cvs: Vec<&CrossValidation> = draws.iter().map(&pick).collect();
+        let (acc, f1) = all_folds(&cvs);
+        let _ = writeln!(
+            text,
+            "{name} over all {} folds of {} draws: accuracy {:.4} +- {:.4}, macro F1 {:.4}",
+            acc.values.len(),
+            draws.len(),
+            acc.mean,
+            acc.std,
+            f1.mean
+        );
+    }
+    let _ = writeln!(text);
+}
+
 /// Inputs of [`write_report`].
 #[derive(Debug, Clone, Copy)]
 pub struct ReportInputs<'a> {
-    /// The options.
-    pub options: &'a ReproduceOptions,
+    /// The experiment.
+    pub experiment: &'a Experiment,
     /// The gathered data.
     pub data: &'a GatheredData,
-    /// The encoder (`None` for baseline-only runs).
-    pub cae: Option<&'a PretrainedCae>,
+    /// The encoders.
+    pub encoders: &'a Encoders,
     /// Every draw.
     pub draws: &'a [DrawResult],
     /// Wall-clock seconds so far.
@@ -178,34 +219,29 @@ pub struct ReportInputs<'a> {
 /// Writes `report.txt`, `metrics.json` and the confusion matrices; returns the summary.
 pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineError> {
     let ReportInputs {
-        options,
+        experiment,
         data,
-        cae,
+        encoders,
         draws,
         seconds,
         machine,
     } = inputs;
-    let out = &options.out;
+    let run = &experiment.run;
+    let recipe = &experiment.recipe;
+    let out = &run.out;
     let names = data.labelled.class_names().to_vec();
-    let classifier_cvs: Vec<&CrossValidation> =
-        draws.iter().filter_map(|d| d.classifier.as_ref()).collect();
+    let classifier_cvs: Vec<&CrossValidation> = draws.iter().map(|d| &d.classifier).collect();
     let baseline_cvs: Vec<&CrossValidation> = draws.iter().map(|d| &d.baseline).collect();
     let (b_acc, b_f1) = all_folds(&baseline_cvs);
-    let classifier_pooled = pooled(draws, |d| d.classifier.as_ref(), &names)?;
+    let (acc, f1) = all_folds(&classifier_cvs);
+    let classifier_pooled = pooled(draws, |d| Some(&d.classifier), &names)?;
     let baseline_pooled = pooled(draws, |d| Some(&d.baseline), &names)?;
     let images = draws.first().map_or(0, |d| d.labels.len());
-
-    let (model, acc, f1) = if classifier_cvs.is_empty() {
-        ("baseline", b_acc.clone(), b_f1.clone())
-    } else {
-        let (a, f) = all_folds(&classifier_cvs);
-        ("classifier", a, f)
-    };
     let summary = RunSummary {
-        model: model.into(),
+        recipe: recipe.label(),
         painters: names.len(),
         images,
-        folds: options.folds,
+        folds: run.folds,
         draws: draws.len(),
         accuracy_mean: acc.mean,
         accuracy_std: acc.std,
@@ -216,173 +252,81 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
     let mut t = String::new();
     let _ = writeln!(t, "deep-painter reproduction report");
     let _ = writeln!(t, "================================");
+    let _ = writeln!(
+        t,
+        "recipe: {} ({}): {}; resolved in recipe.toml",
+        recipe.label(),
+        recipe.origin,
+        recipe.description
+    );
     let _ = writeln!(t, "data: {}", data.description);
     let _ = writeln!(t, "painters ({}): {}", names.len(), names.join(", "));
     let _ = writeln!(
         t,
-        "images per draw: {images}{}; {} draw(s); stratified {}-fold cross-validation (shuffled, seed {} + draw)",
-        options
-            .per_painter
-            .map_or(" (all images of each painter)".into(), |n| format!(" ({n} per painter, drawn with seed {} + draw)", options.seed)),
+        "paintings per draw: {images}{}; {} draw(s); stratified {}-fold cross-validation (shuffled, seed {} + draw)",
+        run.per_painter.map_or(" (all paintings of each painter)".into(), |n| format!(
+            " ({n} per painter, drawn with seed {} + draw)",
+            run.seed
+        )),
         draws.len(),
-        options.folds,
-        options.seed
+        run.folds,
+        run.seed
     );
-    let _ = writeln!(
-        t,
-        "image size: {0}x{0} (padded)",
-        options.effective_image_size()?
-    );
-    if let Some(cae) = cae {
-        let several = !cae.more_descriptions.is_empty();
-        let _ = writeln!(
-            t,
-            "pretraining: {}{}",
-            if several { "encoder 1: " } else { "" },
-            cae.description
-        );
-        if let Some(r) = &cae.record {
-            let _ = writeln!(
-                t,
-                "  {} (first epoch's training MSE {}), {} train / {} validation images, {:.1} s",
-                r.summary(),
-                r.first_train_mse
-                    .map_or("n/a".into(), |m| format!("{m:.6}")),
-                r.split.0,
-                r.split.1,
-                r.seconds
-            );
-        }
-        for (k, d) in cae.more_descriptions.iter().enumerate() {
-            let _ = writeln!(t, "  encoder {}: {d}", k + 2);
-        }
-        if options.head == super::HeadChoice::Linear {
-            let fs = options.feature_image_size()?;
-            let _ = writeln!(
-                t,
-                "classifier: linear probe on the frozen encoder{}: per-channel mean and std of every encoder stage{} and of the latent maps, of each image at {fs}x{fs}{}{}; standardized; multinomial logistic regression (L2, L-BFGS), C chosen from {:?} by 5-fold stratified cross-validation inside each fold's training part",
-                if several {
-                    format!("s (an ensemble of {}, statistics concatenated)", 1 + cae.more_descriptions.len())
-                } else {
-                    String::new()
-                },
-                if options.statistics_slope == 0.0 {
-                    String::new()
-                } else {
-                    format!(
-                        " read through a leaky ReLU of negative slope {} in place of its ReLUs",
-                        options.statistics_slope
-                    )
-                },
-                options.patch_size.map_or(String::new(), |p| format!(
-                    " by patches of {p}x{p} (stride {}; an image's prediction is the mean log-probability of its patches)",
-                    p / 2
-                )),
-                if options.statistics_scales == [1] {
-                    String::new()
-                } else {
-                    format!(
-                        ", each read at scales {:?} (averaged over SxS blocks) and the statistics of every scale concatenated",
-                        options.statistics_scales
-                    )
-                },
-                options.c_grid
-            );
-        } else {
-            let _ = writeln!(
-                t,
-                "classifier: head {}, dropout {}, encoder {}, AdamW lr {}, up to {} epochs, batch {}, early stopping (patience {}) on {:.0}% of each fold's training part{}",
-                options.head.name(),
-                options.dropout,
-                options.fine_tune.map_or("frozen".into(), |lr| format!("fine-tuned (lr {lr})")),
-                options.learning_rate,
-                options.epochs,
-                options.batch,
-                options.patience,
-                options.early_stopping_fraction * 100.0,
-                if options.augment { ", flip + crop augmentation" } else { "" }
-            );
-        }
-        for n in &cae.notes {
-            let _ = writeln!(t, "note: {n}");
-        }
+    for (k, m) in encoders.members.iter().enumerate() {
+        let _ = writeln!(t, "encoder {}: {}", k + 1, m.description);
     }
-    let _ = writeln!(t, "baseline: {}", options.baseline.describe());
+    let _ = writeln!(t, "classifier: {}", recipe.classifier.describe());
+    for n in &encoders.notes {
+        let _ = writeln!(t, "note: {n}");
+    }
+    let _ = writeln!(t, "baseline: {}", recipe.baseline.describe());
     let _ = writeln!(t, "machine: {machine}");
     let _ = writeln!(t);
 
-    if let Some(p) = &classifier_pooled {
-        let _ = writeln!(
-            t,
-            "CAE + classifier: pooled classification report (every test prediction of every fold{})",
-            if draws.len() > 1 { " and draw" } else { "" }
-        );
-        let _ = writeln!(t);
-        let _ = writeln!(t, "{}", p.to_text());
-        for (d, cv) in draws.iter().zip(classifier_cvs.iter()) {
-            let name = if draws.len() > 1 {
-                format!("classifier (draw {}, seed {})", d.draw, d.seed)
-            } else {
-                "classifier".into()
-            };
-            fold_lines(&mut t, &name, cv);
-        }
-        if draws.len() > 1 {
-            let _ = writeln!(
-                t,
-                "classifier over all {} folds of {} draws: accuracy {:.4} +- {:.4}, macro F1 {:.4}",
-                acc.values.len(),
-                draws.len(),
-                acc.mean,
-                acc.std,
-                f1.mean
-            );
-        }
-        let _ = writeln!(t);
-    }
-    if let Some(p) = &baseline_pooled {
-        let _ = writeln!(
-            t,
-            "baseline ({}): pooled classification report, same folds",
-            options.baseline.describe()
-        );
-        let _ = writeln!(t);
-        let _ = writeln!(t, "{}", p.to_text());
-        for d in draws {
-            let name = if draws.len() > 1 {
-                format!("baseline (draw {}, seed {})", d.draw, d.seed)
-            } else {
-                "baseline".into()
-            };
-            fold_lines(&mut t, &name, &d.baseline);
-        }
-        if draws.len() > 1 {
-            let _ = writeln!(
-                t,
-                "baseline over all {} folds of {} draws: accuracy {:.4} +- {:.4}, macro F1 {:.4}",
-                b_acc.values.len(),
-                draws.len(),
-                b_acc.mean,
-                b_acc.std,
-                b_f1.mean
-            );
-        }
-        let _ = writeln!(t);
-    }
-    let trained: usize = draws.iter().map(|d| d.trained_folds).sum();
-    let reused: usize = draws.iter().map(|d| d.reused_folds).sum();
+    let classifier_title = format!(
+        "CAE + classifier: pooled classification report (every test prediction of every fold{})",
+        if draws.len() > 1 { " and draw" } else { "" }
+    );
+    model_section(
+        &mut t,
+        &classifier_title,
+        "classifier",
+        classifier_pooled.as_ref(),
+        draws,
+        |d| &d.classifier,
+    );
+    let baseline_title = format!(
+        "baseline ({}): pooled classification report, same folds",
+        recipe.baseline.describe()
+    );
+    model_section(
+        &mut t,
+        &baseline_title,
+        "baseline",
+        baseline_pooled.as_ref(),
+        draws,
+        |d| &d.baseline,
+    );
+    let trained: usize = draws.iter().map(|d| d.classifier_tally.trained).sum();
+    let reused: usize = draws.iter().map(|d| d.classifier_tally.reused).sum();
     if reused > 0 {
         let _ = writeln!(t, "resumed: {reused} fold(s) reused from an interrupted run, {trained} trained in this run");
     }
     let _ = writeln!(t, "{}", summary.line());
     write_text(&out.join("report.txt"), &t)?;
 
+    let resolved = recipe.to_toml(None)?;
     let metrics = Metrics {
         summary: &summary,
-        options,
+        recipe: &resolved,
+        run,
         painters: &names,
         data: &data.description,
-        pretraining: cae.map(|c| c.description.as_str()),
+        encoders: encoders
+            .members
+            .iter()
+            .map(|m| m.description.as_str())
+            .collect(),
         classifier_pooled: classifier_pooled.as_ref(),
         baseline_pooled: baseline_pooled.as_ref(),
         baseline_accuracy: &b_acc,
@@ -392,10 +336,10 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
             .map(|d| DrawMetrics {
                 draw: d.draw,
                 seed: d.seed,
-                trained_folds: d.trained_folds,
-                reused_folds: d.reused_folds,
-                classifier_seconds: d.classifier_seconds,
-                classifier: d.classifier.as_ref(),
+                trained_folds: d.classifier_tally.trained,
+                reused_folds: d.classifier_tally.reused,
+                classifier_seconds: d.classifier_tally.seconds,
+                classifier: &d.classifier,
                 baseline: &d.baseline,
             })
             .collect(),
@@ -414,15 +358,10 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
             .save_png(&out.join("confusion.png"))?;
     }
     if let Some(p) = &baseline_pooled {
-        let file = if classifier_pooled.is_some() {
-            "confusion_baseline.png"
-        } else {
-            "confusion.png"
-        };
         ConfusionMatrixPlot::new(&p.confusion_matrix)
             .names(names.iter().cloned())
             .title(format!("colour histogram + NN{suffix}"))
-            .save_png(&out.join(file))?;
+            .save_png(&out.join("confusion_baseline.png"))?;
     }
     Ok(summary)
 }

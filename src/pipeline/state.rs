@@ -1,18 +1,21 @@
 //! Resume state: what lets an interrupted run continue without recomputing finished work.
 //!
-//! - `run.json` in the output folder records the settings that shape the results; a later run in
-//!   the same folder must agree with them (else [`PipelineError::ResumeMismatch`]), so results of
-//!   different settings are never mixed. Settings that do not change results (output and cache
-//!   folders, verbosity, saving models, the number of draws) may change.
-//! - `draw-<d>/fold-<k>/result.json` records a finished fold: its test indices and predictions. A
-//!   fold whose record matches its test indices is not trained again.
-//! - `cae/pretraining.json` marks a finished pretraining; an unfinished one resumes from the
-//!   epoch checkpoints painter-cae writes.
+//! - `run.json` in the run folder records the settings that shape the results (the resolved
+//!   recipe and the data settings); a later run in the same folder must agree with them (else
+//!   [`PipelineError::ResumeMismatch`]), so results of different settings are never mixed. What
+//!   changes no result (run and cache folders, verbosity, the recipe's description and `[output]`,
+//!   the number of draws) may change.
+//! - `draw-<d>/fold-<k>/result.json` (the classifier) and `baseline.json` record a finished fold:
+//!   its test indices, predictions and class probabilities. A fold whose record matches its test
+//!   indices is not computed again.
+//! - `pretraining.json` in a cached autoencoder's folder marks a finished pretraining; an
+//!   unfinished one resumes from the epoch checkpoints painter-cae writes.
 //!
 //! Every file is written atomically (`painter_data::atomic`), so a kill leaves either the old or
 //! the new version, never half a file.
 
-use super::{PipelineError, ReproduceOptions};
+use super::run_options::NEUTRAL_FIELDS;
+use super::{Experiment, PipelineError};
 use painter_classify::TrainingHistory;
 use painter_data::atomic::write_atomic;
 use serde::de::DeserializeOwned;
@@ -23,15 +26,17 @@ use std::path::{Path, PathBuf};
 pub const RUN_FILE: &str = "run.json";
 /// A finished fold's record file name in its folder.
 pub const FOLD_FILE: &str = "result.json";
+/// The baseline's record of a finished fold.
+pub const BASELINE_FILE: &str = "baseline.json";
 /// The finished-pretraining marker's file name in the CAE folder.
 pub const PRETRAIN_FILE: &str = "pretraining.json";
 
-const RUN_FORMAT: &str = "deep-painter-reproduce-run/1";
-const FOLD_FORMAT: &str = "deep-painter-reproduce-fold/1";
+const RUN_FORMAT: &str = "deep-painter-reproduce-run/2";
+pub(crate) const FOLD_FORMAT: &str = "deep-painter-reproduce-fold/2";
 const PRETRAIN_FORMAT: &str = "deep-painter-reproduce-pretraining/1";
 
-/// Option fields that do not change any result, left out of the comparison.
-const NEUTRAL_FIELDS: [&str; 5] = ["out", "cache_dir", "verbose", "save_models", "draws"];
+/// Recipe keys that change no result, left out of the comparison.
+const NEUTRAL_RECIPE_KEYS: [&str; 2] = ["description", "output"];
 
 /// Writes `value` as pretty JSON to `path`, atomically (creating the folder).
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), PipelineError> {
@@ -61,47 +66,54 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, Pipeline
 /// The settings of a run that shape its results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunDescription {
-    /// Always `deep-painter-reproduce-run/1`.
+    /// Always `deep-painter-reproduce-run/2`.
     pub format: String,
-    /// The options, without the fields that do not change results.
+    /// The resolved recipe (`recipe.*`) and the data settings (`run.*`), without what changes no
+    /// result.
     pub settings: serde_json::Map<String, serde_json::Value>,
 }
 
 impl RunDescription {
-    /// The description of `options`.
-    pub fn of(options: &ReproduceOptions) -> Result<Self, PipelineError> {
-        let value = serde_json::to_value(options).map_err(|e| {
-            PipelineError::InvalidOption(format!("options cannot be described: {e}"))
-        })?;
-        let mut settings = match value {
-            serde_json::Value::Object(m) => m,
-            _ => serde_json::Map::new(),
+    /// The description of `experiment`.
+    pub fn of(experiment: &Experiment) -> Result<Self, PipelineError> {
+        let describe = |e: &dyn std::fmt::Display| {
+            PipelineError::InvalidOption(format!("the experiment cannot be described: {e}"))
         };
-        for f in NEUTRAL_FIELDS {
-            settings.remove(f);
+        let mut recipe: toml::Table = experiment
+            .recipe
+            .to_toml(None)?
+            .parse()
+            .map_err(|e: toml::de::Error| describe(&e))?;
+        for k in NEUTRAL_RECIPE_KEYS {
+            recipe.remove(k);
         }
+        let mut run = serde_json::to_value(&experiment.run).map_err(|e| describe(&e))?;
+        if let serde_json::Value::Object(m) = &mut run {
+            for f in NEUTRAL_FIELDS {
+                m.remove(f);
+            }
+        }
+        let mut settings = serde_json::Map::new();
+        settings.insert(
+            "recipe".into(),
+            serde_json::to_value(&recipe).map_err(|e| describe(&e))?,
+        );
+        settings.insert("run".into(), run);
         Ok(Self {
             format: RUN_FORMAT.into(),
             settings,
         })
     }
 
-    /// The first setting where `self` and `other` differ, as `name: this vs other`.
+    /// The first setting where `self` and `other` differ, as `dotted.key: this now, that before`.
     pub fn difference(&self, other: &RunDescription) -> Option<String> {
         if self.format != other.format {
-            return Some(format!("format {} vs {}", self.format, other.format));
+            return Some(format!(
+                "format {} now, {} before",
+                self.format, other.format
+            ));
         }
-        let mut keys: Vec<&String> = self.settings.keys().chain(other.settings.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        keys.into_iter().find_map(|k| {
-            let (a, b) = (self.settings.get(k), other.settings.get(k));
-            (a != b).then(|| {
-                let show =
-                    |v: Option<&serde_json::Value>| v.map_or("absent".into(), |v| v.to_string());
-                format!("{k}: {} now, {} before", show(a), show(b))
-            })
-        })
+        first_difference("", &self.settings, &other.settings)
     }
 
     /// Records this run in `out`, or checks that the run already there has the same settings.
@@ -120,10 +132,66 @@ impl RunDescription {
     }
 }
 
-/// A finished fold, as recorded in `draw-<d>/fold-<k>/result.json`.
+/// Which model of a draw a fold record is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelRole {
+    /// The recipe's classifier (`result.json`).
+    Classifier,
+    /// The hand-crafted baseline on the same folds (`baseline.json`).
+    Baseline,
+}
+
+impl ModelRole {
+    /// `classifier` or `baseline`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Classifier => "classifier",
+            Self::Baseline => "baseline",
+        }
+    }
+
+    /// The record's file name in the fold folder.
+    pub fn file(&self) -> &'static str {
+        match self {
+            Self::Classifier => FOLD_FILE,
+            Self::Baseline => BASELINE_FILE,
+        }
+    }
+}
+
+/// The first leaf where two JSON objects differ, by dotted key (keys in sorted order).
+fn first_difference(
+    prefix: &str,
+    a: &serde_json::Map<String, serde_json::Value>,
+    b: &serde_json::Map<String, serde_json::Value>,
+) -> Option<String> {
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter().find_map(|k| {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (a.get(k), b.get(k)) {
+            (Some(serde_json::Value::Object(x)), Some(serde_json::Value::Object(y))) => {
+                first_difference(&key, x, y)
+            }
+            (x, y) if x != y => {
+                let show =
+                    |v: Option<&serde_json::Value>| v.map_or("absent".into(), |v| v.to_string());
+                Some(format!("{key}: {} now, {} before", show(x), show(y)))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// A finished fold, as recorded in `draw-<d>/fold-<k>/result.json` (or `baseline.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldRecord {
-    /// Always `deep-painter-reproduce-fold/1`.
+    /// Always `deep-painter-reproduce-fold/2`.
     pub format: String,
     /// The draw (from 0).
     pub draw: usize,
@@ -135,6 +203,8 @@ pub struct FoldRecord {
     pub test: Vec<usize>,
     /// The predicted label of each test image, aligned with `test`.
     pub predictions: Vec<usize>,
+    /// The class probabilities of each test image, aligned with `test`.
+    pub probabilities: Option<Vec<Vec<f64>>>,
     /// The classifier's training history (`None` for a model without one).
     pub history: Option<TrainingHistory>,
     /// Wall-clock seconds of training and predicting.
@@ -142,41 +212,20 @@ pub struct FoldRecord {
 }
 
 impl FoldRecord {
-    /// A record of a fold just finished.
-    pub fn new(
-        draw: usize,
-        fold: usize,
-        train_images: usize,
-        test: Vec<usize>,
-        predictions: Vec<usize>,
-        history: Option<TrainingHistory>,
-        seconds: f64,
-    ) -> Self {
-        Self {
-            format: FOLD_FORMAT.into(),
-            draw,
-            fold,
-            train_images,
-            test,
-            predictions,
-            history,
-            seconds,
-        }
-    }
-
-    /// The record file of fold `fold` (from 1) of draw `draw` under `out`.
-    pub fn path(out: &Path, draw: usize, fold: usize) -> PathBuf {
-        fold_dir(out, draw, fold).join(FOLD_FILE)
+    /// The record file of `role`'s fold `fold` (from 1) of draw `draw` under `out`.
+    pub fn path(out: &Path, role: ModelRole, draw: usize, fold: usize) -> PathBuf {
+        fold_dir(out, draw, fold).join(role.file())
     }
 
     /// Reads the record of a fold if it exists, is complete and was made for the same test images.
     pub fn load_matching(
         out: &Path,
+        role: ModelRole,
         draw: usize,
         fold: usize,
         test: &[usize],
     ) -> Result<Option<Self>, PipelineError> {
-        let path = Self::path(out, draw, fold);
+        let path = Self::path(out, role, draw, fold);
         let Some(record) = read_json::<FoldRecord>(&path)? else {
             return Ok(None);
         };
@@ -188,9 +237,9 @@ impl FoldRecord {
         Ok(valid.then_some(record))
     }
 
-    /// Writes the record (atomically).
-    pub fn save(&self, out: &Path) -> Result<(), PipelineError> {
-        write_json(&Self::path(out, self.draw, self.fold), self)
+    /// Writes the record of `role` (atomically).
+    pub fn save(&self, out: &Path, role: ModelRole) -> Result<(), PipelineError> {
+        write_json(&Self::path(out, role, self.draw, self.fold), self)
     }
 }
 

@@ -74,3 +74,25 @@ pub fn parse_labels(text: &str) -> Result<Vec<usize>, EvalError> {
         })
         .collect()
 }
+
+/// The label with the highest score (the first on ties; NaN scores never win), or `None` for no
+/// scores or only NaNs: how a predicted label is read off class probabilities, logits or votes.
+///
+/// ```
+/// use painter_eval::argmax;
+/// assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), Some(1));
+/// assert_eq!(argmax(&[f32::NAN, -1.0]), Some(1));
+/// assert_eq!(argmax::<f64>(&[]), None);
+/// ```
+pub fn argmax<T: PartialOrd + Copy>(scores: &[T]) -> Option<usize> {
+    let mut best: Option<(usize, T)> = None;
+    for (i, &s) in scores.iter().enumerate() {
+        if s.partial_cmp(&s).is_none() {
+            continue; // NaN
+        }
+        if best.is_none_or(|(_, b)| s > b) {
+            best = Some((i, s));
+        }
+    }
+    best.map(|(i, _)| i)
+}

@@ -45,7 +45,7 @@ pub use cross_validate::{
 };
 pub use error::{CrossValidationError, EvalError};
 pub use folds::{Fold, FoldWarning, KFold, Splits, Splitter, StratifiedKFold};
-pub use labels::{parse_labels, unique_labels};
+pub use labels::{argmax, parse_labels, unique_labels};
 pub use metrics::{
     accuracy_score, f1_macro, precision_recall_fscore, precision_recall_fscore_support, Average,
     AveragedScores, ClassCounts, ClassScores, ParseZeroDivisionError, ZeroDivision,

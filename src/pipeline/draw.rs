@@ -1,0 +1,231 @@
+//! One draw of the cross-validation stage: the recipe's classifier and the colour-histogram
+//! baseline, each through the one [`FoldRunner`], on the very same stratified folds.
+
+use super::data::labels_of;
+use super::dense::{head_config, train_config, DenseFolds};
+use super::folds::{
+    cross_validate_runner, splitter, FoldClassifier, FoldOutput, FoldPlace, FoldRunner, FoldTally,
+};
+use super::probe::{channel_statistics, extractor, ProbeFolds};
+use super::state::ModelRole;
+use super::{Experiment, PipelineError};
+use crate::baseline::HistogramFeatures;
+use crate::recipe::ClassifierRecipe;
+use candle_core::Device;
+use painter_classify::PretrainedEncoder;
+use painter_data::Dataset;
+use painter_eval::{CrossValidation, StratifiedKFold};
+use std::time::Instant;
+
+/// The outcome of one draw.
+#[derive(Debug, Clone)]
+pub struct DrawResult {
+    /// The draw (from 0).
+    pub draw: usize,
+    /// The seed of its painting selection and folds.
+    pub seed: u64,
+    /// The true label of every painting of the draw.
+    pub labels: Vec<usize>,
+    /// The classifier's cross-validation.
+    pub classifier: CrossValidation,
+    /// The classifier's folds trained and reused, and their seconds (with the statistics).
+    pub classifier_tally: FoldTally,
+    /// The baseline's cross-validation on the same folds.
+    pub baseline: CrossValidation,
+    /// Seconds of the baseline.
+    pub baseline_seconds: f64,
+}
+
+/// The colour-histogram nearest neighbour as a fold model: "fitting" is remembering the training
+/// paintings; a test painting gets probability 1 for its predicted painter.
+struct BaselineFolds {
+    features: HistogramFeatures,
+    classes: usize,
+}
+
+impl FoldClassifier for BaselineFolds {
+    fn fit_fold(
+        &mut self,
+        _place: &FoldPlace,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<FoldOutput, PipelineError> {
+        let predictions = self.features.predict(train, test)?;
+        Ok(FoldOutput {
+            probabilities: predictions
+                .into_iter()
+                .map(|p| {
+                    let mut row = vec![0.0; self.classes];
+                    if let Some(v) = row.get_mut(p) {
+                        *v = 1.0;
+                    }
+                    row
+                })
+                .collect(),
+            ..FoldOutput::default()
+        })
+    }
+}
+
+/// Runs `classifier` over the folds of `split` with the one fold runner.
+fn evaluate<C: FoldClassifier>(
+    experiment: &Experiment,
+    role: ModelRole,
+    draw: usize,
+    labels: &[usize],
+    classifier: C,
+    split: &StratifiedKFold,
+    class_names: &[String],
+) -> Result<(CrossValidation, FoldTally), PipelineError> {
+    let mut runner = FoldRunner {
+        classifier,
+        role,
+        out: &experiment.run.out,
+        draw,
+        folds: experiment.run.folds,
+        seed: experiment.run.seed,
+        labels,
+        verbose_folds: role == ModelRole::Classifier,
+        tally: FoldTally::default(),
+    };
+    let cv = cross_validate_runner(&mut runner, split, class_names)?;
+    Ok((cv, runner.tally))
+}
+
+/// The recipe's classifier on the folds of one draw.
+fn classify(
+    experiment: &Experiment,
+    draw: usize,
+    dataset: &dyn Dataset,
+    labels: &[usize],
+    split: &StratifiedKFold,
+    encoders: &[PretrainedEncoder],
+    device: &Device,
+) -> Result<(CrossValidation, FoldTally), PipelineError> {
+    let names = dataset.class_names();
+    let save_models = experiment.recipe.output.fold_models;
+    match &experiment.recipe.classifier {
+        ClassifierRecipe::Probe(recipe) => {
+            let side = recipe.image_size;
+            println!(
+                "  computing the channel statistics of the {} of the draw's {} paintings at {side}x{side} px",
+                if encoders.len() > 1 {
+                    format!("{} frozen encoders", encoders.len())
+                } else {
+                    "frozen encoder".into()
+                },
+                dataset.len()
+            );
+            let started = Instant::now();
+            let extractor = extractor(recipe, encoders)?;
+            let features = channel_statistics(&extractor, dataset, device, experiment.run.verbose)?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "  {} statistics per {} ({} rows, {seconds:.1} s)",
+                features.dim,
+                if recipe.patch_size > 0 {
+                    "patch"
+                } else {
+                    "painting"
+                },
+                features.row_count()
+            );
+            let folds = ProbeFolds {
+                recipe,
+                extractor: &extractor,
+                features: &features,
+                labels,
+                class_names: names,
+                save_models,
+            };
+            let (cv, mut tally) = evaluate(
+                experiment,
+                ModelRole::Classifier,
+                draw,
+                labels,
+                folds,
+                split,
+                names,
+            )?;
+            tally.seconds += seconds;
+            Ok((cv, tally))
+        }
+        ClassifierRecipe::Dense(recipe) => {
+            let [encoder] = encoders else {
+                return Err(PipelineError::InvalidOption(format!(
+                    "a dense head starts from one encoder, not {}",
+                    encoders.len()
+                )));
+            };
+            let folds = DenseFolds {
+                dataset,
+                encoder,
+                head: head_config(recipe, encoder.config().latent_shape(), names.len()),
+                config: train_config(recipe, experiment.run.verbose),
+                save_models,
+                device,
+                cache: None,
+            };
+            evaluate(
+                experiment,
+                ModelRole::Classifier,
+                draw,
+                labels,
+                folds,
+                split,
+                names,
+            )
+        }
+    }
+}
+
+/// Runs one draw: the classifier's cross-validation and the baseline's, on the same folds.
+pub fn run_draw(
+    experiment: &Experiment,
+    draw: usize,
+    dataset: &dyn Dataset,
+    encoders: &[PretrainedEncoder],
+    device: &Device,
+) -> Result<DrawResult, PipelineError> {
+    let run = &experiment.run;
+    let labels = labels_of(dataset)?;
+    let split = splitter(run.folds, run.seed, draw)?;
+    let (classifier, classifier_tally) =
+        classify(experiment, draw, dataset, &labels, &split, encoders, device)?;
+    println!(
+        "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
+        classifier.accuracy.mean, classifier.accuracy.std, run.folds, classifier.macro_f1.mean
+    );
+    let started = Instant::now();
+    let config = experiment.recipe.baseline;
+    let baseline = BaselineFolds {
+        features: HistogramFeatures::compute(dataset, config)?,
+        classes: dataset.class_names().len(),
+    };
+    let (baseline, _) = evaluate(
+        experiment,
+        ModelRole::Baseline,
+        draw,
+        &labels,
+        baseline,
+        &split,
+        dataset.class_names(),
+    )?;
+    let baseline_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "  baseline ({}): accuracy {:.4} +- {:.4}, macro F1 {:.4}, {baseline_seconds:.1} s",
+        config.describe(),
+        baseline.accuracy.mean,
+        baseline.accuracy.std,
+        baseline.macro_f1.mean
+    );
+    Ok(DrawResult {
+        draw,
+        seed: run.seed.wrapping_add(draw as u64),
+        labels,
+        classifier,
+        classifier_tally,
+        baseline,
+        baseline_seconds,
+    })
+}

@@ -1,0 +1,246 @@
+//! The linear probe of a draw (`classifier.kind = "probe"`): the frozen encoders'
+//! [`painter_classify::ChannelStatistics`] of every painting (or patch), computed once per draw,
+//! then per fold a standardized logistic regression ([`LinearProbe`]) whose `C` is chosen by
+//! stratified cross-validation inside the fold's training paintings. The fold's test paintings are
+//! used for nothing but the final prediction.
+
+use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
+use super::PipelineError;
+use crate::recipe::ProbeRecipe;
+use candle_core::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+use painter_classify::{
+    load_images, ChannelStatistics, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing,
+    PretrainedEncoder, ProbeClassifier, StatisticsFeatures,
+};
+use painter_data::Dataset;
+use painter_plot::LineChart;
+
+/// Paintings read and described per step (bounds the memory of decoded paintings).
+const CHUNK: usize = 64;
+
+/// How the probe turns paintings into statistics: the encoders read as the recipe says.
+pub fn extractor(
+    recipe: &ProbeRecipe,
+    encoders: &[PretrainedEncoder],
+) -> Result<StatisticsFeatures, PipelineError> {
+    let (first, more) = encoders
+        .split_first()
+        .ok_or_else(|| PipelineError::InvalidOption("the probe needs an encoder".into()))?;
+    let statistics = more
+        .iter()
+        .try_fold(ChannelStatistics::new(first.clone()), |s, e| {
+            s.with_encoder(e.clone())
+        })?;
+    let side = |v: usize| {
+        u32::try_from(v).map_err(|_| PipelineError::InvalidOption(format!("side {v} too large")))
+    };
+    Ok(StatisticsFeatures {
+        statistics: statistics
+            .with_negative_slope(recipe.negative_slope)?
+            .with_scales(recipe.scales.clone())?,
+        image_size: side(recipe.image_size)?,
+        patch: (recipe.patch_size > 0)
+            .then(|| side(recipe.patch_size))
+            .transpose()?,
+    })
+}
+
+/// The statistics of every painting of `dataset` (already standardized to the extractor's side):
+/// of the whole painting, or of each of its patches. Reads the paintings in chunks, so memory
+/// holds the statistics, not the pixels.
+pub fn channel_statistics(
+    features: &StatisticsFeatures,
+    dataset: &dyn Dataset,
+    device: &Device,
+    verbose: bool,
+) -> Result<FeatureRows, PipelineError> {
+    let n = dataset.len();
+    let bar = if verbose {
+        let bar = ProgressBar::new(n as u64);
+        bar.set_style(
+            ProgressStyle::with_template("  statistics {bar:30} {pos}/{len} paintings ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let preprocessing = Preprocessing::new(features.image_size);
+    let mut all = FeatureRows {
+        values: Vec::new(),
+        dim: features.statistics.dim(),
+        rows: Vec::with_capacity(n),
+    };
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(CHUNK) {
+        let images = load_images(dataset, chunk, &preprocessing, None)?;
+        let part = features.of_images(images, device, |k| bar.inc(k as u64))?;
+        let offset = all.row_count();
+        all.rows
+            .extend(part.rows.iter().map(|r| r.start + offset..r.end + offset));
+        all.values.extend(part.values);
+    }
+    bar.finish_and_clear();
+    Ok(all)
+}
+
+/// Says which of a probe's fits stopped at their iteration limit before the gradient tolerance,
+/// or `None` when every fit converged.
+fn convergence_note(probe: &LinearProbe) -> Option<String> {
+    let inner: usize = probe.scores.iter().map(|s| s.unconverged_folds).sum();
+    let final_fit = probe.fit_report.filter(|r| !r.converged);
+    if inner == 0 && final_fit.is_none() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if let Some(r) = final_fit {
+        parts.push(format!(
+            "the final fit (largest gradient entry {:.1e})",
+            r.gradient_max
+        ));
+    }
+    if inner > 0 {
+        let by_c = probe
+            .scores
+            .iter()
+            .filter(|s| s.unconverged_folds > 0)
+            .map(|s| format!("{} at C {}", s.unconverged_folds, s.c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(format!("{inner} inner fit(s) ({by_c})"));
+    }
+    Some(format!(
+        "the probe's solver stopped at its iteration limit before the gradient tolerance in {}",
+        parts.join(" and ")
+    ))
+}
+
+/// The probe as a fold model over the statistics of a draw's paintings.
+pub struct ProbeFolds<'a> {
+    /// The recipe's probe settings.
+    pub recipe: &'a ProbeRecipe,
+    /// How the paintings became statistics (saved with every fold's model).
+    pub extractor: &'a StatisticsFeatures,
+    /// The statistics of every painting of the draw.
+    pub features: &'a FeatureRows,
+    /// Every painting's label.
+    pub labels: &'a [usize],
+    /// The painters, in label order.
+    pub class_names: &'a [String],
+    /// Save every fold's model.
+    pub save_models: bool,
+}
+
+impl FoldClassifier for ProbeFolds<'_> {
+    fn fit_fold(
+        &mut self,
+        place: &FoldPlace,
+        train: &[usize],
+        test: &[usize],
+    ) -> Result<FoldOutput, PipelineError> {
+        let config = LinearProbeConfig {
+            c_grid: self.recipe.c_grid.clone(),
+            inner_folds: self.recipe.inner_folds,
+            seed: place.seed,
+            ..LinearProbeConfig::default()
+        };
+        let probe = LinearProbe::fit_samples(
+            &config,
+            &self.features.samples(),
+            self.labels,
+            train,
+            self.class_names.to_vec(),
+        )?;
+        let probabilities = test
+            .iter()
+            .map(|&i| {
+                let rows = self.features.image_values(i).ok_or_else(|| {
+                    PipelineError::InvalidOption(format!("test painting {i} has no statistics"))
+                })?;
+                Ok(probe.predict_sample_proba(rows)?)
+            })
+            .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
+        std::fs::create_dir_all(&place.dir).map_err(|e| PipelineError::io(&place.dir, e))?;
+        if probe.scores.len() > 1 {
+            LineChart::new(format!(
+                "Choosing C inside fold {}'s training part",
+                place.fold
+            ))
+            .x_label("log10 C")
+            .y_label("inner cross-validation accuracy")
+            .series(
+                "accuracy",
+                probe
+                    .scores
+                    .iter()
+                    .map(|s| (s.c.log10(), s.accuracy))
+                    .collect(),
+            )
+            .save_png(&place.dir.join("c_selection.png"))
+            .map_err(painter_classify::ClassifyError::from)?;
+        }
+        let details = format!(
+            "C {} (inner CV accuracy {})",
+            probe.c,
+            probe
+                .scores
+                .iter()
+                .map(|s| format!("{:.3}", s.accuracy))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        let notes = convergence_note(&probe).into_iter().collect();
+        if self.save_models {
+            ProbeClassifier::new(self.extractor.clone(), probe)?.save(&place.dir.join("model"))?;
+        }
+        Ok(FoldOutput {
+            probabilities,
+            details,
+            notes,
+            history: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use painter_classify::{LinearProbeConfig, LogisticRegression};
+
+    fn probe(max_iter: usize) -> LinearProbe {
+        let x: Vec<f64> = (0..24)
+            .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
+            .collect();
+        let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
+        let rows: Vec<usize> = (0..24).collect();
+        let cfg = LinearProbeConfig {
+            c_grid: vec![0.1, 1.0],
+            inner_folds: 3,
+            solver: LogisticRegression {
+                max_iter,
+                ..LinearProbeConfig::default().solver
+            },
+            ..LinearProbeConfig::default()
+        };
+        LinearProbe::fit(&cfg, &x, 1, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
+    }
+
+    #[test]
+    fn a_probe_that_stopped_at_its_iteration_limit_is_named() {
+        assert_eq!(convergence_note(&probe(1000)), None);
+        let note = convergence_note(&probe(1)).unwrap();
+        assert!(
+            note.contains("the final fit (largest gradient entry"),
+            "{note}"
+        );
+        assert!(
+            note.contains("6 inner fit(s) (3 at C 0.1, 3 at C 1)"),
+            "{note}"
+        );
+        let mut only_inner = probe(1);
+        only_inner.fit_report = None;
+        let note = convergence_note(&only_inner).unwrap();
+        assert!(!note.contains("final fit"), "{note}");
+    }
+}
