@@ -5,12 +5,13 @@
 //!     [--names a,b,c] [--digits N] [--zero-division 0|1|nan] [--json]
 //! ```
 //!
-//! Each file holds one non-negative integer label per line. `--names` gives one name per reported
-//! label (the sorted labels present in either file); `--json` prints every figure as JSON instead.
-//! The output equals Python's `print(classification_report(y_true, y_pred, target_names=names,
-//! digits=N, zero_division=Z))`.
+//! Each file holds one non-negative integer label per line. `--names` names the labels 0, 1, 2, ...
+//! in order, and every named label is reported, those absent from both files with zero support;
+//! `--json` prints every figure as JSON instead. The output equals Python's
+//! `print(classification_report(y_true, y_pred, labels=range(len(names)), target_names=names,
+//! digits=N, zero_division=Z))`, or without `--names` that of the sorted labels present.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Parser;
 use painter_eval::{parse_labels, ClassificationReport, ReportConfig, ZeroDivision};
 use std::path::PathBuf;
@@ -24,7 +25,7 @@ struct Args {
     /// File of predicted labels, one integer per line.
     #[arg(long = "pred", value_name = "FILE")]
     y_pred: PathBuf,
-    /// Comma-separated class names, one per reported label, in label order.
+    /// Comma-separated class names of the labels 0, 1, 2, ... (every one is reported).
     #[arg(long, value_delimiter = ',')]
     names: Option<Vec<String>>,
     /// Decimal digits of the report.
@@ -52,7 +53,16 @@ fn main() -> Result<()> {
         .digits(args.digits)
         .zero_division(args.zero_division);
     if let Some(names) = args.names {
-        config = config.target_names(names);
+        if let Some(&unnamed) = y_true.iter().chain(&y_pred).find(|&&l| l >= names.len()) {
+            bail!(
+                "label {unnamed} has no name: --names names the labels 0 to {} ({} names)",
+                names.len().saturating_sub(1),
+                names.len()
+            );
+        }
+        config = config
+            .labels((0..names.len()).collect::<Vec<_>>())
+            .target_names(names);
     }
     let report = ClassificationReport::new(&y_true, &y_pred, &config)?;
     if args.json {

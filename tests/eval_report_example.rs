@@ -71,6 +71,38 @@ fn report_example_prints_what_scikit_learn_prints() {
     assert_eq!(report.classes.len(), 4);
     assert!((report.accuracy - 8.0 / 12.0).abs() < 1e-15);
 
+    // Names of painters absent from both files: reported with zero support, as scikit-learn's
+    // `labels=range(len(names))` reports them.
+    let run = |names: &str| {
+        Command::new(&bin)
+            .arg("--true")
+            .arg(fx.join("example_true.txt"))
+            .arg("--pred")
+            .arg(fx.join("example_pred.txt"))
+            .args(["--names", names, "--digits", "4", "--zero-division", "nan"])
+            .output()
+            .expect("run the example")
+    };
+    let six = run(
+        "rembrandt,vincent-van-gogh,pierre-auguste-renoir,claude-monet,paul-cezanne,edgar-degas",
+    );
+    assert!(
+        six.status.success(),
+        "{}",
+        String::from_utf8_lossy(&six.stderr)
+    );
+    let expected =
+        std::fs::read_to_string(fx.join("example_report_absent_names.txt")).expect("fixture");
+    assert_eq!(String::from_utf8_lossy(&six.stdout), expected);
+    // Too few names for the labels present: refused, naming the label.
+    let three = run("rembrandt,vincent-van-gogh,pierre-auguste-renoir");
+    assert!(!three.status.success());
+    assert!(
+        String::from_utf8_lossy(&three.stderr).contains("label 3 has no name"),
+        "{}",
+        String::from_utf8_lossy(&three.stderr)
+    );
+
     let bad = Command::new(&bin)
         .arg("--true")
         .arg(fx.join("example_true.txt"))
