@@ -85,6 +85,14 @@ pub enum EvalError {
         /// Number of samples.
         n_samples: usize,
     },
+    /// Class probabilities are not distributions over the labels.
+    #[error("prediction {index}: {message}")]
+    BadProbabilities {
+        /// The prediction's position.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// Drawing a figure failed.
     #[error("plot: {0}")]
     Plot(#[from] painter_plot::PlotError),

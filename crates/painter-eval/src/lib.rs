@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 mod atomic;
+mod calibration;
 mod confusion;
 mod cross_validate;
 mod error;
@@ -39,6 +40,7 @@ mod numeric;
 mod plot;
 mod report;
 
+pub use calibration::{Calibration, CalibrationBin, SelectiveAccuracy, SelectivePoint};
 pub use confusion::ConfusionMatrix;
 pub use cross_validate::{
     cross_validate, CrossValidation, CrossValidationConfig, FoldModel, FoldResult, ScoreSummary,
