@@ -1,7 +1,7 @@
 //! The joint RGB colour histogram (the colour descriptor of the paper's Table 1 and of the
 //! project's baseline).
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, Result};
 use image::RgbImage;
 
 /// The largest number of levels per channel.
@@ -9,14 +9,7 @@ pub const MAX_HISTOGRAM_BINS: usize = 64;
 
 /// Checks a histogram's levels per channel: `1..=64`.
 pub(crate) fn check_bins(bins: usize) -> Result<()> {
-    if (1..=MAX_HISTOGRAM_BINS).contains(&bins) {
-        Ok(())
-    } else {
-        Err(invalid(
-            "bins",
-            format!("levels per channel must be in 1..={MAX_HISTOGRAM_BINS}, got {bins}"),
-        ))
-    }
+    check_count("bins", bins, 1..=MAX_HISTOGRAM_BINS)
 }
 
 /// The joint RGB histogram of `image` with `bins` levels per channel (`bins^3` cells), normalized

@@ -98,6 +98,53 @@ impl From<CrossValidationError<HandcraftedError>> for HandcraftedError {
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, HandcraftedError>;
 
+/// Checks that the count `value` lies in `range`.
+pub(crate) fn check_count(
+    setting: &'static str,
+    value: usize,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<()> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(invalid(
+        setting,
+        format!(
+            "must be in {}..={}, got {value}",
+            range.start(),
+            range.end()
+        ),
+    ))
+}
+
+/// Checks that `value` is finite and in `(low, high]` (`high` infinite: above `low`).
+pub(crate) fn check_value(setting: &'static str, value: f64, low: f64, high: f64) -> Result<()> {
+    if value.is_finite() && value > low && value <= high {
+        return Ok(());
+    }
+    let range = if high.is_finite() {
+        format!("in ({low}, {high}]")
+    } else {
+        format!("finite and above {low}")
+    };
+    Err(invalid(setting, format!("must be {range}, got {value}")))
+}
+
+/// Checks that there is at least one value and that each passes [`check_value`].
+pub(crate) fn check_values(
+    setting: &'static str,
+    values: &[f64],
+    low: f64,
+    high: f64,
+) -> Result<()> {
+    if values.is_empty() {
+        return Err(invalid(setting, "give at least one value"));
+    }
+    values
+        .iter()
+        .try_for_each(|&v| check_value(setting, v, low, high))
+}
+
 /// A setting error, for the checks of hyperparameters.
 pub(crate) fn invalid(setting: &'static str, message: impl Into<String>) -> HandcraftedError {
     HandcraftedError::InvalidSetting {

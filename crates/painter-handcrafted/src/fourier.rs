@@ -3,7 +3,7 @@
 //! power, and the spectral slope (the exponent `alpha` of a `1 / f^alpha` fall-off, fitted by
 //! least squares on log power against log frequency), a known statistic of a painter's handling.
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, Result};
 use crate::fft::fft2;
 use crate::grey::GreyImage;
 use rustfft::num_complex::Complex64;
@@ -35,19 +35,8 @@ impl Default for FourierConfig {
 impl FourierConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if !(1..=10).contains(&self.radial_bands) {
-            return Err(invalid(
-                "fourier.radial_bands",
-                format!("must be in 1..=10, got {}", self.radial_bands),
-            ));
-        }
-        if !(1..=16).contains(&self.angular_sectors) {
-            return Err(invalid(
-                "fourier.angular_sectors",
-                format!("must be in 1..=16, got {}", self.angular_sectors),
-            ));
-        }
-        Ok(())
+        check_count("fourier.radial_bands", self.radial_bands, 1..=10)?;
+        check_count("fourier.angular_sectors", self.angular_sectors, 1..=16)
     }
 
     /// The number of values: the bands, the sectors and the slope.

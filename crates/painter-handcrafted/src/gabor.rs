@@ -7,7 +7,7 @@
 //! of the border-extended image, one inverse transform per filter), which gives the same values as
 //! the direct sum.
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, check_value, check_values, Result};
 use crate::fft::{fast_len, fft2};
 use crate::grey::GreyImage;
 use crate::moments::mean_std;
@@ -43,32 +43,9 @@ impl Default for GaborConfig {
 impl GaborConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if self.frequencies.is_empty() {
-            return Err(invalid("gabor.frequencies", "give at least one frequency"));
-        }
-        if let Some(f) = self
-            .frequencies
-            .iter()
-            .find(|f| !(f.is_finite() && **f > 0.0 && **f <= 0.5))
-        {
-            return Err(invalid(
-                "gabor.frequencies",
-                format!("{f} is not in (0, 0.5] cycles per pixel"),
-            ));
-        }
-        if !(1..=16).contains(&self.orientations) {
-            return Err(invalid(
-                "gabor.orientations",
-                format!("must be in 1..=16, got {}", self.orientations),
-            ));
-        }
-        if !(self.bandwidth.is_finite() && self.bandwidth > 0.0 && self.bandwidth <= 8.0) {
-            return Err(invalid(
-                "gabor.bandwidth",
-                format!("must be in (0, 8] octaves, got {}", self.bandwidth),
-            ));
-        }
-        Ok(())
+        check_values("gabor.frequencies", &self.frequencies, 0.0, 0.5)?;
+        check_count("gabor.orientations", self.orientations, 1..=16)?;
+        check_value("gabor.bandwidth", self.bandwidth, 0.0, 8.0)
     }
 
     /// The number of values: 2 (mean and standard deviation of the magnitude) per filter.

@@ -4,7 +4,7 @@
 //! chessboard distance `d`); their contrast, homogeneity, energy and correlation, as scikit-image's
 //! `graycoprops`, averaged over the four directions.
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, invalid, Result};
 use crate::grey::GreyImage;
 use serde::{Deserialize, Serialize};
 
@@ -30,22 +30,13 @@ impl Default for GlcmConfig {
 impl GlcmConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if !(2..=256).contains(&self.levels) {
-            return Err(invalid(
-                "glcm.levels",
-                format!("must be in 2..=256, got {}", self.levels),
-            ));
-        }
+        check_count("glcm.levels", self.levels, 2..=256)?;
         if self.distances.is_empty() {
             return Err(invalid("glcm.distances", "give at least one distance"));
         }
-        if let Some(d) = self.distances.iter().find(|d| !(1..=64).contains(*d)) {
-            return Err(invalid(
-                "glcm.distances",
-                format!("each must be in 1..=64, got {d}"),
-            ));
-        }
-        Ok(())
+        self.distances
+            .iter()
+            .try_for_each(|&d| check_count("glcm.distances", d, 1..=64))
     }
 
     /// The number of values: 4 properties per distance.

@@ -3,7 +3,7 @@
 //! magnitude, the mean and standard deviation of the magnitude, and the edge density (the share
 //! of pixels whose magnitude exceeds each threshold).
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, check_value, Result};
 use crate::grey::GreyImage;
 use crate::moments::mean_std;
 use serde::{Deserialize, Serialize};
@@ -32,23 +32,10 @@ impl Default for GradientConfig {
 impl GradientConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if !(2..=64).contains(&self.orientation_bins) {
-            return Err(invalid(
-                "gradients.orientation_bins",
-                format!("must be in 2..=64, got {}", self.orientation_bins),
-            ));
-        }
-        if let Some(t) = self
-            .edge_thresholds
+        check_count("gradients.orientation_bins", self.orientation_bins, 2..=64)?;
+        self.edge_thresholds
             .iter()
-            .find(|t| !(t.is_finite() && **t > 0.0 && **t <= 2.0))
-        {
-            return Err(invalid(
-                "gradients.edge_thresholds",
-                format!("each must be in (0, 2], got {t}"),
-            ));
-        }
-        Ok(())
+            .try_for_each(|&t| check_value("gradients.edge_thresholds", t, 0.0, 2.0))
     }
 
     /// The number of values: the orientation bins, mean and standard deviation, one density per

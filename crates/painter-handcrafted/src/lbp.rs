@@ -5,7 +5,7 @@
 //! Codes are scikit-image's `local_binary_pattern(image, P, R, method="uniform")` on the grey
 //! levels scaled to `0..=255`.
 
-use crate::error::{invalid, Result};
+use crate::error::{check_count, check_value, invalid, Result};
 use crate::grey::GreyImage;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
@@ -45,21 +45,10 @@ impl LbpConfig {
         if self.scales.is_empty() {
             return Err(invalid("lbp.scales", "give at least one scale"));
         }
-        for s in &self.scales {
-            if !(2..=64).contains(&s.points) {
-                return Err(invalid(
-                    "lbp.scales.points",
-                    format!("must be in 2..=64, got {}", s.points),
-                ));
-            }
-            if !(s.radius.is_finite() && s.radius > 0.0 && s.radius <= 32.0) {
-                return Err(invalid(
-                    "lbp.scales.radius",
-                    format!("must be in (0, 32] pixels, got {}", s.radius),
-                ));
-            }
-        }
-        Ok(())
+        self.scales.iter().try_for_each(|s| {
+            check_count("lbp.scales.points", s.points, 2..=64)?;
+            check_value("lbp.scales.radius", s.radius, 0.0, 32.0)
+        })
     }
 
     /// The number of values: `points + 2` per scale.

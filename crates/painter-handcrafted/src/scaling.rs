@@ -12,6 +12,16 @@ use linfa_preprocessing::linear_scaling::LinearScaler;
 use ndarray16::Array2;
 use serde::{Deserialize, Serialize};
 
+/// `values` as an ndarray matrix of `rows x dim`.
+pub(crate) fn matrix(values: Vec<f64>, rows: usize, dim: usize) -> Result<Array2<f64>> {
+    let got = values.len();
+    Array2::from_shape_vec((rows, dim), values).map_err(|_| HandcraftedError::LengthMismatch {
+        what: "matrix values",
+        expected: rows * dim,
+        got,
+    })
+}
+
 /// How descriptors are scaled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -49,13 +59,7 @@ impl BlockScaler {
         for &i in train {
             values.extend_from_slice(descriptors.row(i)?);
         }
-        let records = Array2::from_shape_vec((train.len(), dim), values).map_err(|_| {
-            HandcraftedError::LengthMismatch {
-                what: "training matrix",
-                expected: train.len() * dim,
-                got: 0,
-            }
-        })?;
+        let records = matrix(values, train.len(), dim)?;
         let scaler = LinearScaler::standard().fit(&DatasetBase::from(records))?;
         let offsets = scaler.offsets().to_vec();
         let mut scales = scaler.scales().to_vec();

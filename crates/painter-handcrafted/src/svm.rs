@@ -4,12 +4,12 @@
 //! stratified cross-validation inside the training rows.
 
 use crate::descriptors::Descriptors;
-use crate::error::{invalid, HandcraftedError, Result};
-use crate::scaling::{BlockScaler, Scaling};
+use crate::error::{check_value, check_values, invalid, HandcraftedError, Result};
+use crate::scaling::{matrix, BlockScaler, Scaling};
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_svm::Svm;
-use ndarray16::{Array1, Array2};
+use ndarray16::Array1;
 use painter_eval::{cross_validate, CrossValidationConfig, StratifiedKFold};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -91,13 +91,7 @@ impl RbfSvm {
                 for &r in &members {
                     x.extend_from_slice(&rows[r * dim..(r + 1) * dim]);
                 }
-                let x = Array2::from_shape_vec((members.len(), dim), x).map_err(|_| {
-                    HandcraftedError::LengthMismatch {
-                        what: "SVM pair matrix",
-                        expected: members.len() * dim,
-                        got: 0,
-                    }
-                })?;
+                let x = matrix(x, members.len(), dim)?;
                 let y: Array1<bool> = members.iter().map(|&r| labels[r] == first).collect();
                 let machine = params.fit(&DatasetBase::new(x, y))?;
                 let support = members
@@ -160,14 +154,7 @@ impl RbfSvm {
 }
 
 fn check_positive(setting: &'static str, value: f64) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(
-            setting,
-            format!("must be finite and positive, got {value}"),
-        ))
-    }
+    check_value(setting, value, 0.0, f64::INFINITY)
 }
 
 /// The RBF SVM's settings: the grids its `C` and `gamma` are chosen from.
@@ -201,21 +188,8 @@ impl Default for SvmConfig {
 impl SvmConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if self.c_grid.is_empty() {
-            return Err(invalid("svm.c_grid", "give at least one C"));
-        }
-        if self.gamma_grid.is_empty() {
-            return Err(invalid(
-                "svm.gamma_grid",
-                "give at least one gamma multiplier",
-            ));
-        }
-        for &c in &self.c_grid {
-            check_positive("svm.c_grid", c)?;
-        }
-        for &g in &self.gamma_grid {
-            check_positive("svm.gamma_grid", g)?;
-        }
+        check_values("svm.c_grid", &self.c_grid, 0.0, f64::INFINITY)?;
+        check_values("svm.gamma_grid", &self.gamma_grid, 0.0, f64::INFINITY)?;
         check_positive("svm.tolerance", self.tolerance)?;
         if self.candidates().len() > 1 && self.inner_folds < 2 {
             return Err(invalid(
