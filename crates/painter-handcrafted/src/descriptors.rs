@@ -2,7 +2,7 @@
 //! parallel) and shared by every fold and classifier.
 
 use crate::descriptor::{Descriptor, FeatureBlock};
-use crate::error::{HandcraftedError, Result};
+use crate::error::{invalid, HandcraftedError, Result};
 use painter_data::Dataset;
 use rayon::prelude::*;
 
@@ -122,6 +122,50 @@ impl Descriptors {
             labels,
             classes: self.classes,
             blocks: self.blocks.clone(),
+        })
+    }
+
+    /// The columns of the blocks named `names` (in the order given), as a new set: one family of a
+    /// descriptor, or a few, read without describing the paintings again.
+    pub fn keep_blocks(&self, names: &[&str]) -> Result<Self> {
+        let mut blocks = Vec::new();
+        let mut columns = Vec::new();
+        for name in names {
+            let block = self
+                .blocks
+                .iter()
+                .find(|b| b.name == *name)
+                .ok_or_else(|| {
+                    invalid(
+                        "features",
+                        format!(
+                            "no block `{name}` (blocks: {})",
+                            self.blocks
+                                .iter()
+                                .map(|b| b.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })?;
+            blocks.push(FeatureBlock {
+                name: block.name.clone(),
+                range: columns.len()..columns.len() + block.len(),
+            });
+            columns.extend(block.range.clone());
+        }
+        let values = self
+            .values
+            .chunks(self.dim.max(1))
+            .take(self.len())
+            .flat_map(|row| columns.iter().map(move |&c| row[c]))
+            .collect();
+        Ok(Self {
+            values,
+            dim: columns.len(),
+            labels: self.labels.clone(),
+            classes: self.classes,
+            blocks,
         })
     }
 

@@ -217,3 +217,41 @@ fn a_descriptor_is_its_blocks_and_its_settings_are_checked() {
     let unknown = serde_json::from_str::<DescriptorConfig>(r#"{"features":[{"kind":"sift"}]}"#);
     assert!(unknown.is_err());
 }
+
+#[test]
+fn kept_blocks_are_the_families_columns() {
+    let descriptor = Descriptor::new(DescriptorConfig::all()).unwrap();
+    let images = [
+        RgbImage::from_fn(24, 20, |x, y| Rgb([(x * 9) as u8, (y * 11) as u8, 30])),
+        RgbImage::from_fn(24, 20, |x, y| {
+            Rgb([((x + y) * 5) as u8, 200, (x * y) as u8])
+        }),
+    ];
+    let rows = images
+        .iter()
+        .map(|i| descriptor.describe(i).unwrap())
+        .collect();
+    let all = painter_handcrafted::Descriptors::from_rows(
+        rows,
+        vec![0, 1],
+        2,
+        descriptor.blocks().to_vec(),
+    )
+    .unwrap();
+    let kept = all.keep_blocks(&["fourier", "colour_moments"]).unwrap();
+    assert_eq!(kept.dim(), 11 + 9);
+    assert_eq!(kept.blocks()[1].range, 11..20);
+    for (i, image) in images.iter().enumerate() {
+        let fourier = &all.row(i).unwrap()[descriptor.blocks()[6].range.clone()];
+        let moments = painter_handcrafted::colour_moments(image);
+        assert_eq!(&kept.row(i).unwrap()[..11], fourier);
+        assert_eq!(&kept.row(i).unwrap()[11..], &moments[..]);
+    }
+    assert!(matches!(
+        all.keep_blocks(&["sift"]),
+        Err(HandcraftedError::InvalidSetting {
+            setting: "features",
+            ..
+        })
+    ));
+}
