@@ -23,7 +23,8 @@ use painter_data::select::{restrict_classes, take_per_class};
 use painter_data::Dataset;
 use painter_eval::{cross_validate, CrossValidationConfig, ScoreSummary, StratifiedKFold};
 use painter_handcrafted::{
-    BaselineConfig, DescriptorConfig, Descriptors, HandcraftedConfig, HandcraftedModel,
+    BaselineConfig, ClassifierConfig, DescriptorConfig, Descriptors, HandcraftedConfig,
+    HandcraftedModel, SvmConfig,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -61,6 +62,39 @@ struct Args {
     /// Also score each feature family alone, with the nearest neighbour and with the SVM.
     #[arg(long)]
     ablation: bool,
+    /// The SVM's candidate penalties C (default: painter-handcrafted's grid).
+    #[arg(long, value_delimiter = ',')]
+    c_grid: Option<Vec<f64>>,
+    /// The SVM's candidate kernel widths, as multiples of gamma="scale" (default: the crate's).
+    #[arg(long, value_delimiter = ',')]
+    gamma_grid: Option<Vec<f64>>,
+    /// Folds of the SVM's inner cross-validation (default: the crate's).
+    #[arg(long)]
+    inner_folds: Option<usize>,
+}
+
+impl Args {
+    /// The SVM's settings: the crate's defaults, overridden by the options given.
+    fn svm(&self) -> SvmConfig {
+        let d = SvmConfig::default();
+        SvmConfig {
+            c_grid: self.c_grid.clone().unwrap_or(d.c_grid),
+            gamma_grid: self.gamma_grid.clone().unwrap_or(d.gamma_grid),
+            inner_folds: self.inner_folds.unwrap_or(d.inner_folds),
+            tolerance: d.tolerance,
+        }
+    }
+}
+
+/// `config` with the SVM's settings of the command line, if it is an SVM.
+fn with_svm(config: HandcraftedConfig, args: &Args) -> HandcraftedConfig {
+    match config.classifier {
+        ClassifierConfig::Svm(_) => HandcraftedConfig {
+            classifier: ClassifierConfig::Svm(args.svm()),
+            ..config
+        },
+        ClassifierConfig::Neighbours(_) => config,
+    }
 }
 
 /// One method of the table: its descriptors are computed once for every painting kept.
@@ -125,7 +159,8 @@ fn main() -> Result<()> {
             HandcraftedConfig::all_features_neighbour(),
         ),
         ("all-features+svm", HandcraftedConfig::all_features_svm()),
-    ];
+    ]
+    .map(|(name, config)| (name, with_svm(config, &args)));
     let mut methods = Vec::new();
     for (name, config) in configs {
         let name = name.to_string();
@@ -143,8 +178,15 @@ fn main() -> Result<()> {
                 (d, t.elapsed().as_secs_f64())
             }
         };
+        let grid = match &config.classifier {
+            ClassifierConfig::Svm(s) => format!(
+                "; C in {:?}, gamma in {:?} x scale, {} inner folds",
+                s.c_grid, s.gamma_grid, s.inner_folds
+            ),
+            ClassifierConfig::Neighbours(_) => String::new(),
+        };
         println!(
-            "  {name}: {} ({} values, {descriptor_seconds:.1} s)",
+            "  {name}: {} ({} values, {descriptor_seconds:.1} s{grid})",
             config.describe(),
             descriptors.dim()
         );
@@ -173,10 +215,13 @@ fn main() -> Result<()> {
             ] {
                 methods.push(Method {
                     name: format!("{}+{suffix}", feature.name()),
-                    config: HandcraftedConfig {
-                        descriptor: alone.clone(),
-                        ..base
-                    },
+                    config: with_svm(
+                        HandcraftedConfig {
+                            descriptor: alone.clone(),
+                            ..base
+                        },
+                        &args,
+                    ),
                     descriptors: full.keep_blocks(&[feature.name()])?,
                     descriptor_seconds: 0.0,
                     accuracies: Vec::new(),
