@@ -17,7 +17,6 @@
 //! | [`plot`] (`painter-plot`) | PNG line charts with a bundled font |
 #![deny(missing_docs)]
 
-pub mod baseline;
 pub mod pipeline;
 pub mod recipe;
 

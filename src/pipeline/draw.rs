@@ -9,12 +9,12 @@ use super::folds::{
 use super::probe::{channel_statistics, extractor, ProbeFolds};
 use super::state::ModelRole;
 use super::{Experiment, PipelineError};
-use crate::baseline::HistogramFeatures;
 use crate::recipe::ClassifierRecipe;
 use candle_core::Device;
 use painter_classify::PretrainedEncoder;
 use painter_data::Dataset;
 use painter_eval::{CrossValidation, StratifiedKFold};
+use painter_handcrafted::{Descriptors, HandcraftedModel};
 use std::time::Instant;
 
 /// The outcome of one draw.
@@ -36,32 +36,23 @@ pub struct DrawResult {
     pub baseline_seconds: f64,
 }
 
-/// The colour-histogram nearest neighbour as a fold model: "fitting" is remembering the training
-/// paintings; a test painting gets probability 1 for its predicted painter.
-struct BaselineFolds {
-    features: HistogramFeatures,
-    classes: usize,
+/// The hand-crafted baseline as a fold model: painter-handcrafted's fold entry over the draw's
+/// descriptors (a test painting gets probability 1 for its predicted painter).
+struct BaselineFolds<'a> {
+    model: HandcraftedModel<'a>,
 }
 
-impl FoldClassifier for BaselineFolds {
+impl FoldClassifier for BaselineFolds<'_> {
     fn fit_fold(
         &mut self,
         _place: &FoldPlace,
         train: &[usize],
         test: &[usize],
     ) -> Result<FoldOutput, PipelineError> {
-        let predictions = self.features.predict(train, test)?;
+        let predictions = self.model.fit_predict(train, test)?;
         Ok(FoldOutput {
-            probabilities: predictions
-                .into_iter()
-                .map(|p| {
-                    let mut row = vec![0.0; self.classes];
-                    if let Some(v) = row.get_mut(p) {
-                        *v = 1.0;
-                    }
-                    row
-                })
-                .collect(),
+            probabilities: predictions.probabilities,
+            details: predictions.details,
             ..FoldOutput::default()
         })
     }
@@ -198,9 +189,10 @@ pub fn run_draw(
     );
     let started = Instant::now();
     let config = experiment.recipe.baseline;
+    let method = config.handcrafted();
+    let descriptors: Descriptors = method.descriptors(dataset)?;
     let baseline = BaselineFolds {
-        features: HistogramFeatures::compute(dataset, config)?,
-        classes: dataset.class_names().len(),
+        model: HandcraftedModel::new(&method, &descriptors)?,
     };
     let (baseline, _) = evaluate(
         experiment,

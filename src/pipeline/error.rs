@@ -30,9 +30,9 @@ pub enum PipelineError {
     /// Metrics, folds or figures of painter-eval failed.
     #[error("evaluation: {0}")]
     Eval(#[from] painter_eval::EvalError),
-    /// The colour-histogram baseline failed.
+    /// The hand-crafted baseline failed.
     #[error("baseline: {0}")]
-    Baseline(#[from] crate::baseline::BaselineError),
+    Baseline(#[from] painter_handcrafted::HandcraftedError),
     /// A tensor operation failed.
     #[error("tensor: {0}")]
     Candle(#[from] candle_core::Error),

@@ -18,7 +18,7 @@
 //!   [`EncoderRecipe`];
 //! - `[classifier]`: `kind = "probe"` ([`ProbeRecipe`]) or `kind = "dense"` ([`DenseRecipe`]);
 //! - `[baseline]`: the colour-histogram nearest neighbour evaluated on the same folds
-//!   ([`crate::baseline::BaselineConfig`]);
+//!   ([`painter_handcrafted::BaselineConfig`]);
 //! - `[output]`: what the run keeps besides its report ([`OutputRecipe`]).
 //!
 //! Choosing a variant (`cae.preset`, `classifier.kind`, `pretraining.optimizer.kind`) decides which
@@ -50,8 +50,8 @@ pub use pretraining::{EncoderRecipe, Objective, PretrainingRecipe};
 pub use shipped::{shipped, SHIPPED};
 pub use table::Assignment;
 
-use crate::baseline::BaselineConfig;
 use painter_cae::CaeConfig;
+use painter_handcrafted::BaselineConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use table::{check_keys, join, merge, string_at, to_table};

@@ -1,14 +1,16 @@
-//! Tests of the colour-histogram + nearest-neighbour baseline against independent naive
-//! implementations written here, on synthetic painters, and on real paintings when
-//! `../shared/paintings` is present.
+//! The colour-histogram + nearest-neighbour baseline (moved here from the root package with its
+//! tests) against independent naive implementations written here, on synthetic painters, and on
+//! real paintings when `../shared/paintings` is present.
 
-use deep_painter::baseline::{colour_histogram, BaselineConfig, Distance, HistogramFeatures};
 use image::{Rgb, RgbImage};
 use painter_data::folder::{FolderOptions, ImageFolder};
 use painter_data::select::{restrict_classes, take_per_class};
 use painter_data::synthetic::SyntheticPainters;
 use painter_eval::{
     cross_validate, CrossValidation, CrossValidationConfig, Splitter, StratifiedKFold,
+};
+use painter_handcrafted::{
+    colour_histogram, BaselineConfig, Descriptors, Distance, HandcraftedConfig, HandcraftedModel,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -48,10 +50,10 @@ fn histograms_match_a_naive_count() {
         let slow = naive_histogram(&img, bins);
         assert_eq!(fast.len(), bins * bins * bins);
         for (a, b) in fast.iter().zip(&slow) {
-            assert!((f64::from(*a) - b).abs() < 1e-6, "bins {bins}: {a} vs {b}");
+            assert!((a - b).abs() < 1e-12, "bins {bins}: {a} vs {b}");
         }
-        let total: f64 = fast.iter().map(|&v| f64::from(v)).sum();
-        assert!((total - 1.0).abs() < 1e-5);
+        let total: f64 = fast.iter().sum();
+        assert!((total - 1.0).abs() < 1e-12);
     }
     assert!(colour_histogram(&RgbImage::new(2, 2), 0).is_err());
     assert!(colour_histogram(&RgbImage::new(2, 2), 65).is_err());
@@ -63,12 +65,12 @@ fn histograms_match_a_naive_count() {
 
 #[test]
 fn distances_match_hand_computed_values() {
-    let a = [0.5f32, 0.5, 0.0, 0.0];
-    let b = [0.25f32, 0.25, 0.5, 0.0];
+    let a = [0.5, 0.5, 0.0, 0.0];
+    let b = [0.25, 0.25, 0.5, 0.0];
     // chi2: 0.25^2/0.75 * 2 + 0.5^2/0.5 = 0.1666.. + 0.5
-    assert!((Distance::ChiSquare.between(&a, &b) - (2.0 * 0.0625 / 0.75 + 0.5)).abs() < 1e-9);
-    assert!((Distance::L1.between(&a, &b) - 1.0).abs() < 1e-9);
-    assert!((Distance::Euclidean.between(&a, &b) - (0.0625f64 * 2.0 + 0.25).sqrt()).abs() < 1e-9);
+    assert!((Distance::ChiSquare.between(&a, &b) - (2.0 * 0.0625 / 0.75 + 0.5)).abs() < 1e-12);
+    assert!((Distance::L1.between(&a, &b) - 1.0).abs() < 1e-12);
+    assert!((Distance::Euclidean.between(&a, &b) - (0.0625f64 * 2.0 + 0.25).sqrt()).abs() < 1e-12);
     for d in [Distance::ChiSquare, Distance::L1, Distance::Euclidean] {
         assert_eq!(d.between(&a, &a), 0.0);
         assert!((d.between(&a, &b) - d.between(&b, &a)).abs() < 1e-12);
@@ -79,7 +81,7 @@ fn distances_match_hand_computed_values() {
 
 /// k-NN the naive way: full sort by (distance, index), then count votes.
 fn naive_knn(
-    feats: &[Vec<f32>],
+    feats: &[Vec<f64>],
     labels: &[usize],
     train: &[usize],
     t: usize,
@@ -104,14 +106,35 @@ fn naive_knn(
     best
 }
 
+/// The k-nearest neighbour on raw rows, through the fold entry.
+fn knn_predict(
+    feats: Vec<Vec<f64>>,
+    labels: Vec<usize>,
+    classes: usize,
+    k: usize,
+    distance: Distance,
+    train: &[usize],
+    test: &[usize],
+) -> painter_handcrafted::Result<Vec<usize>> {
+    let descriptors = Descriptors::from_rows(feats, labels, classes, vec![])?;
+    let config = BaselineConfig {
+        bins: 1,
+        k,
+        distance,
+    }
+    .handcrafted();
+    let model = HandcraftedModel::new(&config, &descriptors)?;
+    Ok(model.fit_predict(train, test)?.labels)
+}
+
 #[test]
 fn nearest_neighbour_matches_a_naive_implementation() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let n = 60;
-    let feats: Vec<Vec<f32>> = (0..n)
+    let feats: Vec<Vec<f64>> = (0..n)
         .map(|_| {
-            let v: Vec<f32> = (0..27).map(|_| rng.random::<f32>()).collect();
-            let s: f32 = v.iter().sum();
+            let v: Vec<f64> = (0..27).map(|_| rng.random::<f64>()).collect();
+            let s: f64 = v.iter().sum();
             v.into_iter().map(|x| x / s).collect()
         })
         .collect();
@@ -120,13 +143,7 @@ fn nearest_neighbour_matches_a_naive_implementation() {
     let test: Vec<usize> = (0..n).filter(|i| i % 3 == 0).collect();
     for k in [1, 3, 5] {
         for d in [Distance::ChiSquare, Distance::L1, Distance::Euclidean] {
-            let config = BaselineConfig {
-                bins: 3,
-                k,
-                distance: d,
-            };
-            let hf = HistogramFeatures::from_parts(feats.clone(), labels.clone(), config).unwrap();
-            let got = hf.predict(&train, &test).unwrap();
+            let got = knn_predict(feats.clone(), labels.clone(), 4, k, d, &train, &test).unwrap();
             let want: Vec<usize> = test
                 .iter()
                 .map(|&t| naive_knn(&feats, &labels, &train, t, k, d))
@@ -139,57 +156,37 @@ fn nearest_neighbour_matches_a_naive_implementation() {
 #[test]
 fn ties_go_to_the_lower_index_and_the_nearest_label() {
     let feats = vec![
-        vec![1.0f32, 0.0],
+        vec![1.0, 0.0],
         vec![1.0, 0.0],
         vec![0.0, 1.0],
         vec![1.0, 0.0],
     ];
     let labels = vec![1, 0, 2, 9];
-    let hf = HistogramFeatures::from_parts(
-        feats,
-        labels,
-        BaselineConfig {
-            bins: 1,
-            k: 1,
-            distance: Distance::L1,
-        },
-    )
-    .unwrap();
+    let one_nn = |train: &[usize], test: &[usize]| {
+        knn_predict(
+            feats.clone(),
+            labels.clone(),
+            10,
+            1,
+            Distance::L1,
+            train,
+            test,
+        )
+    };
     // Samples 0 and 1 are both at distance 0 from sample 3: the lower index wins.
-    assert_eq!(hf.predict_one(&[1, 0, 2], 3).unwrap(), 1);
-    assert!(hf.predict_one(&[], 3).is_err());
-    assert!(hf.predict_one(&[0], 7).is_err());
+    assert_eq!(one_nn(&[1, 0, 2], &[3]).unwrap(), vec![1]);
+    assert!(one_nn(&[], &[3]).is_err());
+    assert!(one_nn(&[0], &[7]).is_err());
     // k = 2 with one vote each: the nearest (lowest index among equals) label wins.
-    let hf2 = HistogramFeatures::from_parts(
-        vec![vec![0.0f32], vec![0.1], vec![0.3], vec![0.0]],
-        vec![5, 6, 6, 0],
-        BaselineConfig {
-            bins: 1,
-            k: 2,
-            distance: Distance::L1,
-        },
-    )
-    .unwrap();
-    assert_eq!(hf2.predict_one(&[0, 1], 3).unwrap(), 5);
-    assert_eq!(hf2.predict_one(&[0, 1, 2], 3).unwrap(), 5);
-    let hf3 = HistogramFeatures::from_parts(
-        vec![vec![0.0f32], vec![0.1], vec![0.2], vec![0.0]],
-        vec![5, 6, 6, 0],
-        BaselineConfig {
-            bins: 1,
-            k: 3,
-            distance: Distance::L1,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        hf3.predict_one(&[0, 1, 2], 3).unwrap(),
-        6,
-        "two votes beat one"
-    );
-    assert!(
-        HistogramFeatures::from_parts(vec![vec![0.0]], vec![], BaselineConfig::default()).is_err()
-    );
+    let two = |feats: Vec<Vec<f64>>, k: usize, train: &[usize]| {
+        knn_predict(feats, vec![5, 6, 6, 0], 7, k, Distance::L1, train, &[3]).unwrap()
+    };
+    let near = vec![vec![0.0], vec![0.1], vec![0.3], vec![0.0]];
+    assert_eq!(two(near.clone(), 2, &[0, 1]), vec![5]);
+    assert_eq!(two(near, 2, &[0, 1, 2]), vec![5]);
+    let closer = vec![vec![0.0], vec![0.1], vec![0.2], vec![0.0]];
+    assert_eq!(two(closer, 3, &[0, 1, 2]), vec![6], "two votes beat one");
+    assert!(Descriptors::from_rows(vec![vec![0.0]], vec![], 1, vec![]).is_err());
 }
 
 /// The baseline cross-validated through painter-eval's driver, as the pipeline's fold runner does.
@@ -197,14 +194,15 @@ fn cross_validate_histograms(
     data: &dyn painter_data::Dataset,
     splitter: &StratifiedKFold,
 ) -> CrossValidation {
-    let features = HistogramFeatures::compute(data, BaselineConfig::default()).unwrap();
-    let config = CrossValidationConfig {
+    let config = BaselineConfig::default().handcrafted();
+    let descriptors = config.descriptors(data).unwrap();
+    let mut model = HandcraftedModel::new(&config, &descriptors).unwrap();
+    let cv_config = CrossValidationConfig {
         class_names: Some(data.class_names().to_vec()),
         ..Default::default()
     };
-    let y = features.labels().to_vec();
-    let mut model = |_fold: usize, train: &[usize], test: &[usize]| features.predict(train, test);
-    cross_validate(&mut model, splitter, &y, &config).unwrap()
+    let y = descriptors.labels().to_vec();
+    cross_validate(&mut model, splitter, &y, &cv_config).unwrap()
 }
 
 #[test]
@@ -238,6 +236,29 @@ fn cross_validation_uses_the_splitters_folds_and_beats_chance_on_synthetic_paint
     }
     .validate()
     .is_err());
+}
+
+#[test]
+fn every_method_beats_chance_on_synthetic_painters() {
+    let data = SyntheticPainters::new(3, 12, 48, 5).unwrap();
+    let splitter = StratifiedKFold::new(4).unwrap().shuffle(1);
+    let quiet = CrossValidationConfig {
+        quiet: true,
+        ..Default::default()
+    };
+    let all = HandcraftedConfig::all_features_neighbour();
+    let descriptors = all.descriptors(&data).unwrap();
+    let y = descriptors.labels().to_vec();
+    for config in [all, HandcraftedConfig::all_features_svm()] {
+        let mut model = HandcraftedModel::new(&config, &descriptors).unwrap();
+        let cv = cross_validate(&mut model, &splitter, &y, &quiet).unwrap();
+        eprintln!("{}: accuracy {:.3}", config.describe(), cv.accuracy.mean);
+        assert!(
+            cv.accuracy.mean > 0.6,
+            "chance is 1/3, got {}",
+            cv.accuracy.mean
+        );
+    }
 }
 
 #[test]
