@@ -18,11 +18,12 @@ use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{Optimizer, VarMap, SGD};
 use clap::Parser;
-use deep_painter::cae::{max_unpool2d, Cae, CaeConfig};
+use deep_painter::cae::{Cae, CaeConfig};
 use deep_painter::conv::{
-    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad,
+    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad, max_unpool2d,
     maxunpool2d_conv_transpose2d, sgemm, Conv2dConfig, ConvTranspose2dConfig,
 };
+use deep_painter::data::ImageBatch;
 
 #[derive(Parser, Debug)]
 #[command(about = "Times CAE training steps on the CPU")]
@@ -238,7 +239,10 @@ fn main() -> Result<()> {
     let cae = Cae::new_seeded(&cfg, &varmap, 42, &dev)?;
     let mut sgd = SGD::new(varmap.all_vars(), 1e-3)?;
     let s = cfg.image_size;
-    let x = Tensor::rand(0f32, 1f32, (args.batch, cfg.in_channels, s, s), &dev)?;
+    let x = ImageBatch::new(
+        Tensor::rand(0f32, 1f32, (args.batch, cfg.in_channels, s, s), &dev)?,
+        None,
+    )?;
     let mut times = Vec::with_capacity(args.steps);
     for step in 0..=args.steps {
         let start = Instant::now();

@@ -279,8 +279,10 @@ pub fn evaluate_mse(
     let mut count = 0usize;
     for batch in batcher.epoch(0) {
         let batch = batch?;
-        let x = batch.images();
-        let loss = cae.mse(x, x)?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+        let loss = cae
+            .mse(&batch, &batch)?
+            .to_dtype(DType::F64)?
+            .to_scalar::<f64>()?;
         sum += loss * batch.len() as f64;
         count += batch.len();
     }
@@ -557,7 +559,7 @@ pub fn pretrain(
                 Some(d) => d.apply_batch(&batch, &indices, epoch0 as u64)?,
                 None => batch.clone(),
             };
-            let loss = cae.mse(input.images(), batch.images())?;
+            let loss = cae.mse(&input, &batch)?;
             let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
             if !value.is_finite() {
                 bar.abandon();
@@ -640,7 +642,7 @@ pub fn pretrain(
         write_metrics_csv(&out_dir.join("metrics.csv"), &state.history)?;
         write_loss_chart(&out_dir.join("loss.png"), &state.history)?;
         if let Some(fb) = &figure_batch {
-            let rec = cae.reconstruct(fb.images())?;
+            let rec = cae.reconstruct(fb)?;
             write_reconstructions(&out_dir.join("reconstructions.png"), fb.images(), &rec, 2)?;
         }
 

@@ -8,6 +8,7 @@ use painter_cae::{
     init_parameters, Cae, CaeConfig, CaeError, DecoderWeights, Encoder, OutputActivation,
     Upsampling,
 };
+use painter_data::ImageBatch;
 
 fn small(image_size: usize) -> CaeConfig {
     CaeConfig {
@@ -206,9 +207,10 @@ fn shapes_hold_for_every_variant_and_odd_sizes() {
                     let vm = VarMap::new();
                     let cae = Cae::new_seeded(&cfg, &vm, 3, &Device::Cpu).unwrap();
                     let x = Tensor::rand(0f32, 1f32, (2, 3, size, size), &Device::Cpu).unwrap();
-                    let enc = cae.encode(&x).unwrap();
+                    let batch = ImageBatch::new(x.clone(), None).unwrap();
+                    let enc = cae.encode(&batch).unwrap();
                     let (c, h, w) = cfg.latent_shape();
-                    assert_eq!(enc.latent.dims(), &[2, c, h, w]);
+                    assert_eq!(enc.maps.dims(), &[2, c, h, w]);
                     assert_eq!(enc.switches.len(), 2);
                     assert_eq!(enc.switches[0].input_h, size);
                     assert_eq!(enc.switches[1].input_h, size / 2);
@@ -219,7 +221,7 @@ fn shapes_hold_for_every_variant_and_odd_sizes() {
                         assert!(v.iter().all(|&a| a > 0.0 && a < 1.0));
                     }
                     // Gradients reach every variable.
-                    let grads = cae.mse(&x, &x).unwrap().backward().unwrap();
+                    let grads = cae.mse(&batch, &batch).unwrap().backward().unwrap();
                     for var in vm.all_vars() {
                         assert!(grads.get(var.as_tensor()).is_some(), "{cfg:?}");
                     }
@@ -397,8 +399,17 @@ fn model_gradient_matches_finite_differences_in_f64() {
     .unwrap();
     let x = Tensor::rand(0f64, 1f64, (2, 3, 8, 8), &Device::Cpu).unwrap();
     let target = Tensor::rand(0f64, 1f64, (2, 3, 8, 8), &Device::Cpu).unwrap();
-    let loss = |c: &Cae| c.mse(&x, &target).unwrap().to_scalar::<f64>().unwrap();
-    let grads = cae.mse(&x, &target).unwrap().backward().unwrap();
+    // The model in f64 (an `ImageBatch` is f32), so the loss is written out on the tensors.
+    let mse = |c: &Cae| {
+        (c.forward(&x).unwrap() - &target)
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .mean_all()
+            .unwrap()
+    };
+    let loss = |c: &Cae| mse(c).to_scalar::<f64>().unwrap();
+    let grads = mse(&cae).backward().unwrap();
     let mut checked = 0;
     for name in [
         "encoder.conv1.weight",

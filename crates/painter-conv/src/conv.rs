@@ -1,7 +1,8 @@
 //! The public convolution functions: fast custom ops on the CPU for `f32`, Candle's own
 //! convolutions elsewhere.
 
-use crate::ops::{Conv2dOp, ConvTranspose2dOp};
+use crate::op::{apply, apply_no_bwd};
+use crate::ops::{Conv2dOp, ConvBwdDataOp, ConvBwdFilterOp, ConvTranspose2dOp};
 use crate::{Conv2dConfig, ConvTranspose2dConfig};
 use candle_core::{DType, Result, Tensor};
 
@@ -36,11 +37,7 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> 
         stride: cfg.stride,
         pad: cfg.padding,
     };
-    let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match b {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
-    }
+    apply(&with_bias(x, w, b), op)
 }
 
 /// 2-D transposed convolution `x (N,Cin,H,W)` with `w (Cin,Cout,K,K)` plus `b (Cout)`, PyTorch
@@ -73,11 +70,12 @@ pub fn conv_transpose2d(
         pad: cfg.padding,
         out_pad: cfg.output_padding,
     };
-    let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match b {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
-    }
+    apply(&with_bias(x, w, b), op)
+}
+
+/// The arguments of a convolution op: input, weight and the bias if there is one.
+fn with_bias<'a>(x: &'a Tensor, w: &'a Tensor, b: Option<&'a Tensor>) -> Vec<&'a Tensor> {
+    [x, w].into_iter().chain(b).collect()
 }
 
 fn add_bias(y: Tensor, b: Option<&Tensor>) -> Result<Tensor> {
@@ -107,15 +105,13 @@ pub fn conv2d_input_grad(
     (h, wd): (usize, usize),
 ) -> Result<Tensor> {
     cpu_f32("conv2d_input_grad", &[dy, w])?;
-    dy.contiguous()?.apply_op2_no_bwd(
-        &w.contiguous()?,
-        &crate::ops::ConvBwdDataOp {
-            stride: cfg.stride,
-            pad: cfg.padding,
-            h,
-            w: wd,
-        },
-    )
+    let op = ConvBwdDataOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        h,
+        w: wd,
+    };
+    apply_no_bwd(&[dy, w], op)
 }
 
 /// The weight gradient of [`conv2d`] alone (no autograd): input `x (N,Cin,H,W)` and output gradient
@@ -125,12 +121,10 @@ pub fn conv2d_input_grad(
 /// convolution's output gradient plays the convolution's input.
 pub fn conv2d_weight_grad(x: &Tensor, dy: &Tensor, cfg: Conv2dConfig, k: usize) -> Result<Tensor> {
     cpu_f32("conv2d_weight_grad", &[x, dy])?;
-    x.contiguous()?.apply_op2_no_bwd(
-        &dy.contiguous()?,
-        &crate::ops::ConvBwdFilterOp {
-            stride: cfg.stride,
-            pad: cfg.padding,
-            k,
-        },
-    )
+    let op = ConvBwdFilterOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        k,
+    };
+    apply_no_bwd(&[x, dy], op)
 }

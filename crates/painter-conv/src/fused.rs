@@ -18,15 +18,18 @@ use crate::kernels::{
     channel_sum, check_len, col_scratch_len, conv_bwd_data_image, conv_bwd_filter_with,
     conv_fwd_image, for_each_image, for_each_image2,
 };
-use crate::maxpool::{gather_plane, relu_pool_plane, scatter_pixel_major, unpool_plane, PoolGeom};
+use crate::maxpool::{gather_plane, pool_plane, scatter_pixel_major, scatter_plane, ScatterMode};
+use crate::op::{apply, arity, Arg, Kernel};
+use crate::ops::{channels, square_kernel};
+use crate::pool_args::{check_unpool_args, PoolGeom};
+use crate::pool_ops::SwitchSlot;
 use crate::scratch::Scratch;
-use crate::storage::{dims4, f32_slice, output};
+use crate::storage::{dims4, f32_slice, output, storage_f32, storage_u32};
 use crate::{Conv2dConfig, ConvError, ConvTranspose2dConfig};
-use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{CpuStorage, DType, Device, Result, Shape, Tensor};
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
 
-fn check_cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
+fn check_storage_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
     if ts
         .iter()
         .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
@@ -35,38 +38,6 @@ fn check_cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
     } else {
         Err(ConvError::Storage(what).into())
     }
-}
-
-/// The contiguous `f32` data of a CPU storage.
-fn cpu_f32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [f32]> {
-    match s {
-        Storage::Cpu(cs) => Ok(f32_slice(what, cs, l)?),
-        _ => Err(ConvError::Storage(what).into()),
-    }
-}
-
-/// The contiguous `u32` data of a CPU storage.
-fn cpu_u32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [u32]> {
-    let Storage::Cpu(CpuStorage::U32(data)) = s else {
-        return Err(ConvError::Storage(what).into());
-    };
-    let (start, end) = l.contiguous_offsets().ok_or(ConvError::Storage(what))?;
-    Ok(data.get(start..end).ok_or(ConvError::Storage(what))?)
-}
-
-fn switch_error(j: u32, plane: usize) -> ConvError {
-    ConvError::Shape(format!(
-        "switch index {j} out of range for a plane of {plane} elements"
-    ))
-}
-
-fn square_kernel(w: [usize; 4]) -> Result<usize> {
-    if w[2] != w[3] {
-        return Err(
-            ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
-        );
-    }
-    Ok(w[2])
 }
 
 /// `maxpool(relu(conv2d(x, w) + b))` with the pooling's switches, as one differentiable op.
@@ -99,8 +70,8 @@ pub fn conv2d_relu_maxpool2d(
     pool_kernel: usize,
     pool_stride: usize,
 ) -> Result<(Tensor, Tensor)> {
-    check_cpu_f32("conv2d_relu_maxpool2d", &[x, w, b])?;
-    let saved = Arc::new(Mutex::new(None));
+    check_storage_f32("conv2d_relu_maxpool2d", &[x, w, b])?;
+    let switches = SwitchSlot::default();
     let op = ConvReluPoolOp {
         stride: cfg.stride,
         pad: cfg.padding,
@@ -108,17 +79,10 @@ pub fn conv2d_relu_maxpool2d(
             kernel: pool_kernel,
             stride: pool_stride,
         },
-        saved: saved.clone(),
+        switches: switches.clone(),
     };
-    let vals = x
-        .contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)?;
-    let idx = saved
-        .lock()
-        .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
-        .clone()
-        .ok_or_else(|| candle_core::Error::Msg("the pooling produced no switches".into()))?;
-    Ok((vals, idx))
+    let vals = apply(&[x, w, b], op)?;
+    Ok((vals, switches.get()?))
 }
 
 /// `conv_transpose2d(maxunpool(relu?(x), indices), w) + b` as one differentiable op.
@@ -156,27 +120,8 @@ pub fn maxunpool2d_conv_transpose2d(
     b: &Tensor,
     cfg: ConvTranspose2dConfig,
 ) -> Result<Tensor> {
-    check_cpu_f32("maxunpool2d_conv_transpose2d", &[x, w, b])?;
-    if !indices.device().is_cpu() || indices.dtype() != DType::U32 {
-        return Err(ConvError::Storage("unpooling indices (u32)").into());
-    }
-    if x.dims() != indices.dims() {
-        return Err(ConvError::Shape(format!(
-            "values {:?} and indices {:?} must have the same shape",
-            x.dims(),
-            indices.dims()
-        ))
-        .into());
-    }
-    if out_h
-        .checked_mul(out_w)
-        .is_none_or(|p| p > u32::MAX as usize)
-    {
-        return Err(ConvError::Config(format!(
-            "a {out_h}x{out_w} unpooled plane is too large for u32 indices"
-        ))
-        .into());
-    }
+    check_storage_f32("maxunpool2d_conv_transpose2d", &[x, w, b])?;
+    check_unpool_args(x, indices, (out_h, out_w))?;
     let op = UnpoolDeconvOp {
         indices: indices.contiguous()?,
         out_h,
@@ -186,16 +131,15 @@ pub fn maxunpool2d_conv_transpose2d(
         pad: cfg.padding,
         out_pad: cfg.output_padding,
     };
-    x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    apply(&[x, w, b], op)
 }
 
-/// The encoder stage: `(x, w, b) -> maxpool(relu(conv(x, w) + b))`, switches kept in `saved`.
+/// The encoder stage: `(x, w, b) -> maxpool(relu(conv(x, w) + b))`, switches kept in `switches`.
 struct ConvReluPoolOp {
     stride: usize,
     pad: usize,
     pool: PoolGeom,
-    saved: Arc<Mutex<Option<Tensor>>>,
+    switches: SwitchSlot,
 }
 
 impl ConvReluPoolOp {
@@ -203,41 +147,20 @@ impl ConvReluPoolOp {
         let [n, ci, h, wd] = dims4("conv2d input", x)?;
         let wdims = dims4("conv2d weight", w)?;
         let k = square_kernel(wdims)?;
-        if ci != wdims[1] {
-            return Err(ConvError::Shape(format!(
-                "conv2d input: {ci} channels, the weight expects {}",
-                wdims[1]
-            ))
-            .into());
-        }
+        channels("conv2d input", ci, wdims[1])?;
         let g = ConvGeom::conv(n, ci, (h, wd), wdims[0], k, self.stride, self.pad)?;
         let pooled = self.pool.pooled(g.h_out, g.w_out)?;
         Ok((g, k, pooled))
     }
-
-    fn saved_indices(&self) -> Result<Tensor> {
-        self.saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
-            .clone()
-            .ok_or_else(|| candle_core::Error::Msg("pooling backward before forward".into()))
-    }
 }
 
-impl CustomOp3 for ConvReluPoolOp {
+impl Kernel for ConvReluPoolOp {
     fn name(&self) -> &'static str {
         "painter-conv2d-relu-maxpool2d"
     }
 
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        ws: &CpuStorage,
-        wl: &Layout,
-        bs: &CpuStorage,
-        bl: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let [(xs, xl), (ws, wl), (bs, bl)] = arity(self.name(), args)?;
         let (g, _, (hp, wp)) = self.geom(xl.shape(), wl.shape())?;
         let x = f32_slice("conv2d input", xs, xl)?;
         let w = f32_slice("conv2d weight", ws, wl)?;
@@ -263,40 +186,37 @@ impl CustomOp3 for ConvReluPoolOp {
                     .zip(vi.chunks_exact_mut(plane_p))
                     .zip(ii.chunks_exact_mut(plane_p))
                 {
-                    relu_pool_plane(yp, g.w_out, self.pool, (hp, wp), vp, ip);
+                    pool_plane(yp, g.w_out, self.pool, (hp, wp), (vp, ip), |v| v.max(0.0));
                 }
                 Ok(())
             },
         )?;
         let shape = (g.n, g.c_out, hp, wp);
-        let indices = Tensor::from_vec(idx, shape, &Device::Cpu)?;
-        *self
-            .saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))? =
-            Some(indices);
+        self.switches
+            .store(Tensor::from_vec(idx, shape, &Device::Cpu)?)?;
         Ok(output(vals, shape))
     }
 
-    fn bwd(
+    fn backward(
         &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
+        args: &[&Tensor],
         res: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    ) -> Result<Vec<Option<Tensor>>> {
+        let [x, w, b] = args else {
+            candle_core::bail!("{}: {} tensors", self.name(), args.len())
+        };
         let (g, _, (hp, wp)) = self.geom(x.shape(), w.shape())?;
         let (hw, plane_p) = (g.out_hw(), hp * wp);
         let per_image = g.c_out * plane_p;
-        let idx_t = self.saved_indices()?;
+        let idx_t = self.switches.get()?;
         let grad = grad.contiguous()?;
         let (gs, gl) = grad.storage_and_layout();
-        let dp = cpu_f32("pooled gradient", &gs, gl)?;
+        let dp = storage_f32("pooled gradient", &gs, gl)?;
         let (ps, pl) = res.storage_and_layout();
-        let p = cpu_f32("pooled values", &ps, pl)?;
+        let p = storage_f32("pooled values", &ps, pl)?;
         let (is, il) = idx_t.storage_and_layout();
-        let idx = cpu_u32("pooling switches", &is, il)?;
+        let idx = storage_u32("pooling switches", &is, il)?;
         for (what, len) in [("pooled gradient", dp.len()), ("pooled values", p.len())] {
             check_len(what, len, g.n * per_image)?;
         }
@@ -309,9 +229,10 @@ impl CustomOp3 for ConvReluPoolOp {
                 let r = base + c * plane_p..base + (c + 1) * plane_p;
                 for ((&j, &d), &v) in idx[r.clone()].iter().zip(&dp[r.clone()]).zip(&p[r]) {
                     if v > 0.0 {
-                        *plane
-                            .get_mut(j as usize)
-                            .ok_or_else(|| switch_error(j, hw))? += d;
+                        *plane.get_mut(j as usize).ok_or(ConvError::SwitchIndex {
+                            index: j,
+                            plane: hw,
+                        })? += d;
                     }
                 }
             }
@@ -319,7 +240,7 @@ impl CustomOp3 for ConvReluPoolOp {
         };
         let dx = if x.track_op() {
             let (ws, wl) = w.storage_and_layout();
-            let wv = cpu_f32("conv2d weight", &ws, wl)?;
+            let wv = storage_f32("conv2d weight", &ws, wl)?;
             let mut dx = vec![0f32; g.n * g.in_len()];
             for_each_image(
                 g.n,
@@ -339,7 +260,7 @@ impl CustomOp3 for ConvReluPoolOp {
         };
         let dw = if w.track_op() {
             let (xs, xl) = x.storage_and_layout();
-            let xv = cpu_f32("conv2d input", &xs, xl)?;
+            let xv = storage_f32("conv2d input", &xs, xl)?;
             let dw = conv_bwd_filter_with(&g, xv, |i, dst| {
                 dst.fill(0.0);
                 let r = i * per_image..(i + 1) * per_image;
@@ -373,7 +294,7 @@ impl CustomOp3 for ConvReluPoolOp {
         } else {
             None
         };
-        Ok((dx, dw, db))
+        Ok(vec![dx, dw, db])
     }
 }
 
@@ -394,13 +315,7 @@ impl UnpoolDeconvOp {
         let [n, ci, hp, wp] = dims4("unpooling values", x)?;
         let wdims = dims4("conv_transpose2d weight", w)?;
         let k = square_kernel(wdims)?;
-        if ci != wdims[0] {
-            return Err(ConvError::Shape(format!(
-                "unpooling values: {ci} channels, the weight expects {}",
-                wdims[0]
-            ))
-            .into());
-        }
+        channels("unpooling values", ci, wdims[0])?;
         let g = ConvGeom::transposed(
             n,
             ci,
@@ -414,24 +329,17 @@ impl UnpoolDeconvOp {
 
     fn with_indices<R>(&self, f: impl FnOnce(&[u32]) -> Result<R>) -> Result<R> {
         let (s, l) = self.indices.storage_and_layout();
-        f(cpu_u32("unpooling indices", &s, l)?)
+        f(storage_u32("unpooling indices", &s, l)?)
     }
 }
 
-impl CustomOp3 for UnpoolDeconvOp {
+impl Kernel for UnpoolDeconvOp {
     fn name(&self) -> &'static str {
         "painter-maxunpool2d-conv-transpose2d"
     }
 
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        ws: &CpuStorage,
-        wl: &Layout,
-        bs: &CpuStorage,
-        bl: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let [(xs, xl), (ws, wl), (bs, bl)] = arity(self.name(), args)?;
         let (g, plane_p) = self.geom(xl.shape(), wl.shape())?;
         let x = f32_slice("unpooling values", xs, xl)?;
         let w = f32_slice("conv_transpose2d weight", ws, wl)?;
@@ -459,7 +367,13 @@ impl CustomOp3 for UnpoolDeconvOp {
                         .zip(x[r.clone()].chunks_exact(plane_p))
                         .zip(idx[r].chunks_exact(plane_p))
                     {
-                        unpool_plane(xv, iv, self.relu, u)?;
+                        scatter_plane(xv, iv, u, ScatterMode::Assign, |v| {
+                            if self.relu {
+                                v.max(0.0)
+                            } else {
+                                v
+                            }
+                        })?;
                     }
                     conv_bwd_data_image(&g, up, w, Some(b), yi, col, par)
                 },
@@ -469,29 +383,30 @@ impl CustomOp3 for UnpoolDeconvOp {
         Ok(output(y, (g.n, g.c_in, g.h, g.w)))
     }
 
-    fn bwd(
+    fn backward(
         &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
+        args: &[&Tensor],
         _res: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    ) -> Result<Vec<Option<Tensor>>> {
+        let [x, w, b] = args else {
+            candle_core::bail!("{}: {} tensors", self.name(), args.len())
+        };
         let (g, plane_p) = self.geom(x.shape(), w.shape())?;
         let per_x = g.c_out * plane_p;
         let hw = g.out_hw();
         let grad = grad.contiguous()?;
         let (gs, gl) = grad.storage_and_layout();
-        let dz = cpu_f32("output gradient", &gs, gl)?;
+        let dz = storage_f32("output gradient", &gs, gl)?;
         check_len("output gradient", dz.len(), g.n * g.in_len())?;
         let (xs, xl) = x.storage_and_layout();
-        let xv = cpu_f32("unpooling values", &xs, xl)?;
+        let xv = storage_f32("unpooling values", &xs, xl)?;
         check_len("unpooling values", xv.len(), g.n * per_x)?;
         let (dx, dw) = self.with_indices(|idx| {
             check_len("unpooling indices", idx.len(), g.n * per_x)?;
             let dx = if x.track_op() {
                 let (ws, wl) = w.storage_and_layout();
-                let wv = cpu_f32("conv_transpose2d weight", &ws, wl)?;
+                let wv = storage_f32("conv_transpose2d weight", &ws, wl)?;
                 let mut dx = vec![0f32; g.n * per_x];
                 for_each_image(
                     g.n,
@@ -543,6 +458,6 @@ impl CustomOp3 for UnpoolDeconvOp {
         } else {
             None
         };
-        Ok((dx, dw, db))
+        Ok(vec![dx, dw, db])
     }
 }

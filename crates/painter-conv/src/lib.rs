@@ -8,7 +8,8 @@
 //! built on im2col / col2im and the `gemm` crate's matrix product (AVX-512 kernels where the CPU
 //! has them), parallel over the batch, with backward passes for input, weight and bias; autograd,
 //! optimizers and the rest of a model stay ordinary Candle. On other devices (CUDA) and dtypes
-//! they are Candle's own convolutions. [`relu`] is a ReLU with a parallel fused backward pass.
+//! they are Candle's own convolutions. [`relu`] and [`leaky_relu`] have parallel fused backward
+//! passes.
 //!
 //! For training convolutional autoencoders with max-pooling switches on the CPU,
 //! [`conv2d_relu_maxpool2d`] (convolution + bias + ReLU + max-pooling with indices) and
@@ -38,7 +39,12 @@ mod geometry;
 mod im2col;
 mod kernels;
 mod maxpool;
+mod op;
 mod ops;
+mod pool;
+mod pool_args;
+mod pool_ops;
+pub mod portable;
 mod relu;
 mod scratch;
 mod sgemm;
@@ -48,5 +54,6 @@ pub use config::{Conv2dConfig, ConvTranspose2dConfig};
 pub use conv::{conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d};
 pub use error::ConvError;
 pub use fused::{conv2d_relu_maxpool2d, maxunpool2d_conv_transpose2d};
-pub use relu::{relu, relu_grad};
+pub use pool::{max_pool2d_with_indices, max_unpool2d};
+pub use relu::{leaky_relu, relu, relu_grad};
 pub use sgemm::sgemm;

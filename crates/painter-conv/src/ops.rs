@@ -7,11 +7,13 @@
 
 use crate::geometry::ConvGeom;
 use crate::kernels::{channel_sum, conv_bwd_data, conv_bwd_filter, conv_fwd};
+use crate::op::{apply_no_bwd, arity, Arg, Kernel};
 use crate::storage::{dims4, f32_slice, output};
 use crate::ConvError;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, Result, Shape, Tensor};
 
-fn same_kernel(w: [usize; 4]) -> Result<usize> {
+/// The side of a square kernel of shape `w`.
+pub(crate) fn square_kernel(w: [usize; 4]) -> Result<usize> {
     if w[2] != w[3] {
         return Err(
             ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
@@ -20,7 +22,8 @@ fn same_kernel(w: [usize; 4]) -> Result<usize> {
     Ok(w[2])
 }
 
-fn channels(what: &str, got: usize, expected: usize) -> Result<()> {
+/// Checks that an input of `got` channels fits a weight that expects `expected`.
+pub(crate) fn channels(what: &str, got: usize, expected: usize) -> Result<()> {
     if got != expected {
         return Err(ConvError::Shape(format!(
             "{what}: {got} channels, the weight expects {expected}"
@@ -30,7 +33,7 @@ fn channels(what: &str, got: usize, expected: usize) -> Result<()> {
     Ok(())
 }
 
-fn bias_slice<'a>(b: Option<(&'a CpuStorage, &Layout)>, c: usize) -> Result<Option<&'a [f32]>> {
+fn bias_slice<'a>(b: Option<Arg<'a>>, c: usize) -> Result<Option<&'a [f32]>> {
     match b {
         None => Ok(None),
         Some((s, l)) => {
@@ -46,6 +49,29 @@ fn bias_slice<'a>(b: Option<(&'a CpuStorage, &Layout)>, c: usize) -> Result<Opti
     }
 }
 
+/// The input, weight and optional bias of a forward convolution op.
+fn conv_args<'a>(what: &str, args: &[Arg<'a>]) -> Result<(Arg<'a>, Arg<'a>, Option<Arg<'a>>)> {
+    match args {
+        [x, w] => Ok((*x, *w, None)),
+        [x, w, b] => Ok((*x, *w, Some(*b))),
+        other => candle_core::bail!("{what} takes 2 or 3 tensors, got {}", other.len()),
+    }
+}
+
+/// The gradients of a convolution op's arguments: input and weight from `grads`, the bias (when
+/// there is one) as per-channel sums of the output gradient.
+fn with_bias_grad(
+    args: &[&Tensor],
+    (dx, dw): (Option<Tensor>, Option<Tensor>),
+    grad: &Tensor,
+) -> Result<Vec<Option<Tensor>>> {
+    let db = match args.get(2) {
+        Some(b) if b.track_op() => Some(apply_no_bwd(&[grad], ChannelSumOp)?),
+        _ => None,
+    };
+    Ok(vec![dx, dw, db])
+}
+
 /// Forward convolution, `(x (N,Cin,H,W), w (Cout,Cin,K,K)[, b (Cout)]) -> (N,Cout,Ho,Wo)`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Conv2dOp {
@@ -54,15 +80,49 @@ pub(crate) struct Conv2dOp {
 }
 
 impl Conv2dOp {
-    fn fwd(
+    fn grads(
         &self,
-        (xs, xl): (&CpuStorage, &Layout),
-        (ws, wl): (&CpuStorage, &Layout),
-        b: Option<(&CpuStorage, &Layout)>,
-    ) -> Result<(CpuStorage, Shape)> {
+        x: &Tensor,
+        w: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let (_, _, h, wd) = x.dims4()?;
+        let k = w.dim(2)?;
+        let dx = if x.track_op() {
+            let op = ConvBwdDataOp {
+                stride: self.stride,
+                pad: self.pad,
+                h,
+                w: wd,
+            };
+            Some(apply_no_bwd(&[grad, w], op)?)
+        } else {
+            None
+        };
+        let dw = if w.track_op() {
+            let op = ConvBwdFilterOp {
+                stride: self.stride,
+                pad: self.pad,
+                k,
+            };
+            Some(apply_no_bwd(&[x, grad], op)?)
+        } else {
+            None
+        };
+        Ok((dx, dw))
+    }
+}
+
+impl Kernel for Conv2dOp {
+    fn name(&self) -> &'static str {
+        "painter-conv2d"
+    }
+
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let ((xs, xl), (ws, wl), b) = conv_args(self.name(), args)?;
         let [n, ci, h, w] = dims4("conv2d input", xl.shape())?;
         let wd = dims4("conv2d weight", wl.shape())?;
-        let k = same_kernel(wd)?;
+        let k = square_kernel(wd)?;
         channels("conv2d input", ci, wd[1])?;
         let g = ConvGeom::conv(n, ci, (h, w), wd[0], k, self.stride, self.pad)?;
         let y = conv_fwd(
@@ -74,102 +134,13 @@ impl Conv2dOp {
         Ok(output(y, (n, g.c_out, g.h_out, g.w_out)))
     }
 
-    fn grads(
+    fn backward(
         &self,
-        x: &Tensor,
-        w: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let (_, _, h, wd) = x.dims4()?;
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                w,
-                &ConvBwdDataOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    h,
-                    w: wd,
-                },
-            )?)
-        } else {
-            None
-        };
-        let dw = if w.track_op() {
-            Some(x.apply_op2_no_bwd(
-                &grad,
-                &ConvBwdFilterOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    k,
-                },
-            )?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
-    }
-}
-
-impl CustomOp2 for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), None)
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
+        args: &[&Tensor],
         _res: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        self.grads(x, w, grad)
-    }
-}
-
-impl CustomOp3 for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bias"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), Some((s3, l3)))
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.grads(x, w, grad)?;
-        let db = bias_grad(b, grad)?;
-        Ok((dx, dw, db))
-    }
-}
-
-fn bias_grad(b: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-    if b.track_op() {
-        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&ChannelSumOp)?))
-    } else {
-        Ok(None)
+    ) -> Result<Vec<Option<Tensor>>> {
+        with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
     }
 }
 
@@ -182,15 +153,46 @@ pub(crate) struct ConvTranspose2dOp {
 }
 
 impl ConvTranspose2dOp {
-    fn fwd(
+    fn grads(
         &self,
-        (xs, xl): (&CpuStorage, &Layout),
-        (ws, wl): (&CpuStorage, &Layout),
-        b: Option<(&CpuStorage, &Layout)>,
-    ) -> Result<(CpuStorage, Shape)> {
+        x: &Tensor,
+        w: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let k = w.dim(2)?;
+        let dx = if x.track_op() {
+            let op = Conv2dOp {
+                stride: self.stride,
+                pad: self.pad,
+            };
+            Some(apply_no_bwd(&[grad, w], op)?)
+        } else {
+            None
+        };
+        let dw = if w.track_op() {
+            let op = ConvBwdFilterOp {
+                stride: self.stride,
+                pad: self.pad,
+                k,
+            };
+            Some(apply_no_bwd(&[grad, x], op)?)
+        } else {
+            None
+        };
+        Ok((dx, dw))
+    }
+}
+
+impl Kernel for ConvTranspose2dOp {
+    fn name(&self) -> &'static str {
+        "painter-conv-transpose2d"
+    }
+
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let ((xs, xl), (ws, wl), b) = conv_args(self.name(), args)?;
         let [n, ci, h, w] = dims4("conv_transpose2d input", xl.shape())?;
         let wd = dims4("conv_transpose2d weight", wl.shape())?;
-        let k = same_kernel(wd)?;
+        let k = square_kernel(wd)?;
         channels("conv_transpose2d input", ci, wd[0])?;
         let g = ConvGeom::transposed(
             n,
@@ -209,92 +211,26 @@ impl ConvTranspose2dOp {
         Ok(output(y, (n, g.c_in, g.h, g.w)))
     }
 
-    fn grads(
+    fn backward(
         &self,
-        x: &Tensor,
-        w: &Tensor,
+        args: &[&Tensor],
+        _res: &Tensor,
         grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                w,
-                &Conv2dOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                },
-            )?)
-        } else {
-            None
-        };
-        let dw = if w.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                x,
-                &ConvBwdFilterOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    k,
-                },
-            )?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
+    ) -> Result<Vec<Option<Tensor>>> {
+        with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
     }
 }
 
-impl CustomOp2 for ConvTranspose2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv-transpose2d"
+/// Checks that an output gradient of `ho x wo` fits the convolution `g`.
+fn check_output_size(g: &ConvGeom, (ho, wo): (usize, usize)) -> Result<()> {
+    if (g.h_out, g.w_out) != (ho, wo) {
+        return Err(ConvError::Shape(format!(
+            "output gradient is {ho}x{wo}, the convolution produces {}x{}",
+            g.h_out, g.w_out
+        ))
+        .into());
     }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), None)
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        self.grads(x, w, grad)
-    }
-}
-
-impl CustomOp3 for ConvTranspose2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv-transpose2d-bias"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), Some((s3, l3)))
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.grads(x, w, grad)?;
-        let db = bias_grad(b, grad)?;
-        Ok((dx, dw, db))
-    }
+    Ok(())
 }
 
 /// Input gradient of a convolution: `(dy (N,Cout,Ho,Wo), w (Cout,Cin,K,K)) -> dx (N,Cin,H,W)`.
@@ -306,29 +242,19 @@ pub(crate) struct ConvBwdDataOp {
     pub w: usize,
 }
 
-impl CustomOp2 for ConvBwdDataOp {
+impl Kernel for ConvBwdDataOp {
     fn name(&self) -> &'static str {
         "painter-conv2d-bwd-data"
     }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let [(s1, l1), (s2, l2)] = arity(self.name(), args)?;
         let [n, co, ho, wo] = dims4("output gradient", l1.shape())?;
         let wd = dims4("conv2d weight", l2.shape())?;
-        let k = same_kernel(wd)?;
+        let k = square_kernel(wd)?;
         channels("output gradient", co, wd[0])?;
         let g = ConvGeom::conv(n, wd[1], (self.h, self.w), co, k, self.stride, self.pad)?;
-        if (g.h_out, g.w_out) != (ho, wo) {
-            return Err(ConvError::Shape(format!(
-                "output gradient is {ho}x{wo}, the convolution produces {}x{}",
-                g.h_out, g.w_out
-            ))
-            .into());
-        }
+        check_output_size(&g, (ho, wo))?;
         let dx = conv_bwd_data(
             &g,
             f32_slice("output gradient", s1, l1)?,
@@ -347,30 +273,20 @@ pub(crate) struct ConvBwdFilterOp {
     pub k: usize,
 }
 
-impl CustomOp2 for ConvBwdFilterOp {
+impl Kernel for ConvBwdFilterOp {
     fn name(&self) -> &'static str {
         "painter-conv2d-bwd-filter"
     }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let [(s1, l1), (s2, l2)] = arity(self.name(), args)?;
         let [n, ci, h, w] = dims4("conv2d input", l1.shape())?;
         let [n2, co, ho, wo] = dims4("output gradient", l2.shape())?;
         if n != n2 {
             return Err(ConvError::Shape(format!("batch sizes {n} and {n2} differ")).into());
         }
         let g = ConvGeom::conv(n, ci, (h, w), co, self.k, self.stride, self.pad)?;
-        if (g.h_out, g.w_out) != (ho, wo) {
-            return Err(ConvError::Shape(format!(
-                "output gradient is {ho}x{wo}, the convolution produces {}x{}",
-                g.h_out, g.w_out
-            ))
-            .into());
-        }
+        check_output_size(&g, (ho, wo))?;
         let dw = conv_bwd_filter(
             &g,
             f32_slice("conv2d input", s1, l1)?,
@@ -384,13 +300,14 @@ impl CustomOp2 for ConvBwdFilterOp {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChannelSumOp;
 
-impl CustomOp1 for ChannelSumOp {
+impl Kernel for ChannelSumOp {
     fn name(&self) -> &'static str {
         "painter-channel-sum"
     }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let dims = l.shape().dims();
-        let (n, c) = match dims {
+
+    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
+        let [(s, l)] = arity(self.name(), args)?;
+        let (n, c) = match l.shape().dims() {
             [n, c, ..] => (*n, *c),
             other => {
                 return Err(ConvError::Rank {

@@ -3,14 +3,14 @@
 //! portable composition used on GPUs.
 //!
 //! ```text
-//! cargo run --release -p painter-cae --example bench_pool [-- --batch 16 --reps 20]
+//! cargo run --release -p painter-conv --example bench_pool [-- --batch 16 --reps 20]
 //! ```
 //!
 //! Prints one line per op: `bench_pool: op=... shape=... median_ms=...`, and the total of the
 //! pool/unpool work of one training step.
 
 use candle_core::{Device, Tensor};
-use painter_cae::{max_pool2d_with_indices, max_unpool2d, portable};
+use painter_conv::{max_pool2d_with_indices, max_unpool2d, portable};
 use std::time::Instant;
 
 fn median_ms<F: FnMut() -> candle_core::Result<()>>(

@@ -4,7 +4,7 @@
 //! on GPUs) are checked.
 
 use candle_core::{DType, Device, Tensor, Var};
-use painter_cae::{max_pool2d_with_indices, max_unpool2d, portable, MaxPool2d, MaxUnpool2d};
+use painter_conv::{max_pool2d_with_indices, max_unpool2d, portable};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -215,20 +215,20 @@ fn odd_sizes_floor_and_unpool_to_an_explicit_size() {
         .unwrap()
         .reshape((1, 1, 5, 7))
         .unwrap();
-    let pool = MaxPool2d::new(2, 2);
-    let (v, sw) = pool.forward_with_switches(&x).unwrap();
-    assert_eq!(v.dims(), &[1, 1, 2, 3]);
-    assert_eq!((sw.input_h, sw.input_w), (5, 7));
-    assert_eq!(to_u32(&sw.indices), [8, 10, 12, 22, 24, 26]);
-    let u = MaxUnpool2d::new().forward(&v, &sw).unwrap();
-    assert_eq!(u.dims(), &[1, 1, 5, 7]);
-    let u = to_f64(&u);
-    assert_eq!(u.iter().filter(|&&a| a != 0.0).count(), 6);
-    assert_eq!(u[26], 26.0);
-    // A larger explicit output works too (indices stay valid); a smaller one that cuts an index fails.
-    assert!(max_unpool2d(&v, &sw.indices, 6, 7).is_ok());
-    assert!(max_unpool2d(&v, &sw.indices, 3, 7).is_err());
-    assert!(portable::max_unpool2d(&v, &sw.indices, 3, 7).is_err());
+    for (name, pool, unpool) in IMPLS {
+        let (v, i) = pool(&x, 2, 2).unwrap();
+        assert_eq!(v.dims(), &[1, 1, 2, 3], "{name}");
+        assert_eq!(to_u32(&i), [8, 10, 12, 22, 24, 26], "{name}");
+        let u = unpool(&v, &i, 5, 7).unwrap();
+        assert_eq!(u.dims(), &[1, 1, 5, 7], "{name}");
+        let u = to_f64(&u);
+        assert_eq!(u.iter().filter(|&&a| a != 0.0).count(), 6, "{name}");
+        assert_eq!(u[26], 26.0, "{name}");
+        // A larger explicit output works too (indices stay valid); a smaller one that cuts an
+        // index fails.
+        assert!(unpool(&v, &i, 6, 7).is_ok(), "{name}");
+        assert!(unpool(&v, &i, 3, 7).is_err(), "{name}");
+    }
 }
 
 #[test]

@@ -6,10 +6,9 @@
 //! padding 0..k-1, overlapping and non-overlapping pooling windows, with and without the ReLU.
 
 use candle_core::{Device, Result, Tensor, Var};
-use painter_cae::{max_pool2d_with_indices, max_unpool2d};
 use painter_conv::{
-    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, maxunpool2d_conv_transpose2d, relu,
-    Conv2dConfig, ConvTranspose2dConfig,
+    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, max_pool2d_with_indices, max_unpool2d,
+    maxunpool2d_conv_transpose2d, relu, Conv2dConfig, ConvTranspose2dConfig,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
