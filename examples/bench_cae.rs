@@ -204,7 +204,7 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize, step_s: f64) -> Result<
         let dz = Tensor::randn(0f32, 1f32, (batch, c_in, side, side), &dev)?;
         let s = time(reps, || Ok(conv2d(&dz, &wt, None, ccfg)?))?;
         row(format!("dec{l}   deconv bwd input (alone)"), s, flops);
-        let up = max_unpool2d(&p, &idx, side, side)?;
+        let up = max_unpool2d(&p, &idx, (side, side))?;
         let s = time(reps, || Ok(conv2d_weight_grad(&dz, &up, ccfg, k)?))?;
         row(format!("dec{l}   deconv bwd weight (alone)"), s, flops);
         let s = time(reps, || {

@@ -2,14 +2,16 @@
 //! encoder from its deepest layer back to the image. Bound to the switches of a [`Latent`]
 //! ([`Decoder::bind`]), it is a [`Module`] from latent maps to reconstructions.
 
-use crate::encoder::{default_init, fused_cpu};
+use crate::encoder::default_init;
 use crate::{
     CaeConfig, CaeError, DecoderWeights, Encoder, Latent, MaxUnpool2d, OutputActivation,
     PoolSwitches, Upsampling,
 };
 use candle_core::{Module, Tensor};
 use candle_nn::VarBuilder;
-use painter_conv::{conv_transpose2d, maxunpool2d_conv_transpose2d, relu, ConvTranspose2dConfig};
+use painter_conv::{
+    conv_transpose2d, is_cpu_f32, maxunpool2d_conv_transpose2d, relu, ConvTranspose2dConfig,
+};
 
 /// One transposed convolution of the decoder: weight `C_in x C_out x K x K` (the shape of the
 /// encoder convolution it mirrors) and bias `C_out`.
@@ -145,7 +147,7 @@ impl Module for BoundDecoder<'_> {
         for (i, (layer, unpool)) in d.layers.iter().zip(&self.unpools).enumerate().rev() {
             let sw = unpool.switches();
             let fused = d.upsampling == Upsampling::MaxUnpool
-                && fused_cpu(&[&h, &layer.weight, &layer.bias])
+                && is_cpu_f32(&[&h, &layer.weight, &layer.bias])
                 && sw.indices.device().is_cpu();
             if fused {
                 h = maxunpool2d_conv_transpose2d(

@@ -4,9 +4,9 @@
 //! ([`Encoder::encode_stages`]).
 
 use crate::{CaeConfig, CaeError, MaxPool2d, PoolSwitches};
-use candle_core::{DType, Module, Tensor};
+use candle_core::{Module, Tensor};
 use candle_nn::{Init, VarBuilder};
-use painter_conv::{conv2d, conv2d_relu_maxpool2d, leaky_relu, Conv2dConfig};
+use painter_conv::{conv2d, conv2d_relu_maxpool2d, is_cpu_f32, leaky_relu, Conv2dConfig};
 use painter_data::ImageBatch;
 
 /// The default initialization of a parameter with fan-in `fan_in` (PyTorch's for convolutions).
@@ -204,7 +204,7 @@ impl Encoder {
     /// and gradients as [`Encoder::encode_stages`], which runs elsewhere).
     pub(crate) fn latent(&self, x: &Tensor) -> candle_core::Result<Latent> {
         let weights = self.convs.iter().flat_map(|c| [&c.weight, &c.bias]);
-        if !fused_cpu(&std::iter::once(x).chain(weights).collect::<Vec<_>>()) {
+        if !is_cpu_f32(&std::iter::once(x).chain(weights).collect::<Vec<_>>()) {
             let stages = self
                 .encode_stages(x, StageActivation::RELU)
                 .map_err(candle_core::Error::wrap)?;
@@ -232,12 +232,6 @@ impl Encoder {
         }
         Ok(Latent { maps: h, switches })
     }
-}
-
-/// Whether the fused CPU stages apply: every tensor on the CPU as `f32`.
-pub(crate) fn fused_cpu(ts: &[&Tensor]) -> bool {
-    ts.iter()
-        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
 }
 
 /// The shape `(N, C_out, H_out, W_out)` of a convolution's output (the pooling's input).

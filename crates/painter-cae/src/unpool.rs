@@ -32,6 +32,6 @@ impl Module for MaxUnpool2d {
     /// Unpools `values` (the shape of the switches' indices) to the pre-pool size.
     fn forward(&self, values: &Tensor) -> Result<Tensor> {
         let s = &self.switches;
-        max_unpool2d(values, &s.indices, s.input_h, s.input_w)
+        max_unpool2d(values, &s.indices, (s.input_h, s.input_w))
     }
 }

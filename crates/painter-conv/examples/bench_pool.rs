@@ -52,13 +52,13 @@ fn main() -> candle_core::Result<()> {
         let (v, i) = max_pool2d_with_indices(&x, 2, 2)?;
 
         let pool = median_ms(reps, || max_pool2d_with_indices(&x, 2, 2).map(|_| ()))?;
-        let unpool = median_ms(reps, || max_unpool2d(&v, &i, s, s).map(|_| ()))?;
+        let unpool = median_ms(reps, || max_unpool2d(&v, &i, (s, s)).map(|_| ()))?;
         let candle_pool = median_ms(reps, || x.max_pool2d(2).map(|_| ()))?;
         let portable_pool = median_ms(reps.min(5), || {
             portable::max_pool2d_with_indices(&x, 2, 2).map(|_| ())
         })?;
         let portable_unpool = median_ms(reps.min(5), || {
-            portable::max_unpool2d(&v, &i, s, s).map(|_| ())
+            portable::max_unpool2d(&v, &i, (s, s)).map(|_| ())
         })?;
         println!("bench_pool: op=pool_fwd shape={shape} median_ms={pool:.2}");
         println!("bench_pool: op=unpool_fwd shape={shape} median_ms={unpool:.2}");

@@ -3,15 +3,9 @@
 
 use crate::op::{apply, apply_no_bwd};
 use crate::ops::{Conv2dOp, ConvBwdDataOp, ConvBwdFilterOp, ConvTranspose2dOp};
+use crate::storage::{is_cpu_f32, require_cpu_f32};
 use crate::{Conv2dConfig, ConvTranspose2dConfig};
-use candle_core::{DType, Result, Tensor};
-
-/// Whether every tensor lives on the CPU as `f32` (the fast kernels' domain).
-fn fast_path(ts: &[Option<&Tensor>]) -> bool {
-    ts.iter()
-        .flatten()
-        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
-}
+use candle_core::{Result, Tensor};
 
 /// 2-D convolution `x (N,Cin,H,W) * w (Cout,Cin,K,K) + b (Cout)`, PyTorch semantics
 /// (cross-correlation, zero padding, square kernel).
@@ -29,7 +23,8 @@ fn fast_path(ts: &[Option<&Tensor>]) -> bool {
 /// assert_eq!(y.dims(), &[1, 2, 4, 4]);
 /// ```
 pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> Result<Tensor> {
-    if !fast_path(&[Some(x), Some(w), b]) {
+    let args = with_bias(x, w, b);
+    if !is_cpu_f32(&args) {
         let y = x.conv2d(w, cfg.padding, cfg.stride, 1, 1)?;
         return add_bias(y, b);
     }
@@ -37,7 +32,7 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> 
         stride: cfg.stride,
         pad: cfg.padding,
     };
-    apply(&with_bias(x, w, b), op)
+    apply(&args, op)
 }
 
 /// 2-D transposed convolution `x (N,Cin,H,W)` with `w (Cin,Cout,K,K)` plus `b (Cout)`, PyTorch
@@ -61,7 +56,8 @@ pub fn conv_transpose2d(
     b: Option<&Tensor>,
     cfg: ConvTranspose2dConfig,
 ) -> Result<Tensor> {
-    if !fast_path(&[Some(x), Some(w), b]) {
+    let args = with_bias(x, w, b);
+    if !is_cpu_f32(&args) {
         let y = x.conv_transpose2d(w, cfg.padding, cfg.output_padding, cfg.stride, 1)?;
         return add_bias(y, b);
     }
@@ -70,7 +66,7 @@ pub fn conv_transpose2d(
         pad: cfg.padding,
         out_pad: cfg.output_padding,
     };
-    apply(&with_bias(x, w, b), op)
+    apply(&args, op)
 }
 
 /// The arguments of a convolution op: input, weight and the bias if there is one.
@@ -85,14 +81,6 @@ fn add_bias(y: Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     }
 }
 
-fn cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
-    if fast_path(&ts.iter().map(|t| Some(*t)).collect::<Vec<_>>()) {
-        Ok(())
-    } else {
-        Err(crate::ConvError::Storage(what).into())
-    }
-}
-
 /// The input gradient of [`conv2d`] alone (no autograd): `dy (N,Cout,Ho,Wo)` and `w (Cout,Cin,K,K)`
 /// give `dx (N,Cin,h,w)` for an input of spatial size `(h, w)`. CPU `f32` only.
 ///
@@ -104,7 +92,7 @@ pub fn conv2d_input_grad(
     cfg: Conv2dConfig,
     (h, wd): (usize, usize),
 ) -> Result<Tensor> {
-    cpu_f32("conv2d_input_grad", &[dy, w])?;
+    require_cpu_f32("conv2d_input_grad", &[dy, w])?;
     let op = ConvBwdDataOp {
         stride: cfg.stride,
         pad: cfg.padding,
@@ -120,7 +108,7 @@ pub fn conv2d_input_grad(
 /// The weight gradient of [`conv_transpose2d`] is `conv2d_weight_grad(dy, x, ..)`: the transposed
 /// convolution's output gradient plays the convolution's input.
 pub fn conv2d_weight_grad(x: &Tensor, dy: &Tensor, cfg: Conv2dConfig, k: usize) -> Result<Tensor> {
-    cpu_f32("conv2d_weight_grad", &[x, dy])?;
+    require_cpu_f32("conv2d_weight_grad", &[x, dy])?;
     let op = ConvBwdFilterOp {
         stride: cfg.stride,
         pad: cfg.padding,

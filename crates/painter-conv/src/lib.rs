@@ -57,3 +57,4 @@ pub use fused::{conv2d_relu_maxpool2d, maxunpool2d_conv_transpose2d};
 pub use pool::{max_pool2d_with_indices, max_unpool2d};
 pub use relu::{leaky_relu, relu, relu_grad};
 pub use sgemm::sgemm;
+pub use storage::is_cpu_f32;

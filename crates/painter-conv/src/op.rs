@@ -8,28 +8,28 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, S
 /// One argument of a kernel: CPU storage and the layout that addresses it.
 pub(crate) type Arg<'a> = (&'a CpuStorage, &'a Layout);
 
+/// What a kernel's forward pass gives: the result's storage and shape.
+pub(crate) type Output = Result<(CpuStorage, Shape)>;
+
+/// What a kernel's backward pass gives: the gradient of every argument, `None` where there is none.
+pub(crate) type Grads = Result<Vec<Option<Tensor>>>;
+
 /// A CPU kernel behind a Candle custom op.
 pub(crate) trait Kernel: Send + Sync + 'static {
     /// The op's name in Candle's errors and graphs.
-    fn name(&self) -> &'static str;
+    const NAME: &'static str;
 
     /// The result of the op on `args` (one to three, in the order given to [`apply`]).
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)>;
+    fn forward(&self, args: &[Arg<'_>]) -> Output;
 
-    /// The gradient of every argument (`None` where there is none), given the arguments, the
-    /// forward result and the gradient of the result.
-    fn backward(
-        &self,
-        _args: &[&Tensor],
-        _res: &Tensor,
-        _grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
-        Err(candle_core::Error::BackwardNotSupported { op: self.name() })
+    /// The gradients of the arguments `args`, given the forward result `res` and its gradient.
+    fn backward(&self, _args: &[&Tensor], _res: &Tensor, _grad: &Tensor) -> Grads {
+        Err(candle_core::Error::BackwardNotSupported { op: Self::NAME })
     }
 }
 
-/// The arguments of a kernel that takes exactly `N`.
-pub(crate) fn arity<'a, const N: usize>(what: &str, args: &[Arg<'a>]) -> Result<[Arg<'a>; N]> {
+/// The arguments of a kernel (storage or tensors) that takes exactly `N`.
+pub(crate) fn arity<T: Copy, const N: usize>(what: &str, args: &[T]) -> Result<[T; N]> {
     args.try_into().map_err(|_| {
         candle_core::Error::Msg(format!("{what} takes {N} tensors, got {}", args.len()))
     })
@@ -38,75 +38,42 @@ pub(crate) fn arity<'a, const N: usize>(what: &str, args: &[Arg<'a>]) -> Result<
 /// A kernel as a Candle custom op.
 struct Op<K>(K);
 
-/// The `i`-th gradient of a kernel's backward pass.
-fn nth(grads: &mut std::vec::IntoIter<Option<Tensor>>) -> Option<Tensor> {
-    grads.next().flatten()
+/// Implements Candle's custom-op trait `$trait` for [`Op`] with one argument per
+/// `$storage, $layout, $arg` triple; `$grads` picks the trait's gradients from the kernel's.
+macro_rules! impl_custom_op {
+    ($trait:ident, [$($storage:ident, $layout:ident, $arg:ident);+], $ret:ty, |$g:ident| $grads:expr) => {
+        impl<K: Kernel> $trait for Op<K> {
+            fn name(&self) -> &'static str {
+                K::NAME
+            }
+            fn cpu_fwd(&self, $($storage: &CpuStorage, $layout: &Layout),+) -> Output {
+                self.0.forward(&[$(($storage, $layout)),+])
+            }
+            fn bwd(&self, $($arg: &Tensor,)+ res: &Tensor, grad: &Tensor) -> Result<$ret> {
+                let mut $g = self.0.backward(&[$($arg),+], res, grad)?.into_iter();
+                Ok($grads)
+            }
+        }
+    };
 }
 
-impl<K: Kernel> CustomOp1 for Op<K> {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        self.0.forward(&[(s, l)])
-    }
-    fn bwd(&self, arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let mut g = self.0.backward(&[arg], res, grad)?.into_iter();
-        Ok(nth(&mut g))
-    }
-}
+type Grad = Option<Tensor>;
 
-impl<K: Kernel> CustomOp2 for Op<K> {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.0.forward(&[(s1, l1), (s2, l2)])
-    }
-    fn bwd(
-        &self,
-        a1: &Tensor,
-        a2: &Tensor,
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let mut g = self.0.backward(&[a1, a2], res, grad)?.into_iter();
-        Ok((nth(&mut g), nth(&mut g)))
-    }
-}
+impl_custom_op!(CustomOp1, [s1, l1, a1], Grad, |g| g.next().flatten());
+impl_custom_op!(CustomOp2, [s1, l1, a1; s2, l2, a2], (Grad, Grad), |g| (
+    g.next().flatten(),
+    g.next().flatten()
+));
+impl_custom_op!(
+    CustomOp3,
+    [s1, l1, a1; s2, l2, a2; s3, l3, a3],
+    (Grad, Grad, Grad),
+    |g| (g.next().flatten(), g.next().flatten(), g.next().flatten())
+);
 
-impl<K: Kernel> CustomOp3 for Op<K> {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.0.forward(&[(s1, l1), (s2, l2), (s3, l3)])
-    }
-    fn bwd(
-        &self,
-        a1: &Tensor,
-        a2: &Tensor,
-        a3: &Tensor,
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let mut g = self.0.backward(&[a1, a2, a3], res, grad)?.into_iter();
-        Ok((nth(&mut g), nth(&mut g), nth(&mut g)))
-    }
+/// `f()` when `t` takes part in autograd (its gradient is wanted), else `None`.
+pub(crate) fn if_tracked(t: &Tensor, f: impl FnOnce() -> Result<Tensor>) -> Result<Grad> {
+    t.track_op().then(f).transpose()
 }
 
 fn contiguous(args: &[&Tensor]) -> Result<Vec<Tensor>> {
@@ -119,7 +86,7 @@ pub(crate) fn apply<K: Kernel>(args: &[&Tensor], kernel: K) -> Result<Tensor> {
         [a] => a.apply_op1(Op(kernel)),
         [a, b] => a.apply_op2(b, Op(kernel)),
         [a, b, c] => a.apply_op3(b, c, Op(kernel)),
-        other => candle_core::bail!("{}: {} tensors", kernel.name(), other.len()),
+        other => candle_core::bail!("{}: {} tensors", K::NAME, other.len()),
     }
 }
 
@@ -130,6 +97,6 @@ pub(crate) fn apply_no_bwd<K: Kernel>(args: &[&Tensor], kernel: K) -> Result<Ten
         [a] => a.apply_op1_no_bwd(&op),
         [a, b] => a.apply_op2_no_bwd(b, &op),
         [a, b, c] => a.apply_op3_no_bwd(b, c, &op),
-        other => candle_core::bail!("{}: {} tensors", op.0.name(), other.len()),
+        other => candle_core::bail!("{}: {} tensors", K::NAME, other.len()),
     }
 }

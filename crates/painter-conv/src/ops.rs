@@ -7,30 +7,36 @@
 
 use crate::geometry::ConvGeom;
 use crate::kernels::{channel_sum, conv_bwd_data, conv_bwd_filter, conv_fwd};
-use crate::op::{apply_no_bwd, arity, Arg, Kernel};
+use crate::op::{apply_no_bwd, arity, if_tracked, Arg, Grads, Kernel, Output};
 use crate::storage::{dims4, f32_slice, output};
 use crate::ConvError;
-use candle_core::{CpuStorage, Result, Shape, Tensor};
+use candle_core::{Result, Shape, Tensor};
 
-/// The side of a square kernel of shape `w`.
-pub(crate) fn square_kernel(w: [usize; 4]) -> Result<usize> {
-    if w[2] != w[3] {
+/// The dimensions of the input `x` and weight `w` of a convolution-like op and the side of its
+/// square kernel, checking that the input's channels are the weight's axis `in_axis` (1 for a
+/// convolution's `C_out x C_in x K x K` weight, 0 for a transposed convolution's
+/// `C_in x C_out x K x K`, or for the output gradient of a convolution).
+pub(crate) fn conv_shapes(
+    what: &'static str,
+    x: &Shape,
+    w: &Shape,
+    in_axis: usize,
+) -> Result<([usize; 4], [usize; 4], usize)> {
+    let xd = dims4(what, x)?;
+    let wd = dims4("weight", w)?;
+    if wd[2] != wd[3] {
         return Err(
-            ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
+            ConvError::Shape(format!("kernel must be square, got {}x{}", wd[2], wd[3])).into(),
         );
     }
-    Ok(w[2])
-}
-
-/// Checks that an input of `got` channels fits a weight that expects `expected`.
-pub(crate) fn channels(what: &str, got: usize, expected: usize) -> Result<()> {
-    if got != expected {
+    if xd[1] != wd[in_axis] {
         return Err(ConvError::Shape(format!(
-            "{what}: {got} channels, the weight expects {expected}"
+            "{what}: {} channels, the weight expects {}",
+            xd[1], wd[in_axis]
         ))
         .into());
     }
-    Ok(())
+    Ok((xd, wd, wd[2]))
 }
 
 fn bias_slice<'a>(b: Option<Arg<'a>>, c: usize) -> Result<Option<&'a [f32]>> {
@@ -60,14 +66,10 @@ fn conv_args<'a>(what: &str, args: &[Arg<'a>]) -> Result<(Arg<'a>, Arg<'a>, Opti
 
 /// The gradients of a convolution op's arguments: input and weight from `grads`, the bias (when
 /// there is one) as per-channel sums of the output gradient.
-fn with_bias_grad(
-    args: &[&Tensor],
-    (dx, dw): (Option<Tensor>, Option<Tensor>),
-    grad: &Tensor,
-) -> Result<Vec<Option<Tensor>>> {
+fn with_bias_grad(args: &[&Tensor], [dx, dw]: [Option<Tensor>; 2], grad: &Tensor) -> Grads {
     let db = match args.get(2) {
-        Some(b) if b.track_op() => Some(apply_no_bwd(&[grad], ChannelSumOp)?),
-        _ => None,
+        Some(b) => if_tracked(b, || apply_no_bwd(&[grad], ChannelSumOp))?,
+        None => None,
     };
     Ok(vec![dx, dw, db])
 }
@@ -80,50 +82,30 @@ pub(crate) struct Conv2dOp {
 }
 
 impl Conv2dOp {
-    fn grads(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    /// The gradients of the input (a transposed convolution of `grad`) and of the weight.
+    fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
         let (_, _, h, wd) = x.dims4()?;
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            let op = ConvBwdDataOp {
-                stride: self.stride,
-                pad: self.pad,
-                h,
-                w: wd,
-            };
-            Some(apply_no_bwd(&[grad, w], op)?)
-        } else {
-            None
+        let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
+        let data = ConvBwdDataOp {
+            stride,
+            pad,
+            h,
+            w: wd,
         };
-        let dw = if w.track_op() {
-            let op = ConvBwdFilterOp {
-                stride: self.stride,
-                pad: self.pad,
-                k,
-            };
-            Some(apply_no_bwd(&[x, grad], op)?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
+        let filter = ConvBwdFilterOp { stride, pad, k };
+        Ok([
+            if_tracked(x, || apply_no_bwd(&[grad, w], data))?,
+            if_tracked(w, || apply_no_bwd(&[x, grad], filter))?,
+        ])
     }
 }
 
 impl Kernel for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d"
-    }
+    const NAME: &'static str = "painter-conv2d";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let ((xs, xl), (ws, wl), b) = conv_args(self.name(), args)?;
-        let [n, ci, h, w] = dims4("conv2d input", xl.shape())?;
-        let wd = dims4("conv2d weight", wl.shape())?;
-        let k = square_kernel(wd)?;
-        channels("conv2d input", ci, wd[1])?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((xs, xl), (ws, wl), b) = conv_args(Self::NAME, args)?;
+        let ([n, ci, h, w], wd, k) = conv_shapes("conv2d input", xl.shape(), wl.shape(), 1)?;
         let g = ConvGeom::conv(n, ci, (h, w), wd[0], k, self.stride, self.pad)?;
         let y = conv_fwd(
             &g,
@@ -134,12 +116,7 @@ impl Kernel for Conv2dOp {
         Ok(output(y, (n, g.c_out, g.h_out, g.w_out)))
     }
 
-    fn backward(
-        &self,
-        args: &[&Tensor],
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
         with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
     }
 }
@@ -153,47 +130,26 @@ pub(crate) struct ConvTranspose2dOp {
 }
 
 impl ConvTranspose2dOp {
-    fn grads(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            let op = Conv2dOp {
-                stride: self.stride,
-                pad: self.pad,
-            };
-            Some(apply_no_bwd(&[grad, w], op)?)
-        } else {
-            None
-        };
-        let dw = if w.track_op() {
-            let op = ConvBwdFilterOp {
-                stride: self.stride,
-                pad: self.pad,
-                k,
-            };
-            Some(apply_no_bwd(&[grad, x], op)?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
+    /// The gradients of the input (a convolution of `grad`) and of the weight (that of the
+    /// convolution this one transposes, whose input is `grad`).
+    fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
+        let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
+        let conv = Conv2dOp { stride, pad };
+        let filter = ConvBwdFilterOp { stride, pad, k };
+        Ok([
+            if_tracked(x, || apply_no_bwd(&[grad, w], conv))?,
+            if_tracked(w, || apply_no_bwd(&[grad, x], filter))?,
+        ])
     }
 }
 
 impl Kernel for ConvTranspose2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv-transpose2d"
-    }
+    const NAME: &'static str = "painter-conv-transpose2d";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let ((xs, xl), (ws, wl), b) = conv_args(self.name(), args)?;
-        let [n, ci, h, w] = dims4("conv_transpose2d input", xl.shape())?;
-        let wd = dims4("conv_transpose2d weight", wl.shape())?;
-        let k = square_kernel(wd)?;
-        channels("conv_transpose2d input", ci, wd[0])?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((xs, xl), (ws, wl), b) = conv_args(Self::NAME, args)?;
+        let ([n, ci, h, w], wd, k) =
+            conv_shapes("conv_transpose2d input", xl.shape(), wl.shape(), 0)?;
         let g = ConvGeom::transposed(
             n,
             ci,
@@ -211,12 +167,7 @@ impl Kernel for ConvTranspose2dOp {
         Ok(output(y, (n, g.c_in, g.h, g.w)))
     }
 
-    fn backward(
-        &self,
-        args: &[&Tensor],
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
         with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
     }
 }
@@ -243,16 +194,11 @@ pub(crate) struct ConvBwdDataOp {
 }
 
 impl Kernel for ConvBwdDataOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bwd-data"
-    }
+    const NAME: &'static str = "painter-conv2d-bwd-data";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s1, l1), (s2, l2)] = arity(self.name(), args)?;
-        let [n, co, ho, wo] = dims4("output gradient", l1.shape())?;
-        let wd = dims4("conv2d weight", l2.shape())?;
-        let k = square_kernel(wd)?;
-        channels("output gradient", co, wd[0])?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s1, l1), (s2, l2)] = arity(Self::NAME, args)?;
+        let ([n, co, ho, wo], wd, k) = conv_shapes("output gradient", l1.shape(), l2.shape(), 0)?;
         let g = ConvGeom::conv(n, wd[1], (self.h, self.w), co, k, self.stride, self.pad)?;
         check_output_size(&g, (ho, wo))?;
         let dx = conv_bwd_data(
@@ -274,12 +220,10 @@ pub(crate) struct ConvBwdFilterOp {
 }
 
 impl Kernel for ConvBwdFilterOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bwd-filter"
-    }
+    const NAME: &'static str = "painter-conv2d-bwd-filter";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s1, l1), (s2, l2)] = arity(self.name(), args)?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s1, l1), (s2, l2)] = arity(Self::NAME, args)?;
         let [n, ci, h, w] = dims4("conv2d input", l1.shape())?;
         let [n2, co, ho, wo] = dims4("output gradient", l2.shape())?;
         if n != n2 {
@@ -301,12 +245,10 @@ impl Kernel for ConvBwdFilterOp {
 pub(crate) struct ChannelSumOp;
 
 impl Kernel for ChannelSumOp {
-    fn name(&self) -> &'static str {
-        "painter-channel-sum"
-    }
+    const NAME: &'static str = "painter-channel-sum";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s, l)] = arity(self.name(), args)?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s, l)] = arity(Self::NAME, args)?;
         let (n, c) = match l.shape().dims() {
             [n, c, ..] => (*n, *c),
             other => {

@@ -51,25 +51,20 @@ pub fn max_pool2d_with_indices(
 }
 
 /// Places each of `values` (`N x C x h x w`) at the position `indices` (`u32`, same shape) recorded
-/// in an `out_h x out_w` plane of zeros. If two values share an index, the later one (row-major)
+/// in an `out = (out_h, out_w)` plane of zeros. If two values share an index, the later one (row-major)
 /// wins, as in PyTorch on the CPU; an index outside the plane is an error.
 ///
 /// ```
 /// use candle_core::{Device, Tensor};
 /// let x = Tensor::new(&[[[[1f32, 5., 2., 0.], [3., 4., 2., 9.]]]], &Device::Cpu).unwrap();
 /// let (v, i) = painter_conv::max_pool2d_with_indices(&x, 2, 2).unwrap();
-/// let y = painter_conv::max_unpool2d(&v, &i, 2, 4).unwrap();
+/// let y = painter_conv::max_unpool2d(&v, &i, (2, 4)).unwrap();
 /// assert_eq!(y.flatten_all().unwrap().to_vec1::<f32>().unwrap(), [0., 5., 0., 0., 0., 0., 0., 9.]);
 /// ```
-pub fn max_unpool2d(
-    values: &Tensor,
-    indices: &Tensor,
-    out_h: usize,
-    out_w: usize,
-) -> Result<Tensor> {
-    check_unpool_args(values, indices, (out_h, out_w))?;
+pub fn max_unpool2d(values: &Tensor, indices: &Tensor, out: (usize, usize)) -> Result<Tensor> {
     if !values.device().is_cpu() {
-        return portable::max_unpool2d(values, indices, out_h, out_w);
+        return portable::max_unpool2d(values, indices, out);
     }
-    apply(&[values, indices], ScatterKernel::assign((out_h, out_w)))
+    check_unpool_args(values, indices, out)?;
+    apply(&[values, indices], ScatterKernel::assign(out))
 }

@@ -1,6 +1,7 @@
 //! The geometry of a max-pooling window and the checks of the arguments of pooling and unpooling,
 //! shared by the CPU kernels, the fused stages and the portable composition.
 
+use crate::storage::same_shape;
 use crate::ConvError;
 use candle_core::{DType, Result, Tensor};
 
@@ -47,48 +48,45 @@ impl PoolGeom {
     }
 }
 
+/// An error naming `what` unless `t`'s type is one `accepted` takes.
+fn check_dtype(
+    what: &'static str,
+    t: &Tensor,
+    accepted: impl Fn(DType) -> bool,
+) -> std::result::Result<(), ConvError> {
+    if accepted(t.dtype()) {
+        Ok(())
+    } else {
+        Err(ConvError::DType {
+            what,
+            dtype: t.dtype(),
+        })
+    }
+}
+
 /// Checks the input of a max-pooling (`N x C x H x W`, float) against its window; returns the input
 /// dimensions `[N, C, H, W]` and the pooled size `(H_out, W_out)`.
 pub(crate) fn check_pool_args(x: &Tensor, geom: PoolGeom) -> Result<([usize; 4], (usize, usize))> {
     let (n, c, h, w) = x.dims4()?;
-    if !x.dtype().is_float() {
-        return Err(ConvError::DType {
-            what: "max-pooling input",
-            dtype: x.dtype(),
-        }
-        .into());
-    }
+    check_dtype("max-pooling input", x, |d| d.is_float())?;
     Ok(([n, c, h, w], geom.pooled(h, w)?))
 }
 
-/// Checks the arguments of a max-unpooling of `values` at `indices` (`u32`, the same shape, on the
-/// same device; the values float) into `out_h x out_w` planes.
+/// Checks the arguments of a max-unpooling of `values` (float) at `indices` (`u32`, the same
+/// shape, on the same device) into `out_h x out_w` planes.
 pub(crate) fn check_unpool_args(
     values: &Tensor,
     indices: &Tensor,
     (out_h, out_w): (usize, usize),
 ) -> Result<()> {
-    let (vd, id) = (values.dims4()?, indices.dims4()?);
-    if !values.dtype().is_float() {
-        return Err(ConvError::DType {
-            what: "unpooling values",
-            dtype: values.dtype(),
-        }
-        .into());
-    }
-    if vd != id {
-        return Err(ConvError::Shape(format!(
-            "unpooling values {vd:?} and indices {id:?} must have the same shape"
-        ))
-        .into());
-    }
-    if indices.dtype() != DType::U32 {
-        return Err(ConvError::DType {
-            what: "unpooling indices",
-            dtype: indices.dtype(),
-        }
-        .into());
-    }
+    values.dims4()?;
+    check_dtype("unpooling values", values, |d| d.is_float())?;
+    same_shape(
+        "unpooling values and indices",
+        values.shape(),
+        indices.shape(),
+    )?;
+    check_dtype("unpooling indices", indices, |d| d == DType::U32)?;
     if !fits_u32(out_h, out_w) {
         return Err(ConvError::Config(format!(
             "a {out_h}x{out_w} unpooled plane is too large for u32 indices"

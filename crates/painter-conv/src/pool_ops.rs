@@ -14,13 +14,13 @@
 //! Backward passes are built from these same ops, so they are themselves differentiable.
 
 use crate::maxpool::{gather_plane, pool_plane, scatter_plane, ScatterMode};
-use crate::op::{apply, arity, Arg, Kernel};
+use crate::op::{apply, arity, Arg, Grads, Kernel, Output};
 use crate::pool_args::PoolGeom;
-use crate::storage::{contiguous, dims4, u32_slice};
+use crate::storage::{contiguous, dims4, same_shape, slice};
 use crate::ConvError;
 use candle_core::backend::BackendStorage;
 use candle_core::cpu_backend::Map1;
-use candle_core::{CpuStorage, Device, Layout, Result, Shape, Tensor, WithDType};
+use candle_core::{Device, Layout, Result, Shape, Tensor, WithDType};
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,19 @@ fn float_arg<'a>(what: &'static str, (s, l): Arg<'a>) -> Result<Arg<'a>> {
     Ok((s, l))
 }
 
+/// The float values of a gather or scatter (`N x C x H x W`, with their dimensions) and its `u32`
+/// indices (with their layout).
+#[allow(clippy::type_complexity)]
+fn values_and_indices<'a>(
+    name: &str,
+    args: &[Arg<'a>],
+) -> Result<(Arg<'a>, [usize; 4], (&'a [u32], &'a Layout))> {
+    let [values, (is, il)] = arity(name, args)?;
+    let (s, l) = float_arg("plane values", values)?;
+    let dims = dims4("plane values", l.shape())?;
+    Ok(((s, l), dims, (slice::<u32>("plane indices", is, il)?, il)))
+}
+
 /// Max-pooling that returns the window maxima and keeps the argmax indices in `switches`.
 pub(crate) struct MaxPoolKernel {
     pub geom: PoolGeom,
@@ -97,12 +110,10 @@ impl Map1 for PoolPlanes {
 }
 
 impl Kernel for MaxPoolKernel {
-    fn name(&self) -> &'static str {
-        "max_pool2d_with_indices"
-    }
+    const NAME: &'static str = "max_pool2d_with_indices";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s, l)] = arity(self.name(), args)?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s, l)] = arity(Self::NAME, args)?;
         let (s, l) = float_arg("max-pooling input", (s, l))?;
         let [n, c, h, w] = dims4("max-pooling input", l.shape())?;
         let (ho, wo) = self.geom.pooled(h, w)?;
@@ -120,12 +131,7 @@ impl Kernel for MaxPoolKernel {
         Ok((vals, shape))
     }
 
-    fn backward(
-        &self,
-        args: &[&Tensor],
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
         let (_, _, h, w) = args[0].dims4()?;
         let indices = self.switches.get()?;
         let grad = apply(&[grad, &indices], ScatterKernel::add((h, w)))?;
@@ -159,14 +165,10 @@ impl Map1 for GatherPlanes<'_> {
 pub(crate) struct GatherKernel;
 
 impl Kernel for GatherKernel {
-    fn name(&self) -> &'static str {
-        "plane_gather"
-    }
+    const NAME: &'static str = "plane_gather";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [src, (is, il)] = arity(self.name(), args)?;
-        let (s, l) = float_arg("gathered values", src)?;
-        let [n, c, h, w] = dims4("gathered values", l.shape())?;
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((s, l), [n, c, h, w], (idx, il)) = values_and_indices(Self::NAME, args)?;
         let [n2, c2, ho, wo] = dims4("gather indices", il.shape())?;
         if (n, c) != (n2, c2) {
             return Err(ConvError::Shape(format!(
@@ -175,19 +177,14 @@ impl Kernel for GatherKernel {
             .into());
         }
         let planes = GatherPlanes {
-            idx: u32_slice("gather indices", is, il)?,
+            idx,
             plane_in: h * w,
             plane_out: ho * wo,
         };
         Ok((planes.map(s, l)?, il.shape().clone()))
     }
 
-    fn backward(
-        &self,
-        args: &[&Tensor],
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
         let (_, _, h, w) = args[0].dims4()?;
         let grad = apply(&[grad, args[1]], ScatterKernel::add((h, w)))?;
         Ok(vec![Some(grad), None])
@@ -243,28 +240,14 @@ impl ScatterKernel {
 }
 
 impl Kernel for ScatterKernel {
-    fn name(&self) -> &'static str {
-        match self.mode {
-            ScatterMode::Assign => "max_unpool2d",
-            ScatterMode::Add => "plane_scatter_add",
-        }
-    }
+    const NAME: &'static str = "plane_scatter";
 
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [src, (is, il)] = arity(self.name(), args)?;
-        let (s, l) = float_arg("unpooling values", src)?;
-        let [n, c, h, w] = dims4("unpooling values", l.shape())?;
-        if l.shape() != il.shape() {
-            return Err(ConvError::Shape(format!(
-                "unpooling values {:?} and indices {:?} must have the same shape",
-                l.shape().dims(),
-                il.shape().dims()
-            ))
-            .into());
-        }
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((s, l), [n, c, h, w], (idx, il)) = values_and_indices(Self::NAME, args)?;
+        same_shape("scattered values and indices", l.shape(), il.shape())?;
         let (out_h, out_w) = self.out;
         let planes = ScatterPlanes {
-            idx: u32_slice("unpooling indices", is, il)?,
+            idx,
             plane_in: h * w,
             plane_out: out_h * out_w,
             planes: n * c,
@@ -273,12 +256,7 @@ impl Kernel for ScatterKernel {
         Ok((planes.map(s, l)?, Shape::from((n, c, out_h, out_w))))
     }
 
-    fn backward(
-        &self,
-        args: &[&Tensor],
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
         Ok(vec![Some(apply(&[grad, args[1]], GatherKernel)?), None])
     }
 }

@@ -89,13 +89,9 @@ pub fn max_pool2d_with_indices(
 }
 
 /// [`crate::max_unpool2d`] as a composition of Candle ops (any device).
-pub fn max_unpool2d(
-    values: &Tensor,
-    indices: &Tensor,
-    out_h: usize,
-    out_w: usize,
-) -> Result<Tensor> {
-    check_unpool_args(values, indices, (out_h, out_w))?;
+pub fn max_unpool2d(values: &Tensor, indices: &Tensor, out: (usize, usize)) -> Result<Tensor> {
+    check_unpool_args(values, indices, out)?;
+    let (out_h, out_w) = out;
     let (n, c, h, w) = values.dims4()?;
     let plane = out_h * out_w;
     if n * c * h * w > 0 {

@@ -1,9 +1,9 @@
 //! ReLU and leaky ReLU with a parallel forward pass and a fused, parallel backward pass.
 
-use crate::op::{apply, apply_no_bwd, arity, Arg, Kernel};
-use crate::storage::{f32_slice, output};
+use crate::op::{apply, apply_no_bwd, arity, Arg, Grads, Kernel, Output};
+use crate::storage::{f32_slice, is_cpu_f32, output, require_cpu_f32, same_shape};
 use crate::ConvError;
-use candle_core::{CpuStorage, DType, Result, Shape, Tensor};
+use candle_core::{Result, Tensor};
 use rayon::prelude::*;
 
 /// Elements per parallel task.
@@ -45,7 +45,7 @@ pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
         ))
         .into());
     }
-    if !x.device().is_cpu() || x.dtype() != DType::F32 {
+    if !is_cpu_f32(&[x]) {
         return if negative_slope == 0.0 {
             x.relu()
         } else {
@@ -63,14 +63,8 @@ pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
 /// The gradient of [`relu`] alone (no autograd): `grad * (y > 0)` where `y` is the ReLU's output.
 /// CPU `f32` only; exists for benchmarks and hand-assembled backward passes.
 pub fn relu_grad(grad: &Tensor, y: &Tensor) -> Result<Tensor> {
-    if !(grad.device().is_cpu()
-        && y.device().is_cpu()
-        && grad.dtype() == DType::F32
-        && y.dtype() == DType::F32)
-    {
-        return Err(ConvError::Storage("relu_grad").into());
-    }
-    apply_no_bwd(&[grad, y], LeakyReluBwdOp { slope: 0.0 })
+    require_cpu_f32("relu_grad", &[grad, y])?;
+    apply_no_bwd(&[grad, y], LeakyReluBwdOp(LeakyReluOp { slope: 0.0 }))
 }
 
 /// `y = max(x, slope * x)`, with `max(x, 0)` for a slope of 0.
@@ -80,11 +74,10 @@ struct LeakyReluOp {
 }
 
 impl Kernel for LeakyReluOp {
-    fn name(&self) -> &'static str {
-        "painter-leaky-relu"
-    }
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s, l)] = arity(self.name(), args)?;
+    const NAME: &'static str = "painter-leaky-relu";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s, l)] = arity(Self::NAME, args)?;
         let x = f32_slice("relu input", s, l)?;
         let slope = self.slope;
         let mut y = vec![0f32; x.len()];
@@ -100,40 +93,25 @@ impl Kernel for LeakyReluOp {
             });
         Ok(output(y, l.shape().clone()))
     }
-    fn backward(
-        &self,
-        _args: &[&Tensor],
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<Vec<Option<Tensor>>> {
-        let op = LeakyReluBwdOp { slope: self.slope };
+    fn backward(&self, _args: &[&Tensor], res: &Tensor, grad: &Tensor) -> Grads {
+        let op = LeakyReluBwdOp(*self);
         Ok(vec![Some(apply_no_bwd(&[grad, res], op)?)])
     }
 }
 
-/// `(grad, y) -> grad` where `y > 0`, `slope * grad` elsewhere (exactly 0 for a slope of 0).
-#[derive(Debug, Clone, Copy)]
-struct LeakyReluBwdOp {
-    slope: f32,
-}
+/// `(grad, y) -> grad` where `y > 0`, `slope * grad` elsewhere (exactly 0 for a slope of 0), for
+/// the leaky ReLU of that slope.
+struct LeakyReluBwdOp(LeakyReluOp);
 
 impl Kernel for LeakyReluBwdOp {
-    fn name(&self) -> &'static str {
-        "painter-leaky-relu-bwd"
-    }
-    fn forward(&self, args: &[Arg<'_>]) -> Result<(CpuStorage, Shape)> {
-        let [(s1, l1), (s2, l2)] = arity(self.name(), args)?;
-        if l1.shape() != l2.shape() {
-            return Err(ConvError::Shape(format!(
-                "relu gradient {:?} vs output {:?}",
-                l1.shape().dims(),
-                l2.shape().dims()
-            ))
-            .into());
-        }
+    const NAME: &'static str = "painter-leaky-relu-bwd";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s1, l1), (s2, l2)] = arity(Self::NAME, args)?;
+        same_shape("relu gradient and output", l1.shape(), l2.shape())?;
         let g = f32_slice("relu gradient", s1, l1)?;
         let y = f32_slice("relu output", s2, l2)?;
-        let slope = self.slope;
+        let slope = self.0.slope;
         let mut dx = vec![0f32; g.len()];
         dx.par_chunks_mut(CHUNK)
             .zip(g.par_chunks(CHUNK).zip(y.par_chunks(CHUNK)))

@@ -5,33 +5,21 @@
 //! (summed in another order) to 1e-5. Random small shapes: odd sizes, kernel 1/3/5, stride 1/2,
 //! padding 0..k-1, overlapping and non-overlapping pooling windows, with and without the ReLU.
 
-use candle_core::{Device, Result, Tensor, Var};
+mod common;
+
+use candle_core::{Device, Tensor};
+use common::{bits, flat, grad_of, rand_tensor, rand_var};
 use painter_conv::{
     conv2d, conv2d_relu_maxpool2d, conv_transpose2d, max_pool2d_with_indices, max_unpool2d,
     maxunpool2d_conv_transpose2d, relu, Conv2dConfig, ConvTranspose2dConfig,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::ops::Range;
 
-fn rand_tensor(rng: &mut StdRng, dims: &[usize]) -> Result<Tensor> {
-    let n: usize = dims.iter().product();
-    let v: Vec<f32> = (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect();
-    Tensor::from_vec(v, dims, &Device::Cpu)
-}
-
-fn bits(t: &Tensor) -> Vec<u32> {
-    t.flatten_all()
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f32::to_bits)
-        .collect()
-}
-
+/// `max |a - b| / max |b|`.
 fn max_rel(a: &Tensor, b: &Tensor) -> f32 {
-    let a = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    let b = b.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    let (a, b) = (flat(a), flat(b));
     let scale = b.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
     a.iter()
         .zip(&b)
@@ -39,29 +27,73 @@ fn max_rel(a: &Tensor, b: &Tensor) -> f32 {
         / scale
 }
 
-fn grad_of(g: &candle_core::backprop::GradStore, v: &Var) -> Tensor {
-    g.get(v.as_tensor()).expect("missing gradient").clone()
+/// A random stage: batch, input and output channels, kernel side, stride, padding, output
+/// padding (0 unless asked for), pooling window and stride, and the side lengths.
+struct Stage {
+    n: usize,
+    ci: usize,
+    co: usize,
+    k: usize,
+    s: usize,
+    p: usize,
+    op: usize,
+    pool: (usize, usize),
+    h: usize,
+    w: usize,
+}
+
+fn random_stage(
+    rng: &mut StdRng,
+    (ci, co): (Range<usize>, Range<usize>),
+    output_padding: bool,
+    pools: &[(usize, usize)],
+    sides: Range<usize>,
+) -> Stage {
+    let n = rng.random_range(1..4);
+    let (ci, co) = (rng.random_range(ci), rng.random_range(co));
+    let k = [1, 3, 5][rng.random_range(0..3)];
+    let s = rng.random_range(1..3);
+    let p = rng.random_range(0..k);
+    let op = if output_padding {
+        rng.random_range(0..s)
+    } else {
+        0
+    };
+    let pool = pools[rng.random_range(0..pools.len())];
+    let (h, w) = (rng.random_range(sides.clone()), rng.random_range(sides));
+    Stage {
+        n,
+        ci,
+        co,
+        k,
+        s,
+        p,
+        op,
+        pool,
+        h,
+        w,
+    }
 }
 
 #[test]
 fn encoder_stage_equals_conv_relu_pool() {
     let mut rng = StdRng::seed_from_u64(11);
     let mut cases = 0;
+    let pools = [(2, 2), (3, 2), (2, 1), (3, 3)];
     while cases < 24 {
-        let n = rng.random_range(1..4);
-        let (ci, co) = (rng.random_range(1..5), rng.random_range(1..7));
-        let k = [1, 3, 5][rng.random_range(0..3)];
-        let (s, p) = (rng.random_range(1..3), rng.random_range(0..k));
-        let (pk, ps) = [(2, 2), (3, 2), (2, 1), (3, 3)][rng.random_range(0..4)];
-        let (h, w) = (rng.random_range(5..14), rng.random_range(5..14));
+        let st = random_stage(&mut rng, (1..5, 1..7), false, &pools, 5..14);
+        let Stage {
+            n, ci, co, k, s, p, ..
+        } = st;
+        let ((pk, ps), (h, w)) = (st.pool, (st.h, st.w));
         let (ho, wo) = ((h + 2 * p - k) / s + 1, (w + 2 * p - k) / s + 1);
         if h + 2 * p < k || ho < pk || wo < pk {
             continue;
         }
         cases += 1;
-        let x = Var::from_tensor(&rand_tensor(&mut rng, &[n, ci, h, w]).unwrap()).unwrap();
-        let wt = Var::from_tensor(&rand_tensor(&mut rng, &[co, ci, k, k]).unwrap()).unwrap();
-        let b = Var::from_tensor(&rand_tensor(&mut rng, &[co]).unwrap()).unwrap();
+        let x = rand_var(&mut rng, &[n, ci, h, w]);
+        let wt = rand_var(&mut rng, &[co, ci, k, k]);
+        let b = rand_var(&mut rng, &[co]);
         let cfg = Conv2dConfig {
             stride: s,
             padding: p,
@@ -76,7 +108,7 @@ fn encoder_stage_equals_conv_relu_pool() {
             idx_u.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
             "{case}: switches"
         );
-        let r = rand_tensor(&mut rng, pf.dims()).unwrap();
+        let r = rand_tensor(&mut rng, pf.dims());
         let gf = (&pf * &r).unwrap().sum_all().unwrap().backward().unwrap();
         let gu = (&pu * &r).unwrap().sum_all().unwrap().backward().unwrap();
         assert_eq!(
@@ -98,25 +130,31 @@ fn encoder_stage_equals_conv_relu_pool() {
 fn decoder_stage_equals_relu_unpool_deconv() {
     let mut rng = StdRng::seed_from_u64(12);
     let mut cases = 0;
+    let pools = [(2, 2), (3, 2), (2, 1)];
     while cases < 24 {
-        let n = rng.random_range(1..4);
-        let (ci, co) = (rng.random_range(1..7), rng.random_range(1..5));
-        let k = [1, 3, 5][rng.random_range(0..3)];
-        let s = rng.random_range(1..3);
-        let (p, op) = (rng.random_range(0..k), rng.random_range(0..s));
-        let (pk, ps) = [(2, 2), (3, 2), (2, 1)][rng.random_range(0..3)];
-        let (uh, uw) = (rng.random_range(4..12), rng.random_range(4..12));
+        let st = random_stage(&mut rng, (1..7, 1..5), true, &pools, 4..12);
+        let Stage {
+            n,
+            ci,
+            co,
+            k,
+            s,
+            p,
+            op,
+            ..
+        } = st;
+        let ((pk, ps), (uh, uw)) = (st.pool, (st.h, st.w));
         // The unpooled map is the transposed convolution's input: its output must be non-empty.
         if (uh - 1) * s + k + op <= 2 * p || (uw - 1) * s + k + op <= 2 * p {
             continue;
         }
         cases += 1;
         let relu_input = rng.random_bool(0.5);
-        let src = rand_tensor(&mut rng, &[n, ci, uh, uw]).unwrap();
+        let src = rand_tensor(&mut rng, &[n, ci, uh, uw]);
         let (pooled, idx) = max_pool2d_with_indices(&src, pk, ps).unwrap();
-        let x = Var::from_tensor(&rand_tensor(&mut rng, pooled.dims()).unwrap()).unwrap();
-        let wt = Var::from_tensor(&rand_tensor(&mut rng, &[ci, co, k, k]).unwrap()).unwrap();
-        let b = Var::from_tensor(&rand_tensor(&mut rng, &[co]).unwrap()).unwrap();
+        let x = rand_var(&mut rng, pooled.dims());
+        let wt = rand_var(&mut rng, &[ci, co, k, k]);
+        let b = rand_var(&mut rng, &[co]);
         let cfg = ConvTranspose2dConfig {
             stride: s,
             padding: p,
@@ -129,13 +167,13 @@ fn decoder_stage_equals_relu_unpool_deconv() {
         } else {
             x.as_tensor().clone()
         };
-        let up = max_unpool2d(&xin, &idx, uh, uw).unwrap();
+        let up = max_unpool2d(&xin, &idx, (uh, uw)).unwrap();
         let yu = conv_transpose2d(&up, &wt, Some(&b), cfg).unwrap();
         let case = format!(
             "n{n} ci{ci} co{co} {uh}x{uw} k{k} s{s} p{p} op{op} pool {pk}/{ps} relu {relu_input}"
         );
         assert_eq!(bits(&yf), bits(&yu), "{case}: output");
-        let r = rand_tensor(&mut rng, yf.dims()).unwrap();
+        let r = rand_tensor(&mut rng, yf.dims());
         let gf = (&yf * &r).unwrap().sum_all().unwrap().backward().unwrap();
         let gu = (&yu * &r).unwrap().sum_all().unwrap().backward().unwrap();
         for (name, v) in [("dx", &x), ("dw", &wt), ("db", &b)] {

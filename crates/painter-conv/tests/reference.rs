@@ -3,7 +3,10 @@
 //! autograd, and finite differences. Shapes are random (seeded) and small: odd sizes, stride 1 and
 //! 2, padding 0..k-1, channel counts 1..200.
 
+mod common;
+
 use candle_core::{DType, Device, Result, Tensor, Var};
+use common::{flat, rand_vec};
 use painter_conv::{
     conv2d, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu, maxunpool2d_conv_transpose2d,
     relu, Conv2dConfig, ConvTranspose2dConfig,
@@ -28,14 +31,6 @@ fn rel_err32(a: &[f32], b: &[f32]) -> f64 {
     rel_err(a, &b64)
 }
 
-fn flat(t: &Tensor) -> Vec<f32> {
-    t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
-}
-
-fn rand_vec(rng: &mut StdRng, n: usize) -> Vec<f32> {
-    (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Case {
     n: usize,
@@ -49,29 +44,25 @@ struct Case {
     op: usize,
 }
 
-/// Naive float64 convolution: returns y and, for the loss `sum(y * r)`, dx, dw, db.
-#[allow(clippy::type_complexity)]
-fn naive_conv(
-    c: &Case,
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    r: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize) {
+/// What a naive reference gives: the output `y` and, for the loss `sum(y * r)`, the gradients of
+/// input, weight and bias; then the output's height and width.
+type Naive = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize);
+
+/// A connection of a linear layer: `(xi, wi, yi)` for `y[yi] += x[xi] * w[wi]`.
+type Link = (usize, usize, usize);
+
+/// Every connection `(xi, wi, yi)` of the convolution `c`: output element `yi` adds input element
+/// `xi` times weight element `wi` (weight `co x ci x k x k`), for every kernel offset that lands
+/// inside the input (the rest reads the zero padding). Also the output's height and width.
+fn conv_connections(c: &Case) -> (Vec<Link>, (usize, usize)) {
     let ho = (c.h + 2 * c.p - c.k) / c.s + 1;
     let wo = (c.w + 2 * c.p - c.k) / c.s + 1;
-    let mut y = vec![0f64; c.n * c.co * ho * wo];
-    let mut dx = vec![0f64; x.len()];
-    let mut dw = vec![0f64; w.len()];
-    let mut db = vec![0f64; c.co];
+    let mut links = Vec::new();
     for n in 0..c.n {
         for o in 0..c.co {
             for oh in 0..ho {
                 for ow in 0..wo {
                     let yi = ((n * c.co + o) * ho + oh) * wo + ow;
-                    let rv = f64::from(r[yi]);
-                    let mut acc = f64::from(b[o]);
-                    db[o] += rv;
                     for i in 0..c.ci {
                         for kh in 0..c.k {
                             for kw in 0..c.k {
@@ -82,70 +73,67 @@ fn naive_conv(
                                 }
                                 let xi = ((n * c.ci + i) * c.h + ih as usize) * c.w + iw as usize;
                                 let wi = ((o * c.ci + i) * c.k + kh) * c.k + kw;
-                                acc += f64::from(x[xi]) * f64::from(w[wi]);
-                                dx[xi] += rv * f64::from(w[wi]);
-                                dw[wi] += rv * f64::from(x[xi]);
+                                links.push((xi, wi, yi));
                             }
                         }
                     }
-                    y[yi] = acc;
                 }
             }
         }
+    }
+    (links, (ho, wo))
+}
+
+/// The naive float64 layer made of `links` (`(xi, wi, yi)`: `y[yi] += x[xi] * w[wi]`) with `c.n`
+/// images of `c.co` output channels of `ho x wo`, each plus its bias.
+fn naive_layer(
+    c: &Case,
+    (ho, wo): (usize, usize),
+    links: impl Iterator<Item = Link>,
+    (x, w, b, r): (&[f32], &[f32], &[f32], &[f32]),
+) -> Naive {
+    let channel = |yi: usize| (yi / (ho * wo)) % c.co;
+    let mut y: Vec<f64> = (0..c.n * c.co * ho * wo)
+        .map(|yi| f64::from(b[channel(yi)]))
+        .collect();
+    let mut db = vec![0f64; c.co];
+    for (yi, rv) in r.iter().enumerate() {
+        db[channel(yi)] += f64::from(*rv);
+    }
+    let (mut dx, mut dw) = (vec![0f64; x.len()], vec![0f64; w.len()]);
+    for (xi, wi, yi) in links {
+        let (xv, wv, rv) = (f64::from(x[xi]), f64::from(w[wi]), f64::from(r[yi]));
+        y[yi] += xv * wv;
+        dx[xi] += rv * wv;
+        dw[wi] += rv * xv;
     }
     (y, dx, dw, db, ho, wo)
 }
 
-/// Naive float64 transposed convolution (weight `ci x co x k x k`), same outputs as `naive_conv`.
-#[allow(clippy::type_complexity)]
-fn naive_conv_t(
-    c: &Case,
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    r: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize) {
+/// Naive float64 convolution: returns y and, for the loss `sum(y * r)`, dx, dw, db.
+fn naive_conv(c: &Case, x: &[f32], w: &[f32], b: &[f32], r: &[f32]) -> Naive {
+    let (links, out) = conv_connections(c);
+    naive_layer(c, out, links.into_iter(), (x, w, b, r))
+}
+
+/// Naive float64 transposed convolution (weight `ci x co x k x k`), same outputs as `naive_conv`:
+/// the adjoint of the convolution from its output (`ci` channels of `h x w`) back to its input
+/// (`co` channels of the transposed convolution's output size), every connection read backwards.
+fn naive_conv_t(c: &Case, x: &[f32], w: &[f32], b: &[f32], r: &[f32]) -> Naive {
     let ho = (c.h - 1) * c.s + c.k + c.op - 2 * c.p;
     let wo = (c.w - 1) * c.s + c.k + c.op - 2 * c.p;
-    let mut y = vec![0f64; c.n * c.co * ho * wo];
-    let mut dx = vec![0f64; x.len()];
-    let mut dw = vec![0f64; w.len()];
-    let mut db = vec![0f64; c.co];
-    for n in 0..c.n {
-        for o in 0..c.co {
-            for oh in 0..ho {
-                for ow in 0..wo {
-                    let yi = ((n * c.co + o) * ho + oh) * wo + ow;
-                    y[yi] = f64::from(b[o]);
-                    db[o] += f64::from(r[yi]);
-                }
-            }
-        }
-        for i in 0..c.ci {
-            for ih in 0..c.h {
-                for iw in 0..c.w {
-                    let xi = ((n * c.ci + i) * c.h + ih) * c.w + iw;
-                    for o in 0..c.co {
-                        for kh in 0..c.k {
-                            for kw in 0..c.k {
-                                let oh = (ih * c.s + kh) as isize - c.p as isize;
-                                let ow = (iw * c.s + kw) as isize - c.p as isize;
-                                if oh < 0 || ow < 0 || oh >= ho as isize || ow >= wo as isize {
-                                    continue;
-                                }
-                                let yi = ((n * c.co + o) * ho + oh as usize) * wo + ow as usize;
-                                let wi = ((i * c.co + o) * c.k + kh) * c.k + kw;
-                                y[yi] += f64::from(x[xi]) * f64::from(w[wi]);
-                                dx[xi] += f64::from(r[yi]) * f64::from(w[wi]);
-                                dw[wi] += f64::from(r[yi]) * f64::from(x[xi]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    (y, dx, dw, db, ho, wo)
+    let adjoint = Case {
+        ci: c.co,
+        co: c.ci,
+        h: ho,
+        w: wo,
+        op: 0,
+        ..*c
+    };
+    let (links, out) = conv_connections(&adjoint);
+    assert_eq!(out, (c.h, c.w), "{c:?}: the adjoint convolution's sizes");
+    let backwards = links.into_iter().map(|(xi, wi, yi)| (yi, wi, xi));
+    naive_layer(c, (ho, wo), backwards, (x, w, b, r))
 }
 
 fn random_case(rng: &mut StdRng, transposed: bool) -> Case {
