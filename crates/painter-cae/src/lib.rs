@@ -18,6 +18,7 @@ mod checkpoint;
 mod config;
 mod decoder;
 mod encoder;
+mod epoch;
 mod error;
 mod figures;
 mod init;
@@ -32,6 +33,7 @@ pub use checkpoint::{load_cae, load_encoder, CaeCheckpoint};
 pub use config::{CaeConfig, DecoderWeights, OutputActivation, ParamSpec, Upsampling};
 pub use decoder::{BoundDecoder, Decoder, DeconvLayer};
 pub use encoder::{ConvLayer, Encoder, EncoderStages, Latent, StageActivation};
+pub use epoch::EpochRecord;
 pub use error::CaeError;
 pub use figures::{write_loss_chart, write_reconstructions};
 pub use init::init_parameters;
@@ -40,7 +42,6 @@ pub use optim::{CaeOptimizer, OptimizerConfig};
 pub use pool::{MaxPool2d, PoolSwitches};
 pub use preload::InMemoryDataset;
 pub use pretrain::{
-    evaluate_mse, pretrain, validation_split, EpochRecord, PretrainConfig, PretrainReport,
-    StopReason,
+    evaluate_mse, pretrain, validation_split, PretrainConfig, PretrainReport, StopReason,
 };
 pub use unpool::MaxUnpool2d;

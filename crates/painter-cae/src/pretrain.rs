@@ -25,6 +25,7 @@
 //! and a resumed run computes the same next epoch as an uninterrupted one.
 
 use crate::checkpoint::{read_json, write_json};
+use crate::epoch::EpochRecord;
 use crate::figures::{write_loss_chart, write_reconstructions};
 use crate::preload::InMemoryDataset;
 use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, CaeOptimizer, OptimizerConfig};
@@ -146,34 +147,6 @@ impl PretrainConfig {
             return Some(format!("seed {} vs saved {}", self.seed, saved.seed));
         }
         None
-    }
-}
-
-/// The outcome of one epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// The epoch, from 1.
-    pub epoch: usize,
-    /// Mean training MSE over the epoch (inputs with pixel dropout, targets clean).
-    pub train_mse: f64,
-    /// Validation MSE after the epoch (clean inputs), if there is a validation split.
-    pub val_mse: Option<f64>,
-    /// The learning rate used.
-    pub lr: f64,
-    /// Wall-clock seconds of the epoch (training and validation).
-    pub seconds: f64,
-}
-
-impl EpochRecord {
-    /// The per-epoch line: `epoch=E train_mse=X val_mse=Y lr=Z seconds=S`.
-    pub fn line(&self) -> String {
-        let val = self
-            .val_mse
-            .map_or_else(|| "NA".to_string(), |v| format!("{v:.6}"));
-        format!(
-            "epoch={} train_mse={:.6} val_mse={} lr={:.6} seconds={:.2}",
-            self.epoch, self.train_mse, val, self.lr, self.seconds
-        )
     }
 }
 
