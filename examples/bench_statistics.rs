@@ -11,12 +11,14 @@
 //! Prints one line `bench_statistics: patch=P batch=B filters=F slope=S scales=L encoders=E
 //! median_batch_s=X patches_per_s=Y` (the median over `--batches` timed batches after one warm-up).
 
+mod timing;
+
 use anyhow::Result;
 use candle_core::{Device, Tensor};
 use clap::Parser;
 use deep_painter::cae::CaeConfig;
 use deep_painter::classify::{ChannelStatistics, PretrainedEncoder};
-use std::time::Instant;
+use timing::median_seconds;
 
 #[derive(Parser, Debug)]
 #[command(about = "Times the linear probe's channel statistics on the CPU")]
@@ -47,15 +49,6 @@ struct Args {
     encoders: usize,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
-    }
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     let device = Device::Cpu;
@@ -74,19 +67,11 @@ fn main() -> Result<()> {
         .with_negative_slope(args.slope)?
         .with_scales(args.scales.clone())?;
     let images = Tensor::rand(0f32, 1f32, (args.batch, 3, args.patch, args.patch), &device)?;
-    let mut checksum = statistics.compute(&images)?.sum_all()?.to_scalar::<f32>()?;
-    let mut times = Vec::with_capacity(args.batches);
-    for _ in 0..args.batches {
-        let start = Instant::now();
-        let s = statistics.compute(&images)?;
-        times.push(start.elapsed().as_secs_f64());
-        checksum += s.sum_all()?.to_scalar::<f32>()?;
-    }
-    let s = median(times);
+    let s = median_seconds(args.batches, || Ok(statistics.compute(&images)?))?;
     let filters: Vec<String> = args.filters.iter().map(usize::to_string).collect();
     let scales: Vec<String> = args.scales.iter().map(usize::to_string).collect();
     println!(
-        "bench_statistics: patch={} batch={} filters={} slope={} scales={} encoders={} median_batch_s={s:.4} patches_per_s={:.1} checksum={checksum:.3}",
+        "bench_statistics: patch={} batch={} filters={} slope={} scales={} encoders={} median_batch_s={s:.4} patches_per_s={:.1}",
         args.patch,
         args.batch,
         filters.join(","),

@@ -6,7 +6,7 @@
 mod common;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use common::{flat, rand_vec};
+use common::{bits, flat, rand_vec};
 use painter_conv::{
     conv2d, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu, maxunpool2d_conv_transpose2d,
     relu, Conv2dConfig, ConvTranspose2dConfig,
@@ -453,46 +453,22 @@ fn input_gradient_skipped_for_constant_input() {
 }
 
 #[test]
-fn relu_matches_candle_and_its_gradient() {
+fn relu_and_leaky_relu_match_their_definition_candle_and_their_gradients() {
     let dev = Device::Cpu;
     let mut rng = StdRng::seed_from_u64(9);
     // Large enough to span several parallel chunks, plus an odd tail.
     let len = 3 * (1 << 15) + 17;
     let data = rand_vec(&mut rng, len);
     let r = Tensor::from_vec(rand_vec(&mut rng, len), len, &dev).unwrap();
-    let xv = Var::from_vec(data.clone(), len, &dev).unwrap();
-    let y = relu(xv.as_tensor()).unwrap();
-    let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
-    let want_y: Vec<f32> = data.iter().map(|v| v.max(0.0)).collect();
-    let rv = flat(&r);
-    let want_g: Vec<f32> = data
-        .iter()
-        .zip(&rv)
-        .map(|(x, r)| if *x > 0.0 { *r } else { 0.0 })
-        .collect();
-    assert_eq!(flat(&y), want_y);
-    assert_eq!(flat(grads.get(xv.as_tensor()).unwrap()), want_g);
-    let candle = xv.as_tensor().relu().unwrap();
-    assert_eq!(flat(&candle), want_y);
-    // Non-contiguous input (a transpose) is handled.
-    let m = Tensor::from_vec(data[..12].to_vec(), (3, 4), &dev)
-        .unwrap()
-        .t()
-        .unwrap();
-    assert_eq!(flat(&relu(&m).unwrap()), flat(&m.relu().unwrap()));
-}
-
-#[test]
-fn leaky_relu_matches_its_definition_candle_and_its_gradient() {
-    let dev = Device::Cpu;
-    let mut rng = StdRng::seed_from_u64(10);
-    let len = 2 * (1 << 15) + 5;
-    let data = rand_vec(&mut rng, len);
-    let r = Tensor::from_vec(rand_vec(&mut rng, len), len, &dev).unwrap();
     let rv = flat(&r);
     for slope in [0.0f32, 0.1, 1.0] {
         let xv = Var::from_vec(data.clone(), len, &dev).unwrap();
-        let y = leaky_relu(xv.as_tensor(), f64::from(slope)).unwrap();
+        let t = xv.as_tensor();
+        let y = if slope == 0.0 {
+            relu(t).unwrap()
+        } else {
+            leaky_relu(t, f64::from(slope)).unwrap()
+        };
         let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
         let want_y: Vec<f32> = data
             .iter()
@@ -504,25 +480,26 @@ fn leaky_relu_matches_its_definition_candle_and_its_gradient() {
             .map(|(x, r)| if *x > 0.0 { *r } else { slope * r })
             .collect();
         assert_eq!(flat(&y), want_y, "slope {slope}");
-        assert_eq!(
-            flat(grads.get(xv.as_tensor()).unwrap()),
-            want_g,
-            "slope {slope}"
-        );
-        // The same as Candle's composition, and (in f64) as its fallback on other dtypes.
-        let t = xv.as_tensor();
+        assert_eq!(flat(grads.get(t).unwrap()), want_g, "slope {slope}");
+        // The same as Candle's relu and its composition of the leaky ReLU, and (in f64) as the
+        // fallback on other dtypes.
         let candle = t
             .maximum(&t.affine(f64::from(slope), 0.0).unwrap())
             .unwrap();
         assert!(flat(&candle).iter().zip(&want_y).all(|(a, b)| a == b));
-        let t64 = t.to_dtype(DType::F64).unwrap();
-        let y64 = leaky_relu(&t64, f64::from(slope)).unwrap();
+        assert_eq!(flat(&t.relu().unwrap()), flat(&relu(t).unwrap()));
+        let y64 = leaky_relu(&t.to_dtype(DType::F64).unwrap(), f64::from(slope)).unwrap();
         assert_eq!(y64.dtype(), DType::F64);
         assert_eq!(flat(&y64.to_dtype(DType::F32).unwrap()), want_y);
     }
+    // Non-contiguous input (a transpose) is handled.
+    let m = Tensor::from_vec(data[..12].to_vec(), (3, 4), &dev)
+        .unwrap()
+        .t()
+        .unwrap();
+    assert_eq!(flat(&relu(&m).unwrap()), flat(&m.relu().unwrap()));
     // A slope of 0 is the ReLU bit for bit (no negative zeros).
     let x = Tensor::new(&[-2f32, -0.0, 0.0, 3.0], &dev).unwrap();
-    let bits = |t: &Tensor| flat(t).into_iter().map(f32::to_bits).collect::<Vec<_>>();
     assert_eq!(
         bits(&leaky_relu(&x, 0.0).unwrap()),
         bits(&relu(&x).unwrap())
