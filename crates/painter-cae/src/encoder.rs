@@ -6,7 +6,7 @@
 use crate::{CaeConfig, CaeError, MaxPool2d, PoolSwitches};
 use candle_core::{Module, Tensor};
 use candle_nn::{Init, VarBuilder};
-use painter_conv::{conv2d, conv2d_relu_maxpool2d, is_cpu_f32, leaky_relu, Conv2dConfig};
+use painter_conv::{conv2d_leaky_relu, conv2d_relu_maxpool2d, is_cpu_f32, Conv2dConfig};
 use painter_data::ImageBatch;
 
 /// The default initialization of a parameter with fan-in `fan_in` (PyTorch's for convolutions).
@@ -71,11 +71,6 @@ impl StageActivation {
     /// The slope of the negative part: `0` for the ReLU.
     pub fn negative_slope(&self) -> f64 {
         self.negative_slope
-    }
-
-    /// The activation of `z`.
-    pub fn apply(&self, z: &Tensor) -> candle_core::Result<Tensor> {
-        leaky_relu(z, self.negative_slope)
     }
 }
 
@@ -174,9 +169,9 @@ impl Encoder {
         let mut h = x.clone();
         let mut activations = Vec::with_capacity(self.convs.len());
         let mut switches = Vec::with_capacity(self.convs.len());
+        let slope = activation.negative_slope;
         for conv in &self.convs {
-            let z = conv2d(&h, &conv.weight, Some(&conv.bias), self.conv_cfg)?;
-            let a = activation.apply(&z)?;
+            let a = conv2d_leaky_relu(&h, &conv.weight, Some(&conv.bias), self.conv_cfg, slope)?;
             let (pooled, sw) = self.pool.forward_with_switches(&a)?;
             activations.push(a);
             switches.push(sw);

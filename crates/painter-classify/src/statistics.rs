@@ -254,6 +254,15 @@ impl ChannelStatistics {
 
     /// The statistics of a batch `N x 3 x H x W` (pixels as the encoders were trained on), `N x D`.
     pub fn compute(&self, images: &Tensor) -> Result<Tensor> {
+        // One job on rayon's pool: the parallel kernels of the encoders (convolutions with their
+        // activation, poolings) then start from a worker thread, instead of each handing its work
+        // over from the caller's thread and waiting for a worker to be scheduled, which on a busy
+        // machine cost milliseconds per kernel (see `examples/bench_statistics.rs`).
+        rayon::scope(|_| self.compute_all(images))
+    }
+
+    /// [`ChannelStatistics::compute`] on the current thread.
+    fn compute_all(&self, images: &Tensor) -> Result<Tensor> {
         let mut parts = Vec::with_capacity(self.scales.len() * self.encoders.len());
         for &scale in &self.scales {
             let scaled = if scale == 1 {

@@ -9,6 +9,7 @@
 
 use crate::geometry::ConvGeom;
 use crate::im2col::{col2im_rows, im2col_rows};
+use crate::relu::leaky_relu_of;
 use crate::scratch::Scratch;
 use crate::sgemm::{gemm_f32, MatRef};
 use crate::ConvError;
@@ -191,13 +192,14 @@ type ImageKernel = fn(
 ) -> Result<(), ConvError>;
 
 /// Runs `image` over a batch: `src` holds `n` images of `src_len` (named `what`), the bias has
-/// `bias_len` values, the result `n` images of `dst_len`.
+/// `bias_len` values, the result `n` images of `dst_len`, each passed through the leaky ReLU of
+/// slope `act` (when given) while it is still in cache.
 fn batched(
     g: &ConvGeom,
     (what, src, src_len): (&'static str, &[f32], usize),
     w: &[f32],
     (b, bias_len): (Option<&[f32]>, usize),
-    dst_len: usize,
+    (dst_len, act): (usize, Option<f32>),
     image: ImageKernel,
 ) -> Result<Vec<f32>, ConvError> {
     check_len(what, src.len(), g.n * src_len)?;
@@ -211,20 +213,27 @@ fn batched(
         &mut dst,
         dst_len,
         col_scratch_len(g),
-        |i, di, col, par| image(g, &src[i * src_len..(i + 1) * src_len], w, b, di, col, par),
+        |i, di, col, par| {
+            image(g, &src[i * src_len..(i + 1) * src_len], w, b, di, col, par)?;
+            if let Some(slope) = act {
+                di.iter_mut().for_each(|v| *v = leaky_relu_of(*v, slope));
+            }
+            Ok(())
+        },
     )?;
     Ok(dst)
 }
 
-/// `y = conv(x, w) + b`: `x (n, c_in, h, w)`, `w (c_out, c_in, k, k)`, `b (c_out)`.
+/// `y = conv(x, w) + b`: `x (n, c_in, h, w)`, `w (c_out, c_in, k, k)`, `b (c_out)`, then the leaky
+/// ReLU of slope `act` when given.
 pub(crate) fn conv_fwd(
     g: &ConvGeom,
     x: &[f32],
-    w: &[f32],
-    b: Option<&[f32]>,
+    (w, b): (&[f32], Option<&[f32]>),
+    act: Option<f32>,
 ) -> Result<Vec<f32>, ConvError> {
     let src = ("input", x, g.in_len());
-    batched(g, src, w, (b, g.c_out), g.out_len(), conv_fwd_image)
+    batched(g, src, w, (b, g.c_out), (g.out_len(), act), conv_fwd_image)
 }
 
 /// One image of [`conv_bwd_data`]: adds `conv^T(dyi, w) + b` to `dxi` (`c_in x h x w`, zeroed by
@@ -290,7 +299,14 @@ pub(crate) fn conv_bwd_data(
     b: Option<&[f32]>,
 ) -> Result<Vec<f32>, ConvError> {
     let src = ("output gradient", dy, g.out_len());
-    batched(g, src, w, (b, g.c_in), g.in_len(), conv_bwd_data_image)
+    batched(
+        g,
+        src,
+        w,
+        (b, g.c_in),
+        (g.in_len(), None),
+        conv_bwd_data_image,
+    )
 }
 
 /// How many chunks the weight-gradient reduction aims for; a constant (not the thread count) so

@@ -58,7 +58,9 @@ mod sgemm;
 mod storage;
 
 pub use config::{Conv2dConfig, ConvTranspose2dConfig};
-pub use conv::{conv2d, conv2d_input_grad, conv2d_weight_grad, conv_transpose2d};
+pub use conv::{
+    conv2d, conv2d_input_grad, conv2d_leaky_relu, conv2d_weight_grad, conv_transpose2d,
+};
 pub use error::ConvError;
 pub use fused::{conv2d_relu_maxpool2d, maxunpool2d_conv_transpose2d};
 pub use pool::{max_pool2d_with_indices, max_unpool2d};

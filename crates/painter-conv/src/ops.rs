@@ -8,6 +8,7 @@
 use crate::geometry::ConvGeom;
 use crate::kernels::{channel_sum, conv_bwd_data, conv_bwd_filter, conv_fwd};
 use crate::op::{apply_no_bwd, arity, if_tracked, Arg, Grads, Kernel, Output};
+use crate::relu::{LeakyReluBwdOp, LeakyReluOp};
 use crate::storage::{dims4, f32_slice, output};
 use crate::ConvError;
 use candle_core::{Result, Shape, Tensor};
@@ -74,11 +75,13 @@ fn with_bias_grad(args: &[&Tensor], [dx, dw]: [Option<Tensor>; 2], grad: &Tensor
     Ok(vec![dx, dw, db])
 }
 
-/// Forward convolution, `(x (N,Cin,H,W), w (Cout,Cin,K,K)[, b (Cout)]) -> (N,Cout,Ho,Wo)`.
+/// Forward convolution, `(x (N,Cin,H,W), w (Cout,Cin,K,K)[, b (Cout)]) -> (N,Cout,Ho,Wo)`, then
+/// the leaky ReLU of slope `act` when given.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Conv2dOp {
     pub stride: usize,
     pub pad: usize,
+    pub act: Option<f32>,
 }
 
 impl Conv2dOp {
@@ -107,17 +110,19 @@ impl Kernel for Conv2dOp {
         let ((xs, xl), (ws, wl), b) = conv_args(Self::NAME, args)?;
         let ([n, ci, h, w], wd, k) = conv_shapes("conv2d input", xl.shape(), wl.shape(), 1)?;
         let g = ConvGeom::conv(n, ci, (h, w), wd[0], k, self.stride, self.pad)?;
-        let y = conv_fwd(
-            &g,
-            f32_slice("conv2d input", xs, xl)?,
-            f32_slice("conv2d weight", ws, wl)?,
-            bias_slice(b, g.c_out)?,
-        )?;
+        let x = f32_slice("conv2d input", xs, xl)?;
+        let weights = (f32_slice("conv2d weight", ws, wl)?, bias_slice(b, g.c_out)?);
+        let y = conv_fwd(&g, x, weights, self.act)?;
         Ok(output(y, (n, g.c_out, g.h_out, g.w_out)))
     }
 
-    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
-        with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
+    fn backward(&self, args: &[&Tensor], res: &Tensor, grad: &Tensor) -> Grads {
+        // Through the activation first: the convolution's own output gradient.
+        let grad = match self.act {
+            Some(slope) => apply_no_bwd(&[grad, res], LeakyReluBwdOp(LeakyReluOp { slope }))?,
+            None => grad.clone(),
+        };
+        with_bias_grad(args, self.grads(args[0], args[1], &grad)?, &grad)
     }
 }
 
@@ -134,7 +139,11 @@ impl ConvTranspose2dOp {
     /// convolution this one transposes, whose input is `grad`).
     fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
         let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
-        let conv = Conv2dOp { stride, pad };
+        let conv = Conv2dOp {
+            stride,
+            pad,
+            act: None,
+        };
         let filter = ConvBwdFilterOp { stride, pad, k };
         Ok([
             if_tracked(x, || apply_no_bwd(&[grad, w], conv))?,

@@ -39,12 +39,7 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
 /// assert!(painter_conv::leaky_relu(&x, 2.0).is_err());
 /// ```
 pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
-    if !(0.0..=1.0).contains(&negative_slope) {
-        return Err(ConvError::Config(format!(
-            "the negative slope of a leaky ReLU must be in [0, 1], got {negative_slope}"
-        ))
-        .into());
-    }
+    let slope = check_slope(negative_slope)?;
     if !is_cpu_f32(&[x]) {
         return if negative_slope == 0.0 {
             x.relu()
@@ -52,12 +47,7 @@ pub fn leaky_relu(x: &Tensor, negative_slope: f64) -> Result<Tensor> {
             x.maximum(&x.affine(negative_slope, 0.0)?)
         };
     }
-    apply(
-        &[x],
-        LeakyReluOp {
-            slope: negative_slope as f32,
-        },
-    )
+    apply(&[x], LeakyReluOp { slope })
 }
 
 /// The gradient of [`relu`] alone (no autograd): `grad * (y > 0)` where `y` is the ReLU's output.
@@ -67,10 +57,32 @@ pub fn relu_grad(grad: &Tensor, y: &Tensor) -> Result<Tensor> {
     apply_no_bwd(&[grad, y], LeakyReluBwdOp(LeakyReluOp { slope: 0.0 }))
 }
 
+/// The leaky ReLU of one value: `max(x, slope * x)`, and `max(x, 0)` (no negative zero, NaN to 0)
+/// for a slope of 0.
+#[inline(always)]
+pub(crate) fn leaky_relu_of(x: f32, slope: f32) -> f32 {
+    if slope == 0.0 {
+        x.max(0.0)
+    } else {
+        x.max(slope * x)
+    }
+}
+
+/// An error unless `negative_slope` lies in `[0, 1]`, where `max(x, slope * x)` is the leaky ReLU.
+pub(crate) fn check_slope(negative_slope: f64) -> Result<f32> {
+    if !(0.0..=1.0).contains(&negative_slope) {
+        return Err(ConvError::Config(format!(
+            "the negative slope of a leaky ReLU must be in [0, 1], got {negative_slope}"
+        ))
+        .into());
+    }
+    Ok(negative_slope as f32)
+}
+
 /// `y = max(x, slope * x)`, with `max(x, 0)` for a slope of 0.
 #[derive(Debug, Clone, Copy)]
-struct LeakyReluOp {
-    slope: f32,
+pub(crate) struct LeakyReluOp {
+    pub slope: f32,
 }
 
 impl Kernel for LeakyReluOp {
@@ -84,12 +96,9 @@ impl Kernel for LeakyReluOp {
         y.par_chunks_mut(CHUNK)
             .zip(x.par_chunks(CHUNK))
             .for_each(|(y, x)| {
-                let pairs = y.iter_mut().zip(x);
-                if slope == 0.0 {
-                    pairs.for_each(|(y, x)| *y = x.max(0.0));
-                } else {
-                    pairs.for_each(|(y, x)| *y = x.max(slope * x));
-                }
+                y.iter_mut()
+                    .zip(x)
+                    .for_each(|(y, x)| *y = leaky_relu_of(*x, slope))
             });
         Ok(output(y, l.shape().clone()))
     }
@@ -101,7 +110,7 @@ impl Kernel for LeakyReluOp {
 
 /// `(grad, y) -> grad` where `y > 0`, `slope * grad` elsewhere (exactly 0 for a slope of 0), for
 /// the leaky ReLU of that slope.
-struct LeakyReluBwdOp(LeakyReluOp);
+pub(crate) struct LeakyReluBwdOp(pub LeakyReluOp);
 
 impl Kernel for LeakyReluBwdOp {
     const NAME: &'static str = "painter-leaky-relu-bwd";

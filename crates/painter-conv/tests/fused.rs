@@ -10,8 +10,9 @@ mod common;
 use candle_core::{Device, Tensor};
 use common::{bits, flat, grad_of, rand_tensor, rand_var};
 use painter_conv::{
-    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, max_pool2d_with_indices, max_unpool2d,
-    maxunpool2d_conv_transpose2d, relu, Conv2dConfig, ConvTranspose2dConfig,
+    conv2d, conv2d_leaky_relu, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu,
+    max_pool2d_with_indices, max_unpool2d, maxunpool2d_conv_transpose2d, relu, Conv2dConfig,
+    ConvTranspose2dConfig,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -184,6 +185,58 @@ fn decoder_stage_equals_relu_unpool_deconv() {
             );
         }
     }
+}
+
+#[test]
+fn convolution_with_its_activation_equals_the_composition() {
+    let mut rng = StdRng::seed_from_u64(13);
+    let pools = [(1, 1)];
+    let mut checked = 0;
+    for case in 0..18 {
+        let st = random_stage(&mut rng, (1..5, 1..7), false, &pools, 3..12);
+        let Stage {
+            n, ci, co, k, s, p, ..
+        } = st;
+        if st.h + 2 * p < k || st.w + 2 * p < k {
+            continue;
+        }
+        let slope = [0.0, 0.1, 1.0][case % 3];
+        let x = rand_var(&mut rng, &[n, ci, st.h, st.w]);
+        let wt = rand_var(&mut rng, &[co, ci, k, k]);
+        let b = rand_var(&mut rng, &[co]);
+        let cfg = Conv2dConfig {
+            stride: s,
+            padding: p,
+        };
+        let yf = conv2d_leaky_relu(&x, &wt, Some(&b), cfg, slope).unwrap();
+        let yu = leaky_relu(&conv2d(&x, &wt, Some(&b), cfg).unwrap(), slope).unwrap();
+        let what = format!(
+            "n{n} ci{ci} co{co} {}x{} k{k} s{s} p{p} slope {slope}",
+            st.h, st.w
+        );
+        assert_eq!(bits(&yf), bits(&yu), "{what}: output");
+        let r = rand_tensor(&mut rng, yf.dims());
+        let gf = (&yf * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let gu = (&yu * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        for (name, v) in [("dx", &x), ("dw", &wt), ("db", &b)] {
+            assert_eq!(
+                bits(&grad_of(&gf, v)),
+                bits(&grad_of(&gu, v)),
+                "{what}: {name}"
+            );
+        }
+        // Other dtypes take the composition of Candle's ops.
+        let x64 = x.as_tensor().to_dtype(candle_core::DType::F64).unwrap();
+        let w64 = wt.as_tensor().to_dtype(candle_core::DType::F64).unwrap();
+        let y64 = conv2d_leaky_relu(&x64, &w64, None, cfg, slope).unwrap();
+        let want = leaky_relu(&conv2d(&x, &wt, None, cfg).unwrap(), slope).unwrap();
+        assert!(max_rel(&y64.to_dtype(candle_core::DType::F32).unwrap(), &want) < 1e-5);
+        checked += 1;
+    }
+    assert!(checked >= 12, "{checked} cases");
+    let x = Tensor::zeros((1, 1, 4, 4), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let w = Tensor::zeros((1, 1, 3, 3), candle_core::DType::F32, &Device::Cpu).unwrap();
+    assert!(conv2d_leaky_relu(&x, &w, None, Conv2dConfig::default(), 1.5).is_err());
 }
 
 #[test]
