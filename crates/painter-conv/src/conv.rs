@@ -29,7 +29,7 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> 
         let y = x.conv2d(w, cfg.padding, cfg.stride, 1, 1)?;
         return add_bias(y, b);
     }
-    apply(&args, conv_op(cfg, None))
+    apply(&args, Conv2dOp::new(cfg.stride, cfg.padding, None))
 }
 
 /// [`conv2d`] followed by [`crate::leaky_relu`] of `negative_slope` (in `[0, 1]`; `0` is the
@@ -60,16 +60,7 @@ pub fn conv2d_leaky_relu(
     if !is_cpu_f32(&args) {
         return leaky_relu(&conv2d(x, w, b, cfg)?, negative_slope);
     }
-    apply(&args, conv_op(cfg, Some(slope)))
-}
-
-/// The CPU op of a convolution, followed by the leaky ReLU of slope `act` when given.
-fn conv_op(cfg: Conv2dConfig, act: Option<f32>) -> Conv2dOp {
-    Conv2dOp {
-        stride: cfg.stride,
-        pad: cfg.padding,
-        act,
-    }
+    apply(&args, Conv2dOp::new(cfg.stride, cfg.padding, Some(slope)))
 }
 
 /// 2-D transposed convolution `x (N,Cin,H,W)` with `w (Cin,Cout,K,K)` plus `b (Cout)`, PyTorch

@@ -85,6 +85,11 @@ pub(crate) struct Conv2dOp {
 }
 
 impl Conv2dOp {
+    /// A convolution of the given stride and padding, activated when `act` gives a slope.
+    pub fn new(stride: usize, pad: usize, act: Option<f32>) -> Self {
+        Self { stride, pad, act }
+    }
+
     /// The gradients of the input (a transposed convolution of `grad`) and of the weight.
     fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
         let (_, _, h, wd) = x.dims4()?;
@@ -139,11 +144,7 @@ impl ConvTranspose2dOp {
     /// convolution this one transposes, whose input is `grad`).
     fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
         let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
-        let conv = Conv2dOp {
-            stride,
-            pad,
-            act: None,
-        };
+        let conv = Conv2dOp::new(stride, pad, None);
         let filter = ConvBwdFilterOp { stride, pad, k };
         Ok([
             if_tracked(x, || apply_no_bwd(&[grad, w], conv))?,

@@ -7,7 +7,7 @@
 
 mod common;
 
-use candle_core::{Device, Tensor};
+use candle_core::{Device, Tensor, Var};
 use common::{bits, flat, grad_of, rand_tensor, rand_var};
 use painter_conv::{
     conv2d, conv2d_leaky_relu, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu,
@@ -26,6 +26,29 @@ fn max_rel(a: &Tensor, b: &Tensor) -> f32 {
         .zip(&b)
         .fold(0f32, |m, (x, y)| m.max((x - y).abs()))
         / scale
+}
+
+/// Asserts that a fused op's output and the composition's are bit-identical, and so are the
+/// gradients of `sum(output * r)` (`r` random) for each of the named variables.
+fn assert_same_bits(
+    rng: &mut StdRng,
+    (fused, composed): (&Tensor, &Tensor),
+    vars: &[(&str, &Var)],
+    case: &str,
+) {
+    assert_eq!(bits(fused), bits(composed), "{case}: output");
+    let r = rand_tensor(rng, fused.dims());
+    let gf = (fused * &r).unwrap().sum_all().unwrap().backward().unwrap();
+    let gu = (composed * &r)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    for (name, v) in vars {
+        let (a, b) = (bits(&grad_of(&gf, v)), bits(&grad_of(&gu, v)));
+        assert_eq!(a, b, "{case}: {name}");
+    }
 }
 
 /// A random stage: batch, input and output channels, kernel side, stride, padding, output
@@ -173,17 +196,8 @@ fn decoder_stage_equals_relu_unpool_deconv() {
         let case = format!(
             "n{n} ci{ci} co{co} {uh}x{uw} k{k} s{s} p{p} op{op} pool {pk}/{ps} relu {relu_input}"
         );
-        assert_eq!(bits(&yf), bits(&yu), "{case}: output");
-        let r = rand_tensor(&mut rng, yf.dims());
-        let gf = (&yf * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        let gu = (&yu * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, v) in [("dx", &x), ("dw", &wt), ("db", &b)] {
-            assert_eq!(
-                bits(&grad_of(&gf, v)),
-                bits(&grad_of(&gu, v)),
-                "{case}: {name}"
-            );
-        }
+        let vars = [("dx", &x), ("dw", &wt), ("db", &b)];
+        assert_same_bits(&mut rng, (&yf, &yu), &vars, &case);
     }
 }
 
@@ -214,17 +228,8 @@ fn convolution_with_its_activation_equals_the_composition() {
             "n{n} ci{ci} co{co} {}x{} k{k} s{s} p{p} slope {slope}",
             st.h, st.w
         );
-        assert_eq!(bits(&yf), bits(&yu), "{what}: output");
-        let r = rand_tensor(&mut rng, yf.dims());
-        let gf = (&yf * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        let gu = (&yu * &r).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, v) in [("dx", &x), ("dw", &wt), ("db", &b)] {
-            assert_eq!(
-                bits(&grad_of(&gf, v)),
-                bits(&grad_of(&gu, v)),
-                "{what}: {name}"
-            );
-        }
+        let vars = [("dx", &x), ("dw", &wt), ("db", &b)];
+        assert_same_bits(&mut rng, (&yf, &yu), &vars, &what);
         // Other dtypes take the composition of Candle's ops.
         let x64 = x.as_tensor().to_dtype(candle_core::DType::F64).unwrap();
         let w64 = wt.as_tensor().to_dtype(candle_core::DType::F64).unwrap();
