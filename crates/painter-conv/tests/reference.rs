@@ -6,7 +6,7 @@
 mod common;
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use common::{bits, flat, rand_vec};
+use common::{bits, flat, rand_vec, var_of};
 use painter_conv::{
     conv2d, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu, maxunpool2d_conv_transpose2d,
     relu, Conv2dConfig, ConvTranspose2dConfig,
@@ -614,13 +614,9 @@ fn fused_stages_match_naive_f64() {
         let x = rand_vec(&mut rng, c.n * c.ci * c.h * c.w);
         let w = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
         let b = rand_vec(&mut rng, c.co);
-        let xt =
-            Var::from_tensor(&Tensor::from_vec(x.clone(), (c.n, c.ci, c.h, c.w), &dev).unwrap())
-                .unwrap();
-        let wt =
-            Var::from_tensor(&Tensor::from_vec(w.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
-                .unwrap();
-        let bt = Var::from_tensor(&Tensor::from_vec(b.clone(), c.co, &dev).unwrap()).unwrap();
+        let xt = var_of(&x, &[c.n, c.ci, c.h, c.w]);
+        let wt = var_of(&w, &[c.co, c.ci, c.k, c.k]);
+        let bt = var_of(&b, &[c.co]);
         let cfg = Conv2dConfig {
             stride: c.s,
             padding: c.p,
@@ -687,13 +683,11 @@ fn fused_stages_match_naive_f64() {
         // then a transposed convolution back to c.ci channels.
         let relu_input = rng.random_bool(0.5);
         let v = rand_vec(&mut rng, pv.len());
-        let vt = Var::from_tensor(&Tensor::from_vec(v.clone(), p.shape(), &dev).unwrap()).unwrap();
+        let vt = var_of(&v, p.dims());
         let wd = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
         let bd = rand_vec(&mut rng, c.ci);
-        let wdt =
-            Var::from_tensor(&Tensor::from_vec(wd.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
-                .unwrap();
-        let bdt = Var::from_tensor(&Tensor::from_vec(bd.clone(), c.ci, &dev).unwrap()).unwrap();
+        let wdt = var_of(&wd, &[c.co, c.ci, c.k, c.k]);
+        let bdt = var_of(&bd, &[c.ci]);
         let tc = Case {
             n: c.n,
             ci: c.co,

@@ -25,6 +25,12 @@ pub fn rand_var(rng: &mut StdRng, dims: &[usize]) -> Var {
     Var::from_tensor(&rand_tensor(rng, dims)).expect("random variable")
 }
 
+/// A variable of shape `dims` holding `values`.
+pub fn var_of(values: &[f32], dims: &[usize]) -> Var {
+    let t = Tensor::from_vec(values.to_vec(), dims, &Device::Cpu).expect("tensor of values");
+    Var::from_tensor(&t).expect("variable")
+}
+
 /// The `f32` values of a tensor, flattened.
 pub fn flat(t: &Tensor) -> Vec<f32> {
     t.flatten_all()
