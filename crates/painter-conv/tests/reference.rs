@@ -44,6 +44,25 @@ struct Case {
     op: usize,
 }
 
+impl Case {
+    /// The case's convolution.
+    fn conv(&self) -> Conv2dConfig {
+        Conv2dConfig {
+            stride: self.s,
+            padding: self.p,
+        }
+    }
+
+    /// The case's transposed convolution.
+    fn conv_t(&self) -> ConvTranspose2dConfig {
+        ConvTranspose2dConfig {
+            stride: self.s,
+            padding: self.p,
+            output_padding: self.op,
+        }
+    }
+}
+
 /// What a naive reference gives: the output `y` and, for the loss `sum(y * r)`, the gradients of
 /// input, weight and bias; then the output's height and width.
 type Naive = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize);
@@ -207,34 +226,15 @@ fn run(
     };
     let wv = Var::from_vec(w.to_vec(), wshape, &dev)?;
     let bv = Var::from_vec(b.to_vec(), c.co, &dev)?;
+    let (x, w, b) = (xv.as_tensor(), wv.as_tensor(), bv.as_tensor());
+    let bias = b.reshape((1, c.co, 1, 1))?;
     let y = match (transposed, candle_ref) {
-        (false, false) => conv2d(
-            xv.as_tensor(),
-            wv.as_tensor(),
-            Some(bv.as_tensor()),
-            Conv2dConfig {
-                stride: c.s,
-                padding: c.p,
-            },
-        )?,
-        (true, false) => conv_transpose2d(
-            xv.as_tensor(),
-            wv.as_tensor(),
-            Some(bv.as_tensor()),
-            ConvTranspose2dConfig {
-                stride: c.s,
-                padding: c.p,
-                output_padding: c.op,
-            },
-        )?,
-        (false, true) => xv
-            .as_tensor()
-            .conv2d(wv.as_tensor(), c.p, c.s, 1, 1)?
-            .broadcast_add(&bv.as_tensor().reshape((1, c.co, 1, 1))?)?,
-        (true, true) => xv
-            .as_tensor()
-            .conv_transpose2d(wv.as_tensor(), c.p, c.op, c.s, 1)?
-            .broadcast_add(&bv.as_tensor().reshape((1, c.co, 1, 1))?)?,
+        (false, false) => conv2d(x, w, Some(b), c.conv())?,
+        (true, false) => conv_transpose2d(x, w, Some(b), c.conv_t())?,
+        (false, true) => x.conv2d(w, c.p, c.s, 1, 1)?.broadcast_add(&bias)?,
+        (true, true) => x
+            .conv_transpose2d(w, c.p, c.op, c.s, 1)?
+            .broadcast_add(&bias)?,
     };
     let rt = Tensor::from_vec(r.to_vec(), y.shape(), &dev)?;
     let grads = (&y * &rt)?.sum_all()?.backward()?;
@@ -592,13 +592,23 @@ fn non_f32_falls_back_to_candle() {
     assert_eq!(center, 18.0);
 }
 
+/// Asserts that the gradients of `sum(out * r)` for the named variables are within [`TOL`] of
+/// their naive references.
+fn assert_grads_match(out: &Tensor, r: Vec<f32>, refs: &[(&str, &Var, &Vec<f64>)], case: &str) {
+    let rt = Tensor::from_vec(r, out.shape(), &Device::Cpu).unwrap();
+    let grads = (out * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+    for (name, var, reference) in refs {
+        let got = flat(grads.get(var.as_tensor()).unwrap());
+        assert!(rel_err(&got, reference) < TOL, "{case}: {name}");
+    }
+}
+
 /// The fused stages against the naive float64 convolutions composed with a ReLU, max-pooling and
 /// unpooling written out here: values, switches (every window's first maximum of the ReLU'd f32
 /// output) and the gradients of `sum(out * r)` for input, weight and bias.
 #[test]
 fn fused_stages_match_naive_f64() {
     let mut rng = StdRng::seed_from_u64(21);
-    let dev = Device::Cpu;
     let mut done = 0;
     while done < 12 {
         let mut c = random_case(&mut rng, false);
@@ -617,10 +627,7 @@ fn fused_stages_match_naive_f64() {
         let xt = var_of(&x, &[c.n, c.ci, c.h, c.w]);
         let wt = var_of(&w, &[c.co, c.ci, c.k, c.k]);
         let bt = var_of(&b, &[c.co]);
-        let cfg = Conv2dConfig {
-            stride: c.s,
-            padding: c.p,
-        };
+        let cfg = c.conv();
         let (p, idx) = conv2d_relu_maxpool2d(&xt, &wt, &bt, cfg, pk, ps).unwrap();
         let (pv, iv) = (
             flat(&p),
@@ -669,15 +676,8 @@ fn fused_stages_match_naive_f64() {
             }
         }
         let (_, dx, dw, db, ..) = naive_conv(&c, &x, &w, &b, &dy);
-        let rt = Tensor::from_vec(r, p.shape(), &dev).unwrap();
-        let grads = (&p * &rt).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, v, reference) in [("dx", &xt, &dx), ("dw", &wt, &dw), ("db", &bt, &db)] {
-            let got = flat(grads.get(v.as_tensor()).unwrap());
-            assert!(
-                rel_err(&got, reference) < TOL,
-                "{c:?} pool {pk}/{ps}: {name}"
-            );
-        }
+        let refs = [("dx", &xt, &dx), ("dw", &wt, &dw), ("db", &bt, &db)];
+        assert_grads_match(&p, r, &refs, &format!("{c:?} pool {pk}/{ps}"));
 
         // The decoder stage on these switches: unpool (with and without the ReLU) to ho x wo,
         // then a transposed convolution back to c.ci channels.
@@ -726,14 +726,7 @@ fn fused_stages_match_naive_f64() {
                 }
             }
         }
-        let rzt = Tensor::from_vec(rz, z.shape(), &dev).unwrap();
-        let grads = (&z * &rzt).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, var, reference) in [("dx", &vt, &dv), ("dw", &wdt, &dwd), ("db", &bdt, &dbd)] {
-            let got = flat(grads.get(var.as_tensor()).unwrap());
-            assert!(
-                rel_err(&got, reference) < TOL,
-                "{tc:?} relu {relu_input}: decoder {name}"
-            );
-        }
+        let refs = [("dx", &vt, &dv), ("dw", &wdt, &dwd), ("db", &bdt, &dbd)];
+        assert_grads_match(&z, rz, &refs, &format!("{tc:?} relu {relu_input}: decoder"));
     }
 }
