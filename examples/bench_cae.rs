@@ -12,17 +12,21 @@
 //! `benches/torch_cae.py` prints the same line for the identical PyTorch model;
 //! `benches/compare_cae.sh` runs both in turn.
 
+mod timing;
+
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{Optimizer, VarMap, SGD};
 use clap::Parser;
-use deep_painter::cae::{max_unpool2d, Cae, CaeConfig};
+use deep_painter::cae::{Cae, CaeConfig};
 use deep_painter::conv::{
-    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad,
+    conv2d, conv2d_input_grad, conv2d_relu_maxpool2d, conv2d_weight_grad, max_unpool2d,
     maxunpool2d_conv_transpose2d, sgemm, Conv2dConfig, ConvTranspose2dConfig,
 };
+use deep_painter::data::ImageBatch;
+use timing::{median, median_seconds};
 
 #[derive(Parser, Debug)]
 #[command(about = "Times CAE training steps on the CPU")]
@@ -43,27 +47,6 @@ struct Args {
     /// Only measure the matrix-multiply peak (2048^3 f32 GEMM) and exit.
     #[arg(long)]
     matmul: bool,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
-    }
-}
-
-/// Median seconds of `reps` runs of `f` after one warm-up run.
-fn time<T, F: FnMut() -> Result<T>>(reps: usize, mut f: F) -> Result<f64> {
-    f()?;
-    let mut t = Vec::with_capacity(reps);
-    for _ in 0..reps {
-        let start = Instant::now();
-        f()?;
-        t.push(start.elapsed().as_secs_f64());
-    }
-    Ok(median(t))
 }
 
 /// Forward convolution FLOPs per image of the CAE of `cfg` (encoder and decoder).
@@ -87,7 +70,7 @@ fn matmul_peak() -> Result<()> {
     let b: Vec<f32> = (0..n * n).map(|i| ((i % 13) as f32) * 0.01).collect();
     let mut c = vec![0f32; n * n];
     let flops = 2.0 * (n as f64).powi(3);
-    let s = time(5, || Ok(sgemm(n, n, n, &a, &b, &mut c)?))?;
+    let s = median_seconds(5, || Ok(sgemm(n, n, n, &a, &b, &mut c)?))?;
     println!(
         "bench_cae: matmul n={n} threads={} median_s={s:.4} gflops={:.1}",
         rayon::current_num_threads(),
@@ -96,7 +79,7 @@ fn matmul_peak() -> Result<()> {
     let dev = Device::Cpu;
     let at = Tensor::from_vec(a, (n, n), &dev)?;
     let bt = Tensor::from_vec(b, (n, n), &dev)?;
-    let s = time(5, || {
+    let s = median_seconds(5, || {
         at.matmul(&bt)?;
         Ok(())
     })?;
@@ -154,7 +137,7 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize, step_s: f64) -> Result<
         let w = Var::from_tensor(&Tensor::randn(0f32, 0.05, (f, c_in, k, k), &dev)?)?;
         let b = Var::from_tensor(&Tensor::zeros(f, DType::F32, &dev)?)?;
         let dy = Tensor::randn(0f32, 1f32, (batch, f, side, side), &dev)?;
-        let s = time(reps, || {
+        let s = median_seconds(reps, || {
             Ok(conv2d_relu_maxpool2d(&x_in, &w, &b, ccfg, pk, ps)?)
         })?;
         row(
@@ -163,12 +146,12 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize, step_s: f64) -> Result<
             flops,
         );
         if i > 0 {
-            let s = time(reps, || Ok(conv2d_input_grad(&dy, &w, ccfg, (side, side))?))?;
+            let s = median_seconds(reps, || Ok(conv2d_input_grad(&dy, &w, ccfg, (side, side))?))?;
             row(format!("enc{l}   conv bwd input (alone)"), s, flops);
         }
-        let s = time(reps, || Ok(conv2d_weight_grad(&x_in, &dy, ccfg, k)?))?;
+        let s = median_seconds(reps, || Ok(conv2d_weight_grad(&x_in, &dy, ccfg, k)?))?;
         row(format!("enc{l}   conv bwd weight (alone)"), s, flops);
-        let s = time(reps, || {
+        let s = median_seconds(reps, || {
             let (p, _) = conv2d_relu_maxpool2d(&x_in, &w, &b, ccfg, pk, ps)?;
             drop(p.backward()?);
             Ok(())
@@ -194,19 +177,19 @@ fn breakdown(cfg: &CaeConfig, batch: usize, reps: usize, step_s: f64) -> Result<
                 tcfg,
             )
         };
-        let s = time(reps, || Ok(dec()?))?;
+        let s = median_seconds(reps, || Ok(dec()?))?;
         row(
             format!("dec{l} unpool+deconv {f}->{c_in} @{side} fwd"),
             s,
             flops,
         );
         let dz = Tensor::randn(0f32, 1f32, (batch, c_in, side, side), &dev)?;
-        let s = time(reps, || Ok(conv2d(&dz, &wt, None, ccfg)?))?;
+        let s = median_seconds(reps, || Ok(conv2d(&dz, &wt, None, ccfg)?))?;
         row(format!("dec{l}   deconv bwd input (alone)"), s, flops);
-        let up = max_unpool2d(&p, &idx, side, side)?;
-        let s = time(reps, || Ok(conv2d_weight_grad(&dz, &up, ccfg, k)?))?;
+        let up = max_unpool2d(&p, &idx, (side, side))?;
+        let s = median_seconds(reps, || Ok(conv2d_weight_grad(&dz, &up, ccfg, k)?))?;
         row(format!("dec{l}   deconv bwd weight (alone)"), s, flops);
-        let s = time(reps, || {
+        let s = median_seconds(reps, || {
             drop(dec()?.backward()?);
             Ok(())
         })?;
@@ -238,7 +221,10 @@ fn main() -> Result<()> {
     let cae = Cae::new_seeded(&cfg, &varmap, 42, &dev)?;
     let mut sgd = SGD::new(varmap.all_vars(), 1e-3)?;
     let s = cfg.image_size;
-    let x = Tensor::rand(0f32, 1f32, (args.batch, cfg.in_channels, s, s), &dev)?;
+    let x = ImageBatch::new(
+        Tensor::rand(0f32, 1f32, (args.batch, cfg.in_channels, s, s), &dev)?,
+        None,
+    )?;
     let mut times = Vec::with_capacity(args.steps);
     for step in 0..=args.steps {
         let start = Instant::now();

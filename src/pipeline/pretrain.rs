@@ -307,7 +307,7 @@ fn write_reconstructions(
         .collect::<Result<Vec<_>, _>>()?;
     let batch =
         ImageBatch::from_images(&images, None, device).map_err(painter_data::DatasetError::from)?;
-    let rec = cae.reconstruct(batch.images())?;
+    let rec = cae.reconstruct(&batch)?;
     painter_cae::write_reconstructions(path, batch.images(), &rec, 2)?;
     Ok(true)
 }

@@ -225,45 +225,43 @@ impl CaeConfig {
 
     /// Every parameter of the full autoencoder with its shape, in a fixed order.
     pub fn parameter_specs(&self) -> Vec<ParamSpec> {
+        let learned = self.decoder_weights == DecoderWeights::Learned;
+        let decoder = (0..self.depth()).flat_map(|i| {
+            self.layer_specs(i, "decoder.deconv", learned, self.layer_in_channels(i))
+        });
         let mut specs = self.encoder_parameter_specs();
-        let k = self.kernel_size;
-        for (i, &f) in self.filters.iter().enumerate() {
-            let cin = self.layer_in_channels(i);
-            let fan_in = cin * k * k;
-            if self.decoder_weights == DecoderWeights::Learned {
-                specs.push(ParamSpec {
-                    name: format!("decoder.deconv{}.weight", i + 1),
-                    shape: vec![f, cin, k, k],
-                    fan_in,
-                });
-            }
-            specs.push(ParamSpec {
-                name: format!("decoder.deconv{}.bias", i + 1),
-                shape: vec![cin],
-                fan_in,
-            });
-        }
+        specs.extend(decoder);
         specs
     }
 
     /// The parameters of the encoder alone (`encoder.conv{i}.weight` / `.bias`).
     pub fn encoder_parameter_specs(&self) -> Vec<ParamSpec> {
-        let k = self.kernel_size;
-        let mut specs = Vec::with_capacity(2 * self.filters.len());
-        for (i, &f) in self.filters.iter().enumerate() {
-            let fan_in = self.layer_in_channels(i) * k * k;
-            specs.push(ParamSpec {
-                name: format!("encoder.conv{}.weight", i + 1),
-                shape: vec![f, self.layer_in_channels(i), k, k],
-                fan_in,
-            });
-            specs.push(ParamSpec {
-                name: format!("encoder.conv{}.bias", i + 1),
-                shape: vec![f],
-                fan_in,
-            });
-        }
-        specs
+        (0..self.depth())
+            .flat_map(|i| self.layer_specs(i, "encoder.conv", true, self.filters[i]))
+            .collect()
+    }
+
+    /// The parameters of layer `i` (0-based) named `{layer}{i + 1}.*`: its weight, of the shape of
+    /// the encoder's convolution (which the decoder's transposed convolution mirrors), when it has
+    /// one of its own, then its bias of `bias_len` values; both with the convolution's fan-in.
+    fn layer_specs(
+        &self,
+        i: usize,
+        layer: &str,
+        own_weight: bool,
+        bias_len: usize,
+    ) -> Vec<ParamSpec> {
+        let (k, cin, f) = (self.kernel_size, self.layer_in_channels(i), self.filters[i]);
+        let spec = |what: &str, shape: Vec<usize>| ParamSpec {
+            name: format!("{layer}{}.{what}", i + 1),
+            shape,
+            fan_in: cin * k * k,
+        };
+        let weight = own_weight.then(|| spec("weight", vec![f, cin, k, k]));
+        weight
+            .into_iter()
+            .chain([spec("bias", vec![bias_len])])
+            .collect()
     }
 
     /// The number of scalar parameters of the autoencoder.

@@ -1,15 +1,17 @@
 //! The [`Decoder`]: max-unpooling (or nearest upsampling) and transposed convolutions, mirroring the
-//! encoder from its deepest layer back to the image.
+//! encoder from its deepest layer back to the image. Bound to the switches of a [`Latent`]
+//! ([`Decoder::bind`]), it is a [`Module`] from latent maps to reconstructions.
 
 use crate::encoder::default_init;
-use crate::encoder::fused_cpu;
 use crate::{
-    max_unpool2d, CaeConfig, CaeError, DecoderWeights, Encoder, OutputActivation, PoolSwitches,
-    Upsampling,
+    CaeConfig, CaeError, DecoderWeights, Encoder, Latent, MaxUnpool2d, OutputActivation,
+    PoolSwitches, Upsampling,
 };
-use candle_core::Tensor;
+use candle_core::{Module, Tensor};
 use candle_nn::VarBuilder;
-use painter_conv::{conv_transpose2d, maxunpool2d_conv_transpose2d, relu, ConvTranspose2dConfig};
+use painter_conv::{
+    conv_transpose2d, is_cpu_f32, maxunpool2d_conv_transpose2d, relu, ConvTranspose2dConfig,
+};
 
 /// One transposed convolution of the decoder: weight `C_in x C_out x K x K` (the shape of the
 /// encoder convolution it mirrors) and bias `C_out`.
@@ -79,10 +81,33 @@ impl Decoder {
         &self.layers
     }
 
-    fn upsample(&self, x: &Tensor, sw: &PoolSwitches) -> candle_core::Result<Tensor> {
+    /// The decoder bound to the switches of one batch (layer 1 first, as the encoder recorded
+    /// them): a [`Module`] from that batch's latent maps to its reconstructions.
+    pub fn bind(&self, switches: &[PoolSwitches]) -> Result<BoundDecoder<'_>, CaeError> {
+        if switches.len() != self.layers.len() {
+            return Err(CaeError::Input(format!(
+                "the decoder has {} layers but got {} pooling switches",
+                self.layers.len(),
+                switches.len()
+            )));
+        }
+        Ok(BoundDecoder {
+            decoder: self,
+            unpools: switches.iter().cloned().map(MaxUnpool2d::new).collect(),
+        })
+    }
+
+    /// Reconstructs the images of `latent` (`N x C x H x W` at the encoder's input size).
+    pub fn decode(&self, latent: &Latent) -> Result<Tensor, CaeError> {
+        Ok(self.bind(&latent.switches)?.forward(&latent.maps)?)
+    }
+
+    /// Undoes the pooling of `unpool`'s switches on `x`, by max-unpooling or nearest upsampling.
+    fn upsample(&self, x: &Tensor, unpool: &MaxUnpool2d) -> candle_core::Result<Tensor> {
         match self.upsampling {
-            Upsampling::MaxUnpool => max_unpool2d(x, &sw.indices, sw.input_h, sw.input_w),
+            Upsampling::MaxUnpool => unpool.forward(x),
             Upsampling::Nearest => {
+                let sw = unpool.switches();
                 let (_, _, h, w) = x.dims4()?;
                 let (uh, uw) = (h * self.pool, w * self.pool);
                 if uh > sw.input_h || uw > sw.input_w {
@@ -101,27 +126,28 @@ impl Decoder {
             }
         }
     }
+}
 
-    /// Reconstructs from `latent` and the encoder's `switches` (layer 1 first).
-    pub fn decode(
-        &self,
-        latent: &Tensor,
-        switches: &[PoolSwitches],
-    ) -> candle_core::Result<Tensor> {
-        if switches.len() != self.layers.len() {
-            candle_core::bail!(
-                "the decoder has {} layers but got {} pooling switches",
-                self.layers.len(),
-                switches.len()
-            );
-        }
-        let mut h = latent.clone();
+/// A [`Decoder`] bound to the switches of one batch ([`Decoder::bind`]): each stage unpools with
+/// its own [`MaxUnpool2d`], so the whole is a [`Module`] from latent maps to reconstructions.
+#[derive(Debug, Clone)]
+pub struct BoundDecoder<'a> {
+    decoder: &'a Decoder,
+    /// Layer 1 first, like the decoder's layers.
+    unpools: Vec<MaxUnpool2d>,
+}
+
+impl Module for BoundDecoder<'_> {
+    fn forward(&self, maps: &Tensor) -> candle_core::Result<Tensor> {
+        let d = self.decoder;
+        let mut h = maps.clone();
         // Whether `h` still owes the ReLU of the stage before (the fused path applies it inside
         // the next stage's op instead of as a node of its own).
         let mut relu_pending = false;
-        for (i, (layer, sw)) in self.layers.iter().zip(switches).enumerate().rev() {
-            let fused = self.upsampling == Upsampling::MaxUnpool
-                && fused_cpu(&[&h, &layer.weight, &layer.bias])
+        for (i, (layer, unpool)) in d.layers.iter().zip(&self.unpools).enumerate().rev() {
+            let sw = unpool.switches();
+            let fused = d.upsampling == Upsampling::MaxUnpool
+                && is_cpu_f32(&[&h, &layer.weight, &layer.bias])
                 && sw.indices.device().is_cpu();
             if fused {
                 h = maxunpool2d_conv_transpose2d(
@@ -131,18 +157,18 @@ impl Decoder {
                     relu_pending,
                     &layer.weight,
                     &layer.bias,
-                    self.deconv_cfg,
+                    d.deconv_cfg,
                 )?;
             } else {
                 if relu_pending {
                     h = relu(&h)?;
                 }
-                let up = self.upsample(&h, sw)?;
-                h = conv_transpose2d(&up, &layer.weight, Some(&layer.bias), self.deconv_cfg)?;
+                let up = d.upsample(&h, unpool)?;
+                h = conv_transpose2d(&up, &layer.weight, Some(&layer.bias), d.deconv_cfg)?;
             }
             relu_pending = i > 0;
         }
-        match self.output {
+        match d.output {
             OutputActivation::Identity => Ok(h),
             OutputActivation::Sigmoid => candle_nn::ops::sigmoid(&h),
         }

@@ -1,10 +1,13 @@
 //! The [`Encoder`]: convolutions, ReLUs and max-pooling with switches, usable alone (the classifier
-//! starts from it) or inside the [`crate::Cae`].
+//! starts from it) or inside the [`crate::Cae`]. It gives the [`Latent`] (maps and switches) the
+//! decoder takes, and, for the classifier's statistics, every stage's activation
+//! ([`Encoder::encode_stages`]).
 
 use crate::{CaeConfig, CaeError, MaxPool2d, PoolSwitches};
 use candle_core::{Module, Tensor};
 use candle_nn::{Init, VarBuilder};
-use painter_conv::{conv2d, conv2d_relu_maxpool2d, relu, Conv2dConfig};
+use painter_conv::{conv2d_leaky_relu, conv2d_relu_maxpool2d, is_cpu_f32, Conv2dConfig};
+use painter_data::ImageBatch;
 
 /// The default initialization of a parameter with fan-in `fan_in` (PyTorch's for convolutions).
 pub(crate) fn default_init(fan_in: usize) -> Init {
@@ -24,29 +27,84 @@ pub struct ConvLayer {
     pub bias: Tensor,
 }
 
-/// What the encoder produces: the latent maps and, for each pooling layer, its switches.
+/// What the encoder gives the decoder: the latent maps and, for each pooling, its switches.
 #[derive(Debug, Clone)]
-pub struct EncoderOutput {
+pub struct Latent {
     /// The latent feature maps, `N x filters.last() x H_L x W_L`.
-    pub latent: Tensor,
+    pub maps: Tensor,
     /// The switches of each pooling, layer 1 first (the decoder consumes them from the last).
     pub switches: Vec<PoolSwitches>,
+}
+
+/// The nonlinearity an encoder's stages are read through: the ReLU the encoder was trained with,
+/// or a leaky ReLU `max(x, negative_slope * x)` in its place (the weights unchanged), which also
+/// shows the negative filter responses, scaled down.
+///
+/// ```
+/// use painter_cae::StageActivation;
+/// assert_eq!(StageActivation::RELU.negative_slope(), 0.0);
+/// assert_eq!(StageActivation::leaky_relu(0.1).unwrap().negative_slope(), 0.1);
+/// assert!(StageActivation::leaky_relu(1.5).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StageActivation {
+    negative_slope: f64,
+}
+
+impl StageActivation {
+    /// The ReLU, as the encoder was trained.
+    pub const RELU: Self = Self {
+        negative_slope: 0.0,
+    };
+
+    /// The leaky ReLU `max(x, negative_slope * x)`; the slope must lie in `[0, 1]` (where the
+    /// maximum is the leaky ReLU), `0` being the ReLU.
+    pub fn leaky_relu(negative_slope: f64) -> Result<Self, CaeError> {
+        if !(0.0..=1.0).contains(&negative_slope) {
+            return Err(CaeError::InvalidConfig(format!(
+                "the negative slope of the stages' activation must be in [0, 1], got {negative_slope}"
+            )));
+        }
+        Ok(Self { negative_slope })
+    }
+
+    /// The slope of the negative part: `0` for the ReLU.
+    pub fn negative_slope(&self) -> f64 {
+        self.negative_slope
+    }
+}
+
+/// Every stage of the encoder as [`Encoder::encode_stages`] reads it.
+#[derive(Debug, Clone)]
+pub struct EncoderStages {
+    /// For each stage, layer 1 first, its activation after the nonlinearity and before the
+    /// pooling: `N x filters[i] x H_i x W_i`.
+    pub activations: Vec<Tensor>,
+    /// The latent maps after the last pooling, with every pooling's switches.
+    pub latent: Latent,
 }
 
 /// The encoder of the convolutional autoencoder.
 ///
 /// Its variables are `encoder.conv{i}.weight` and `encoder.conv{i}.bias` (`i` from 1) under the
-/// given [`VarBuilder`].
+/// given [`VarBuilder`]. [`Encoder::encode`] takes an [`ImageBatch`]; [`Module::forward`] (the
+/// latent maps of any `N x in_channels x H x W` tensor) and [`Encoder::encode_stages`] take bare
+/// tensors, for composition.
 ///
 /// ```
 /// use candle_core::{DType, Device, Module, Tensor};
 /// use candle_nn::{VarBuilder, VarMap};
-/// use painter_cae::{CaeConfig, Encoder};
+/// use painter_cae::{CaeConfig, Encoder, StageActivation};
+/// use painter_data::ImageBatch;
 /// let cfg = CaeConfig { image_size: 16, filters: vec![4, 8], ..CaeConfig::compact() };
 /// let vm = VarMap::new();
 /// let enc = Encoder::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
 /// let x = Tensor::zeros((2, 3, 16, 16), DType::F32, &Device::Cpu).unwrap();
 /// assert_eq!(enc.forward(&x).unwrap().dims(), &[2, 8, 4, 4]);
+/// let latent = enc.encode(&ImageBatch::new(x.clone(), None).unwrap()).unwrap();
+/// assert_eq!(latent.switches.len(), 2);
+/// let stages = enc.encode_stages(&x, StageActivation::RELU).unwrap();
+/// assert_eq!(stages.activations[1].dims(), &[2, 8, 8, 8]);
 /// ```
 #[derive(Debug, Clone)]
 pub struct Encoder {
@@ -93,58 +151,86 @@ impl Encoder {
         self.pool
     }
 
-    /// Encodes `x` (`N x in_channels x H x W`): the latent maps and every pooling's switches.
-    pub fn encode(&self, x: &Tensor) -> candle_core::Result<EncoderOutput> {
-        let (_, c, _, _) = x.dims4()?;
-        if c != self.in_channels {
-            candle_core::bail!(
-                "the encoder expects {} input channels, got {c}",
-                self.in_channels
-            );
-        }
+    /// Encodes a batch of images: the latent maps and every pooling's switches.
+    pub fn encode(&self, images: &ImageBatch) -> Result<Latent, CaeError> {
+        self.check_input(images.images())?;
+        Ok(self.latent(images.images())?)
+    }
+
+    /// Every stage of `x` (`N x in_channels x H x W`, any size the poolings fit): the activation
+    /// of each convolution through `activation` (before its pooling), and the latent after the
+    /// last pooling, which pools those activations.
+    pub fn encode_stages(
+        &self,
+        x: &Tensor,
+        activation: StageActivation,
+    ) -> Result<EncoderStages, CaeError> {
+        self.check_input(x)?;
         let mut h = x.clone();
+        let mut activations = Vec::with_capacity(self.convs.len());
         let mut switches = Vec::with_capacity(self.convs.len());
+        let slope = activation.negative_slope;
         for conv in &self.convs {
-            let (pooled, sw) = if fused_cpu(&[&h, &conv.weight, &conv.bias]) {
-                // One custom op for the whole stage: the full-resolution activation never becomes
-                // a tensor (same values, switches and gradients as the composition below).
-                let (pooled, indices) = conv2d_relu_maxpool2d(
-                    &h,
-                    &conv.weight,
-                    &conv.bias,
-                    self.conv_cfg,
-                    self.pool.kernel(),
-                    self.pool.stride(),
-                )?;
-                let (_, _, input_h, input_w) = pooled_input_size(&h, &conv.weight, self.conv_cfg)?;
-                let sw = PoolSwitches {
-                    indices,
-                    input_h,
-                    input_w,
-                };
-                (pooled, sw)
-            } else {
-                let a = relu(&conv2d(&h, &conv.weight, Some(&conv.bias), self.conv_cfg)?)?;
-                self.pool.forward_with_switches(&a)?
-            };
+            let a = conv2d_leaky_relu(&h, &conv.weight, Some(&conv.bias), self.conv_cfg, slope)?;
+            let (pooled, sw) = self.pool.forward_with_switches(&a)?;
+            activations.push(a);
             switches.push(sw);
             h = pooled;
         }
-        Ok(EncoderOutput {
-            latent: h,
-            switches,
+        Ok(EncoderStages {
+            activations,
+            latent: Latent { maps: h, switches },
         })
+    }
+
+    /// Refuses an input that is not `N x in_channels x H x W`.
+    fn check_input(&self, x: &Tensor) -> Result<(), CaeError> {
+        match x.dims() {
+            [_, c, _, _] if *c == self.in_channels => Ok(()),
+            dims => Err(CaeError::Input(format!(
+                "the encoder takes N x {} x H x W images, got shape {dims:?}",
+                self.in_channels
+            ))),
+        }
+    }
+
+    /// The latent of `x` through the ReLUs as trained: on the CPU in `f32`, each stage is one fused
+    /// custom op whose full-resolution activation never becomes a tensor (same values, switches
+    /// and gradients as [`Encoder::encode_stages`], which runs elsewhere).
+    pub(crate) fn latent(&self, x: &Tensor) -> candle_core::Result<Latent> {
+        let weights = self.convs.iter().flat_map(|c| [&c.weight, &c.bias]);
+        if !is_cpu_f32(&std::iter::once(x).chain(weights).collect::<Vec<_>>()) {
+            let stages = self
+                .encode_stages(x, StageActivation::RELU)
+                .map_err(candle_core::Error::wrap)?;
+            return Ok(stages.latent);
+        }
+        self.check_input(x).map_err(candle_core::Error::wrap)?;
+        let mut h = x.clone();
+        let mut switches = Vec::with_capacity(self.convs.len());
+        for conv in &self.convs {
+            let (pooled, indices) = conv2d_relu_maxpool2d(
+                &h,
+                &conv.weight,
+                &conv.bias,
+                self.conv_cfg,
+                self.pool.kernel(),
+                self.pool.stride(),
+            )?;
+            let (_, _, input_h, input_w) = conv_output_size(&h, &conv.weight, self.conv_cfg)?;
+            switches.push(PoolSwitches {
+                indices,
+                input_h,
+                input_w,
+            });
+            h = pooled;
+        }
+        Ok(Latent { maps: h, switches })
     }
 }
 
-/// Whether the fused CPU stages apply: every tensor on the CPU as `f32`.
-pub(crate) fn fused_cpu(ts: &[&Tensor]) -> bool {
-    ts.iter()
-        .all(|t| t.device().is_cpu() && t.dtype() == candle_core::DType::F32)
-}
-
 /// The shape `(N, C_out, H_out, W_out)` of a convolution's output (the pooling's input).
-fn pooled_input_size(
+fn conv_output_size(
     x: &Tensor,
     w: &Tensor,
     cfg: Conv2dConfig,
@@ -164,6 +250,6 @@ fn pooled_input_size(
 impl Module for Encoder {
     /// The latent maps only.
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        Ok(self.encode(x)?.latent)
+        Ok(self.latent(x)?.maps)
     }
 }

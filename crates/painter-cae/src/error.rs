@@ -8,6 +8,10 @@ pub enum CaeError {
     /// A hyperparameter is out of its valid range; the message names it and says why.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// An input does not fit the model: images of other channels than the encoder takes, a
+    /// target of another shape than the reconstruction, switches of another depth than the decoder.
+    #[error("input does not fit the model: {0}")]
+    Input(String),
     /// An error from the tensor library.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),

@@ -1,7 +1,8 @@
 //! The figures of a pretraining run: `loss.png` (train and validation MSE per epoch) and
 //! `reconstructions.png` (originals above their reconstructions).
 
-use crate::{CaeError, EpochRecord};
+use crate::epoch::EpochRecord;
+use crate::CaeError;
 use candle_core::{DType, Tensor};
 use painter_plot::{encode_rgb_png, write_png_atomic, LineChart};
 use std::path::Path;

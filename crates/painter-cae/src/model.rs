@@ -1,21 +1,26 @@
 //! [`Cae`]: the convolutional autoencoder, encoder and decoder together.
 
-use crate::{init_parameters, CaeConfig, CaeError, Decoder, Encoder, EncoderOutput};
+use crate::{init_parameters, CaeConfig, CaeError, Decoder, Encoder, Latent};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{VarBuilder, VarMap};
+use painter_data::ImageBatch;
 
-/// The convolutional autoencoder: `N x 3 x H x W` images in `[0, 1]` in, reconstructions of the same
-/// shape out.
+/// The convolutional autoencoder: an [`ImageBatch`] in, reconstructions of the same shape out.
+/// [`Module::forward`] does the same on a bare tensor, for composition.
 ///
 /// ```
 /// use candle_core::{DType, Device, Module, Tensor};
 /// use candle_nn::VarMap;
 /// use painter_cae::{Cae, CaeConfig};
+/// use painter_data::ImageBatch;
 /// let cfg = CaeConfig { image_size: 16, filters: vec![4, 8], ..CaeConfig::compact() };
 /// let vm = VarMap::new();
 /// let cae = Cae::new_seeded(&cfg, &vm, 42, &Device::Cpu).unwrap();
 /// let x = Tensor::rand(0f32, 1f32, (2, 3, 16, 16), &Device::Cpu).unwrap();
 /// assert_eq!(cae.forward(&x).unwrap().dims(), &[2, 3, 16, 16]);
+/// let batch = ImageBatch::new(x, None).unwrap();
+/// assert_eq!(cae.reconstruct(&batch).unwrap().dims(), &[2, 3, 16, 16]);
+/// assert_eq!(cae.mse(&batch, &batch).unwrap().dims(), &[] as &[usize]);
 /// assert_eq!(vm.all_vars().len(), cfg.parameter_specs().len());
 /// ```
 #[derive(Debug, Clone)]
@@ -66,35 +71,37 @@ impl Cae {
         &self.config
     }
 
-    /// Encodes `x`: latent maps and switches.
-    pub fn encode(&self, x: &Tensor) -> candle_core::Result<EncoderOutput> {
-        self.encoder.encode(x)
+    /// Encodes a batch: latent maps and switches.
+    pub fn encode(&self, images: &ImageBatch) -> Result<Latent, CaeError> {
+        self.encoder.encode(images)
     }
 
-    /// The reconstruction clamped to `[0, 1]`, ready to be turned into pixels.
-    pub fn reconstruct(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.forward(x)?.clamp(0f32, 1f32)
+    /// The reconstruction of `images` clamped to `[0, 1]`, ready to be turned into pixels.
+    pub fn reconstruct(&self, images: &ImageBatch) -> Result<Tensor, CaeError> {
+        Ok(self.forward(images.images())?.clamp(0f32, 1f32)?)
     }
 
-    /// The mean squared error between the reconstruction of `input` and `target` (both
-    /// `N x C x H x W`): the pretraining loss, with `input` the corrupted images and `target` the
-    /// clean ones.
-    pub fn mse(&self, input: &Tensor, target: &Tensor) -> candle_core::Result<Tensor> {
-        let y = self.forward(input)?;
-        if y.dims() != target.dims() {
-            candle_core::bail!(
-                "reconstruction {:?} and target {:?} differ in shape",
-                y.dims(),
-                target.dims()
-            );
+    /// The mean squared error between the reconstruction of `input` and `target`: the pretraining
+    /// loss, with `input` the corrupted images and `target` the clean ones (of the same shape).
+    pub fn mse(&self, input: &ImageBatch, target: &ImageBatch) -> Result<Tensor, CaeError> {
+        let (x, t) = (input.images(), target.images());
+        if x.dims() != t.dims() {
+            return Err(CaeError::Input(format!(
+                "input {:?} and target {:?} differ in shape",
+                x.dims(),
+                t.dims()
+            )));
         }
-        (y - target)?.sqr()?.mean_all()
+        Ok((self.forward(x)? - t)?.sqr()?.mean_all()?)
     }
 }
 
 impl Module for Cae {
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let enc = self.encoder.encode(x)?;
-        self.decoder.decode(&enc.latent, &enc.switches)
+        let latent = self.encoder.latent(x)?;
+        self.decoder
+            .bind(&latent.switches)
+            .map_err(candle_core::Error::wrap)?
+            .forward(&latent.maps)
     }
 }

@@ -25,6 +25,7 @@
 //! and a resumed run computes the same next epoch as an uninterrupted one.
 
 use crate::checkpoint::{read_json, write_json};
+use crate::epoch::EpochRecord;
 use crate::figures::{write_loss_chart, write_reconstructions};
 use crate::preload::InMemoryDataset;
 use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, CaeOptimizer, OptimizerConfig};
@@ -149,34 +150,6 @@ impl PretrainConfig {
     }
 }
 
-/// The outcome of one epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// The epoch, from 1.
-    pub epoch: usize,
-    /// Mean training MSE over the epoch (inputs with pixel dropout, targets clean).
-    pub train_mse: f64,
-    /// Validation MSE after the epoch (clean inputs), if there is a validation split.
-    pub val_mse: Option<f64>,
-    /// The learning rate used.
-    pub lr: f64,
-    /// Wall-clock seconds of the epoch (training and validation).
-    pub seconds: f64,
-}
-
-impl EpochRecord {
-    /// The per-epoch line: `epoch=E train_mse=X val_mse=Y lr=Z seconds=S`.
-    pub fn line(&self) -> String {
-        let val = self
-            .val_mse
-            .map_or_else(|| "NA".to_string(), |v| format!("{v:.6}"));
-        format!(
-            "epoch={} train_mse={:.6} val_mse={} lr={:.6} seconds={:.2}",
-            self.epoch, self.train_mse, val, self.lr, self.seconds
-        )
-    }
-}
-
 /// Why a pretraining run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -279,8 +252,10 @@ pub fn evaluate_mse(
     let mut count = 0usize;
     for batch in batcher.epoch(0) {
         let batch = batch?;
-        let x = batch.images();
-        let loss = cae.mse(x, x)?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+        let loss = cae
+            .mse(&batch, &batch)?
+            .to_dtype(DType::F64)?
+            .to_scalar::<f64>()?;
         sum += loss * batch.len() as f64;
         count += batch.len();
     }
@@ -557,7 +532,7 @@ pub fn pretrain(
                 Some(d) => d.apply_batch(&batch, &indices, epoch0 as u64)?,
                 None => batch.clone(),
             };
-            let loss = cae.mse(input.images(), batch.images())?;
+            let loss = cae.mse(&input, &batch)?;
             let value = loss.to_dtype(DType::F32)?.to_scalar::<f32>()?;
             if !value.is_finite() {
                 bar.abandon();
@@ -640,7 +615,7 @@ pub fn pretrain(
         write_metrics_csv(&out_dir.join("metrics.csv"), &state.history)?;
         write_loss_chart(&out_dir.join("loss.png"), &state.history)?;
         if let Some(fb) = &figure_batch {
-            let rec = cae.reconstruct(fb.images())?;
+            let rec = cae.reconstruct(fb)?;
             write_reconstructions(&out_dir.join("reconstructions.png"), fb.images(), &rec, 2)?;
         }
 

@@ -1,12 +1,16 @@
 //! Checkpoints: save, load into a fresh `VarMap`, bit-identical outputs; the encoder alone; refusal
 //! of incomplete, mismatched or corrupt checkpoints.
 
+mod common;
+
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::VarMap;
+use common::{bits, copy_varmap};
 use painter_cae::{
     load_cae, load_encoder, Cae, CaeCheckpoint, CaeConfig, CaeError, DecoderWeights,
 };
 use std::fs;
+use std::path::Path;
 
 fn cfg() -> CaeConfig {
     CaeConfig {
@@ -16,14 +20,16 @@ fn cfg() -> CaeConfig {
     }
 }
 
-fn bits(t: &Tensor) -> Vec<u32> {
-    t.flatten_all()
-        .unwrap()
-        .to_vec1::<f32>()
-        .unwrap()
-        .into_iter()
-        .map(f32::to_bits)
-        .collect()
+/// The test configuration, a fresh folder and the variables of a CAE seeded with `seed`.
+fn seeded_cae(seed: u64) -> (CaeConfig, tempfile::TempDir, VarMap) {
+    let (cfg, vm) = (cfg(), VarMap::new());
+    Cae::new_seeded(&cfg, &vm, seed, &Device::Cpu).unwrap();
+    (cfg, tempfile::tempdir().unwrap(), vm)
+}
+
+/// Writes `cfg` as the checkpoint's `config.json`.
+fn write_config(dir: &Path, cfg: &CaeConfig) {
+    fs::write(dir.join("config.json"), serde_json::to_string(cfg).unwrap()).unwrap();
 }
 
 #[test]
@@ -73,19 +79,9 @@ fn round_trip_gives_bit_identical_outputs() {
 
 #[test]
 fn an_encoder_only_checkpoint_loads_as_an_encoder_but_not_as_a_cae() {
-    let cfg = cfg();
-    let dir = tempfile::tempdir().unwrap();
-    let vm = VarMap::new();
-    Cae::new_seeded(&cfg, &vm, 1, &Device::Cpu).unwrap();
+    let (cfg, dir, vm) = seeded_cae(1);
     // Keep only the encoder's tensors.
-    let enc_vm = VarMap::new();
-    {
-        let src = vm.data().lock().unwrap();
-        let mut dst = enc_vm.data().lock().unwrap();
-        for (k, v) in src.iter().filter(|(k, _)| k.starts_with("encoder.")) {
-            dst.insert(k.clone(), v.clone());
-        }
-    }
+    let enc_vm = copy_varmap(&vm, |name| name.starts_with("encoder."), DType::F32);
     assert!(matches!(
         CaeCheckpoint::save(dir.path(), &cfg, &enc_vm),
         Err(CaeError::Checkpoint { .. })
@@ -100,11 +96,7 @@ fn an_encoder_only_checkpoint_loads_as_an_encoder_but_not_as_a_cae() {
         .collect();
     let map: std::collections::HashMap<String, Tensor> = tensors.into_iter().collect();
     candle_core::safetensors::save(&map, dir.path().join("model.safetensors")).unwrap();
-    fs::write(
-        dir.path().join("config.json"),
-        serde_json::to_string(&cfg).unwrap(),
-    )
-    .unwrap();
+    write_config(dir.path(), &cfg);
     assert!(load_encoder(dir.path(), &Device::Cpu).is_ok());
     let err = load_cae(dir.path(), &Device::Cpu).err().unwrap();
     assert!(err.to_string().contains("missing tensor decoder."), "{err}");
@@ -112,10 +104,7 @@ fn an_encoder_only_checkpoint_loads_as_an_encoder_but_not_as_a_cae() {
 
 #[test]
 fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
-    let cfg = cfg();
-    let dir = tempfile::tempdir().unwrap();
-    let vm = VarMap::new();
-    Cae::new_seeded(&cfg, &vm, 1, &Device::Cpu).unwrap();
+    let (cfg, dir, vm) = seeded_cae(1);
     CaeCheckpoint::save(dir.path(), &cfg, &vm).unwrap();
 
     // A config whose shapes differ from the weights.
@@ -123,11 +112,7 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
         filters: vec![5, 8],
         ..cfg.clone()
     };
-    fs::write(
-        dir.path().join("config.json"),
-        serde_json::to_string(&other).unwrap(),
-    )
-    .unwrap();
+    write_config(dir.path(), &other);
     let err = load_cae(dir.path(), &Device::Cpu).err().unwrap();
     assert!(err.to_string().contains("shape"), "{err}");
 
@@ -136,11 +121,7 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
         kernel_size: 2,
         ..cfg.clone()
     };
-    fs::write(
-        dir.path().join("config.json"),
-        serde_json::to_string(&bad).unwrap(),
-    )
-    .unwrap();
+    write_config(dir.path(), &bad);
     assert!(matches!(
         load_cae(dir.path(), &Device::Cpu),
         Err(CaeError::InvalidConfig(_))
@@ -154,11 +135,7 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
     ));
 
     // Truncated weights.
-    fs::write(
-        dir.path().join("config.json"),
-        serde_json::to_string(&cfg).unwrap(),
-    )
-    .unwrap();
+    write_config(dir.path(), &cfg);
     let bytes = fs::read(dir.path().join("model.safetensors")).unwrap();
     fs::write(
         dir.path().join("model.safetensors"),
@@ -178,17 +155,6 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
     ));
 
     // Weights of the wrong type.
-    let f64_vm = VarMap::new();
-    {
-        let src = vm.data().lock().unwrap();
-        let mut dst = f64_vm.data().lock().unwrap();
-        for (k, v) in src.iter() {
-            dst.insert(
-                k.clone(),
-                candle_core::Var::from_tensor(&v.as_tensor().to_dtype(DType::F64).unwrap())
-                    .unwrap(),
-            );
-        }
-    }
+    let f64_vm = copy_varmap(&vm, |_| true, DType::F64);
     assert!(CaeCheckpoint::save(dir.path(), &cfg, &f64_vm).is_err());
 }

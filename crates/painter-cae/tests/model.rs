@@ -2,12 +2,16 @@
 //! the upsampling ablation, a forward pass checked against an independent composition of Candle's
 //! own convolutions and the naive pooling definition, and a finite-difference gradient check.
 
+mod common;
+
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{VarBuilder, VarMap};
+use common::copy_varmap;
 use painter_cae::{
     init_parameters, Cae, CaeConfig, CaeError, DecoderWeights, Encoder, OutputActivation,
     Upsampling,
 };
+use painter_data::ImageBatch;
 
 fn small(image_size: usize) -> CaeConfig {
     CaeConfig {
@@ -53,65 +57,20 @@ fn presets_have_the_papers_shapes() {
 
 #[test]
 fn invalid_configs_are_refused_with_a_typed_error() {
-    let cases: Vec<(&str, CaeConfig)> = vec![
-        (
-            "even kernel",
-            CaeConfig {
-                kernel_size: 4,
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "zero kernel",
-            CaeConfig {
-                kernel_size: 0,
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "no layers",
-            CaeConfig {
-                filters: vec![],
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "zero filters",
-            CaeConfig {
-                filters: vec![8, 0],
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "zero pool",
-            CaeConfig {
-                pool: 0,
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "zero channels",
-            CaeConfig {
-                in_channels: 0,
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "too small",
-            CaeConfig {
-                image_size: 3,
-                ..CaeConfig::compact()
-            },
-        ),
-        (
-            "zero size",
-            CaeConfig {
-                image_size: 0,
-                ..CaeConfig::compact()
-            },
-        ),
+    type Change = fn(&mut CaeConfig);
+    let cases: [(&str, Change); 8] = [
+        ("even kernel", |c| c.kernel_size = 4),
+        ("zero kernel", |c| c.kernel_size = 0),
+        ("no layers", |c| c.filters = vec![]),
+        ("zero filters", |c| c.filters = vec![8, 0]),
+        ("zero pool", |c| c.pool = 0),
+        ("zero channels", |c| c.in_channels = 0),
+        ("too small", |c| c.image_size = 3),
+        ("zero size", |c| c.image_size = 0),
     ];
-    for (what, cfg) in cases {
+    for (what, change) in cases {
+        let mut cfg = CaeConfig::compact();
+        change(&mut cfg);
         assert!(
             matches!(cfg.validate(), Err(CaeError::InvalidConfig(_))),
             "{what}"
@@ -206,9 +165,10 @@ fn shapes_hold_for_every_variant_and_odd_sizes() {
                     let vm = VarMap::new();
                     let cae = Cae::new_seeded(&cfg, &vm, 3, &Device::Cpu).unwrap();
                     let x = Tensor::rand(0f32, 1f32, (2, 3, size, size), &Device::Cpu).unwrap();
-                    let enc = cae.encode(&x).unwrap();
+                    let batch = ImageBatch::new(x.clone(), None).unwrap();
+                    let enc = cae.encode(&batch).unwrap();
                     let (c, h, w) = cfg.latent_shape();
-                    assert_eq!(enc.latent.dims(), &[2, c, h, w]);
+                    assert_eq!(enc.maps.dims(), &[2, c, h, w]);
                     assert_eq!(enc.switches.len(), 2);
                     assert_eq!(enc.switches[0].input_h, size);
                     assert_eq!(enc.switches[1].input_h, size / 2);
@@ -219,7 +179,7 @@ fn shapes_hold_for_every_variant_and_odd_sizes() {
                         assert!(v.iter().all(|&a| a > 0.0 && a < 1.0));
                     }
                     // Gradients reach every variable.
-                    let grads = cae.mse(&x, &x).unwrap().backward().unwrap();
+                    let grads = cae.mse(&batch, &batch).unwrap().backward().unwrap();
                     for var in vm.all_vars() {
                         assert!(grads.get(var.as_tensor()).is_some(), "{cfg:?}");
                     }
@@ -240,22 +200,9 @@ fn the_encoder_stands_alone_on_the_same_variables() {
     let cae = Cae::new_seeded(&cfg, &vm, 9, &Device::Cpu).unwrap();
     let enc = Encoder::new(&cfg, VarBuilder::from_varmap(&vm, DType::F32, &Device::Cpu)).unwrap();
     let x = Tensor::rand(0f32, 1f32, (3, 3, 20, 20), &Device::Cpu).unwrap();
-    let a: Vec<f32> = enc
-        .forward(&x)
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .to_vec1()
-        .unwrap();
-    let b: Vec<f32> = cae
-        .encoder()
-        .forward(&x)
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .to_vec1()
-        .unwrap();
-    assert_eq!(a, b);
+    let latent = |e: &Encoder| e.forward(&x).unwrap().flatten_all().unwrap();
+    let a: Vec<f32> = latent(&enc).to_vec1().unwrap();
+    assert_eq!(a, latent(cae.encoder()).to_vec1::<f32>().unwrap());
     assert_eq!(enc.forward(&x).unwrap().dims(), &[3, 6, 5, 5]);
 }
 
@@ -371,25 +318,13 @@ fn forward_matches_an_independent_composition() {
 #[test]
 fn model_gradient_matches_finite_differences_in_f64() {
     let cfg = CaeConfig {
-        image_size: 8,
         filters: vec![2, 3],
         kernel_size: 3,
-        ..CaeConfig::compact()
+        ..small(8)
     };
     let vm = VarMap::new();
     init_parameters(&cfg, &vm, 8, &Device::Cpu).unwrap();
-    let vm64 = VarMap::new();
-    {
-        let src = vm.data().lock().unwrap();
-        let mut dst = vm64.data().lock().unwrap();
-        for (k, v) in src.iter() {
-            dst.insert(
-                k.clone(),
-                candle_core::Var::from_tensor(&v.as_tensor().to_dtype(DType::F64).unwrap())
-                    .unwrap(),
-            );
-        }
-    }
+    let vm64 = copy_varmap(&vm, |_| true, DType::F64);
     let cae = Cae::new(
         &cfg,
         VarBuilder::from_varmap(&vm64, DType::F64, &Device::Cpu),
@@ -397,8 +332,17 @@ fn model_gradient_matches_finite_differences_in_f64() {
     .unwrap();
     let x = Tensor::rand(0f64, 1f64, (2, 3, 8, 8), &Device::Cpu).unwrap();
     let target = Tensor::rand(0f64, 1f64, (2, 3, 8, 8), &Device::Cpu).unwrap();
-    let loss = |c: &Cae| c.mse(&x, &target).unwrap().to_scalar::<f64>().unwrap();
-    let grads = cae.mse(&x, &target).unwrap().backward().unwrap();
+    // The model in f64 (an `ImageBatch` is f32), so the loss is written out on the tensors.
+    let mse = |c: &Cae| {
+        (c.forward(&x).unwrap() - &target)
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .mean_all()
+            .unwrap()
+    };
+    let loss = |c: &Cae| mse(c).to_scalar::<f64>().unwrap();
+    let grads = mse(&cae).backward().unwrap();
     let mut checked = 0;
     for name in [
         "encoder.conv1.weight",

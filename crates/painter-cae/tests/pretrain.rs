@@ -6,7 +6,7 @@ use candle_core::Device;
 use candle_nn::VarMap;
 use painter_cae::{
     evaluate_mse, load_cae, pretrain, validation_split, Cae, CaeConfig, CaeError, EpochRecord,
-    OptimizerConfig, PretrainConfig, StopReason,
+    OptimizerConfig, PretrainConfig, PretrainReport, StopReason,
 };
 use painter_data::folder::{FolderOptions, UnlabeledFolder};
 use painter_data::shared::shared_paintings;
@@ -22,6 +22,14 @@ fn tiny(size: usize) -> CaeConfig {
     }
 }
 
+/// A 16-px CAE with the given filters.
+fn tiny16(filters: [usize; 2]) -> CaeConfig {
+    CaeConfig {
+        filters: filters.to_vec(),
+        ..tiny(16)
+    }
+}
+
 fn quiet(epochs: usize, optimizer: OptimizerConfig) -> PretrainConfig {
     PretrainConfig {
         epochs,
@@ -33,6 +41,17 @@ fn quiet(epochs: usize, optimizer: OptimizerConfig) -> PretrainConfig {
         progress: false,
         ..PretrainConfig::default()
     }
+}
+
+/// Pretrains `cfg` on `data` on the CPU into `out`.
+fn run(
+    cfg: &CaeConfig,
+    config: &PretrainConfig,
+    data: &dyn Dataset,
+    out: &Path,
+    resume: bool,
+) -> Result<PretrainReport, CaeError> {
+    pretrain(cfg, config, data, &Device::Cpu, out, resume)
 }
 
 fn synthetic(count: usize, size: u32) -> SyntheticUnlabeled {
@@ -86,7 +105,7 @@ fn tiny_cae_halves_its_reconstruction_error_in_a_few_epochs() {
         evaluate_mse(&cae, data.as_ref(), &val, 16, &Device::Cpu).unwrap()
     };
     let out = tempfile::tempdir().unwrap();
-    let report = pretrain(&cfg, &pc, data.as_ref(), &Device::Cpu, out.path(), false).unwrap();
+    let report = run(&cfg, &pc, data.as_ref(), out.path(), false).unwrap();
     let best = report.best_mse.unwrap();
     for r in &report.history {
         eprintln!("{}", r.line());
@@ -131,43 +150,16 @@ fn history_after_resume(
     killed: &Path,
 ) -> (Vec<EpochRecord>, Vec<EpochRecord>, [std::path::PathBuf; 2]) {
     let data = synthetic(20, 16);
-    let cfg = CaeConfig {
-        filters: vec![4, 6],
-        ..tiny(16)
-    };
-    let a = pretrain(
-        &cfg,
-        &quiet(3, optimizer.clone()),
-        &data,
-        &Device::Cpu,
-        straight,
-        false,
-    )
-    .unwrap();
+    let cfg = tiny16([4, 6]);
+    let a = run(&cfg, &quiet(3, optimizer.clone()), &data, straight, false).unwrap();
 
-    let b1 = pretrain(
-        &cfg,
-        &quiet(2, optimizer.clone()),
-        &data,
-        &Device::Cpu,
-        killed,
-        false,
-    )
-    .unwrap();
+    let b1 = run(&cfg, &quiet(2, optimizer.clone()), &data, killed, false).unwrap();
     assert_eq!(b1.history.len(), 2);
     // A kill while epoch 3 was being written leaves a partial folder that LATEST does not name.
     let partial = killed.join("checkpoints").join("epoch-0003");
     std::fs::create_dir_all(&partial).unwrap();
     std::fs::write(partial.join("model.safetensors"), b"partial").unwrap();
-    let b2 = pretrain(
-        &cfg,
-        &quiet(3, optimizer),
-        &data,
-        &Device::Cpu,
-        killed,
-        true,
-    )
-    .unwrap();
+    let b2 = run(&cfg, &quiet(3, optimizer), &data, killed, true).unwrap();
     assert_eq!(b2.resumed_from, Some(2));
     (
         a.history,
@@ -252,87 +244,44 @@ fn resume_gives_the_same_next_epoch_as_an_uninterrupted_run() {
 #[test]
 fn an_existing_run_is_not_overwritten_and_a_mismatched_resume_is_refused() {
     let data = synthetic(12, 16);
-    let cfg = CaeConfig {
-        filters: vec![2, 3],
-        ..tiny(16)
-    };
+    let cfg = tiny16([2, 3]);
     let out = tempfile::tempdir().unwrap();
-    pretrain(
+    let two = quiet(2, OptimizerConfig::paper_sgd());
+    run(
         &cfg,
         &quiet(1, OptimizerConfig::paper_sgd()),
         &data,
-        &Device::Cpu,
         out.path(),
         false,
     )
     .unwrap();
-    let again = pretrain(
-        &cfg,
-        &quiet(2, OptimizerConfig::paper_sgd()),
-        &data,
-        &Device::Cpu,
-        out.path(),
-        false,
-    );
+    let again = run(&cfg, &two, &data, out.path(), false);
     assert!(matches!(again, Err(CaeError::InvalidConfig(_))));
     let mut other_seed = quiet(2, OptimizerConfig::paper_sgd());
     other_seed.seed = 99;
-    let r = pretrain(&cfg, &other_seed, &data, &Device::Cpu, out.path(), true);
+    let r = run(&cfg, &other_seed, &data, out.path(), true);
     assert!(matches!(r, Err(CaeError::ResumeMismatch { .. })));
     let other_arch = CaeConfig {
         filters: vec![2, 4],
         ..cfg.clone()
     };
-    let r = pretrain(
-        &other_arch,
-        &quiet(2, OptimizerConfig::paper_sgd()),
-        &data,
-        &Device::Cpu,
-        out.path(),
-        true,
-    );
+    let r = run(&other_arch, &two, &data, out.path(), true);
     assert!(matches!(r, Err(CaeError::ResumeMismatch { .. })));
     let fewer = synthetic(10, 16);
-    let r = pretrain(
-        &cfg,
-        &quiet(2, OptimizerConfig::paper_sgd()),
-        &fewer,
-        &Device::Cpu,
-        out.path(),
-        true,
-    );
+    let r = run(&cfg, &two, &fewer, out.path(), true);
     assert!(matches!(r, Err(CaeError::ResumeMismatch { .. })));
     // The matching resume continues.
-    let ok = pretrain(
-        &cfg,
-        &quiet(2, OptimizerConfig::paper_sgd()),
-        &data,
-        &Device::Cpu,
-        out.path(),
-        true,
-    )
-    .unwrap();
+    let ok = run(&cfg, &two, &data, out.path(), true).unwrap();
     assert_eq!(ok.history.len(), 2);
     // Resuming a finished run does nothing more.
-    let done = pretrain(
-        &cfg,
-        &quiet(2, OptimizerConfig::paper_sgd()),
-        &data,
-        &Device::Cpu,
-        out.path(),
-        true,
-    )
-    .unwrap();
+    let done = run(&cfg, &two, &data, out.path(), true).unwrap();
     assert_eq!(done.history, ok.history);
 }
 
 #[test]
 fn early_stopping_stops_after_patience_epochs_without_improvement() {
     let data = synthetic(12, 16);
-    let cfg = CaeConfig {
-        filters: vec![2, 3],
-        ..tiny(16)
-    };
+    let cfg = tiny16([2, 3]);
     let mut pc = quiet(
         10,
         OptimizerConfig::Sgd {
@@ -345,7 +294,7 @@ fn early_stopping_stops_after_patience_epochs_without_improvement() {
     pc.patience = Some(2);
     pc.min_delta = 1e-3;
     let out = tempfile::tempdir().unwrap();
-    let report = pretrain(&cfg, &pc, &data, &Device::Cpu, out.path(), false).unwrap();
+    let report = run(&cfg, &pc, &data, out.path(), false).unwrap();
     assert_eq!(report.stop_reason, StopReason::EarlyStopped);
     assert_eq!(report.history.len(), 3);
     assert_eq!(report.best_epoch, Some(1));
@@ -354,10 +303,7 @@ fn early_stopping_stops_after_patience_epochs_without_improvement() {
 #[test]
 fn a_diverging_run_stops_with_a_clear_error() {
     let data = synthetic(12, 16);
-    let cfg = CaeConfig {
-        filters: vec![4, 6],
-        ..tiny(16)
-    };
+    let cfg = tiny16([4, 6]);
     let pc = quiet(
         3,
         OptimizerConfig::Sgd {
@@ -368,7 +314,7 @@ fn a_diverging_run_stops_with_a_clear_error() {
         },
     );
     let out = tempfile::tempdir().unwrap();
-    match pretrain(&cfg, &pc, &data, &Device::Cpu, out.path(), false) {
+    match run(&cfg, &pc, &data, out.path(), false) {
         Err(CaeError::NonFiniteLoss {
             epoch, last_good, ..
         }) => {
@@ -425,17 +371,16 @@ fn configs_are_validated_and_the_epoch_line_has_the_documented_format() {
     ];
     for pc in bad {
         assert!(matches!(
-            pretrain(&tiny(16), &pc, &data, &Device::Cpu, out.path(), false),
+            run(&tiny(16), &pc, &data, out.path(), false),
             Err(CaeError::InvalidConfig(_))
         ));
     }
     // The dataset's image size must match the model's.
     assert!(matches!(
-        pretrain(
+        run(
             &tiny(32),
             &quiet(1, OptimizerConfig::paper_sgd()),
             &data,
-            &Device::Cpu,
             out.path(),
             false
         ),

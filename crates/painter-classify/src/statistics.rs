@@ -26,7 +26,7 @@ use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
 use crate::extractor::FeatureExtractor;
 use candle_core::{Tensor, Var, D};
-use painter_conv::{conv2d, relu, Conv2dConfig};
+use painter_cae::StageActivation;
 
 /// Per-channel mean and standard deviation of every encoder stage's activations and of the latent
 /// maps.
@@ -48,7 +48,7 @@ use painter_conv::{conv2d, relu, Conv2dConfig};
 pub struct ChannelStatistics {
     /// Never empty: the first is the one given to [`ChannelStatistics::new`].
     encoders: Vec<PretrainedEncoder>,
-    negative_slope: f64,
+    activation: StageActivation,
     /// Never empty, distinct, each at least 1; `[1]` unless set.
     scales: Vec<usize>,
 }
@@ -78,7 +78,7 @@ impl ChannelStatistics {
     pub fn new(encoder: PretrainedEncoder) -> Self {
         Self {
             encoders: vec![encoder],
-            negative_slope: 0.0,
+            activation: StageActivation::RELU,
             scales: vec![1],
         }
     }
@@ -131,12 +131,7 @@ impl ChannelStatistics {
     /// assert!(ChannelStatistics::new(encoder).with_negative_slope(-0.5).is_err());
     /// ```
     pub fn with_negative_slope(mut self, slope: f64) -> Result<Self> {
-        if !(0.0..=1.0).contains(&slope) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "the negative slope of the statistics' activation must be in [0, 1], got {slope}"
-            )));
-        }
-        self.negative_slope = slope;
+        self.activation = StageActivation::leaky_relu(slope)?;
         Ok(self)
     }
 
@@ -180,7 +175,7 @@ impl ChannelStatistics {
 
     /// The slope of the activation's negative part: `0` for the encoder's ReLU.
     pub fn negative_slope(&self) -> f64 {
-        self.negative_slope
+        self.activation.negative_slope()
     }
 
     /// The first (or only) encoder.
@@ -259,6 +254,15 @@ impl ChannelStatistics {
 
     /// The statistics of a batch `N x 3 x H x W` (pixels as the encoders were trained on), `N x D`.
     pub fn compute(&self, images: &Tensor) -> Result<Tensor> {
+        // One job on rayon's pool: the parallel kernels of the encoders (convolutions with their
+        // activation, poolings) then start from a worker thread, instead of each handing its work
+        // over from the caller's thread and waiting for a worker to be scheduled, which on a busy
+        // machine cost milliseconds per kernel (see `examples/bench_statistics.rs`).
+        rayon::scope(|_| self.compute_all(images))
+    }
+
+    /// [`ChannelStatistics::compute`] on the current thread.
+    fn compute_all(&self, images: &Tensor) -> Result<Tensor> {
         let mut parts = Vec::with_capacity(self.scales.len() * self.encoders.len());
         for &scale in &self.scales {
             let scaled = if scale == 1 {
@@ -282,16 +286,11 @@ impl ChannelStatistics {
         Ok(Tensor::cat(&parts, 1)?)
     }
 
-    /// The statistics of one encoder.
+    /// The statistics of one encoder, from the activations of its stages (which it checks against
+    /// its input channels).
     fn compute_one(&self, encoder: &PretrainedEncoder, images: &Tensor) -> Result<Tensor> {
-        let (_, c, h, w) = images.dims4()?;
+        let (_, _, h, w) = images.dims4()?;
         let cfg = encoder.config();
-        if c != cfg.in_channels {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "the encoder takes {} channels, the images have {c}",
-                cfg.in_channels
-            )));
-        }
         let shrink = cfg.pool.pow(cfg.depth() as u32);
         if h < shrink || w < shrink {
             return Err(ClassifyError::InvalidConfig(format!(
@@ -300,28 +299,12 @@ impl ChannelStatistics {
                 cfg.pool
             )));
         }
-        let conv_cfg = Conv2dConfig {
-            stride: 1,
-            padding: cfg.padding(),
-        };
-        let mut parts = Vec::with_capacity(2 * (cfg.depth() + 1));
-        let mut x = images.clone();
-        for layer in encoder.encoder().layers() {
-            let a = self.activate(&conv2d(&x, &layer.weight, Some(&layer.bias), conv_cfg)?)?;
-            push_mean_std(&a, &mut parts)?;
-            x = a.max_pool2d_with_stride(cfg.pool, cfg.pool)?;
+        let stages = encoder.encoder().encode_stages(images, self.activation)?;
+        let mut parts = Vec::with_capacity(2 * (stages.activations.len() + 1));
+        for a in stages.activations.iter().chain([&stages.latent.maps]) {
+            push_mean_std(a, &mut parts)?;
         }
-        push_mean_std(&x, &mut parts)?;
         Ok(Tensor::cat(&parts, 1)?)
-    }
-
-    /// The ReLU, or the leaky ReLU `max(x, slope * x)` (exact for a slope in `[0, 1]`).
-    fn activate(&self, z: &Tensor) -> Result<Tensor> {
-        if self.negative_slope == 0.0 {
-            Ok(relu(z)?)
-        } else {
-            Ok(z.maximum(&z.affine(self.negative_slope, 0.0)?)?)
-        }
     }
 }
 

@@ -1,16 +1,12 @@
 //! The public convolution functions: fast custom ops on the CPU for `f32`, Candle's own
 //! convolutions elsewhere.
 
-use crate::ops::{Conv2dOp, ConvTranspose2dOp};
+use crate::op::{apply, apply_no_bwd};
+use crate::ops::{Conv2dOp, ConvBwdDataOp, ConvBwdFilterOp, ConvTranspose2dOp};
+use crate::relu::{check_slope, leaky_relu};
+use crate::storage::{is_cpu_f32, require_cpu_f32};
 use crate::{Conv2dConfig, ConvTranspose2dConfig};
-use candle_core::{DType, Result, Tensor};
-
-/// Whether every tensor lives on the CPU as `f32` (the fast kernels' domain).
-fn fast_path(ts: &[Option<&Tensor>]) -> bool {
-    ts.iter()
-        .flatten()
-        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
-}
+use candle_core::{Result, Tensor};
 
 /// 2-D convolution `x (N,Cin,H,W) * w (Cout,Cin,K,K) + b (Cout)`, PyTorch semantics
 /// (cross-correlation, zero padding, square kernel).
@@ -28,19 +24,43 @@ fn fast_path(ts: &[Option<&Tensor>]) -> bool {
 /// assert_eq!(y.dims(), &[1, 2, 4, 4]);
 /// ```
 pub fn conv2d(x: &Tensor, w: &Tensor, b: Option<&Tensor>, cfg: Conv2dConfig) -> Result<Tensor> {
-    if !fast_path(&[Some(x), Some(w), b]) {
+    let args = with_bias(x, w, b);
+    if !is_cpu_f32(&args) {
         let y = x.conv2d(w, cfg.padding, cfg.stride, 1, 1)?;
         return add_bias(y, b);
     }
-    let op = Conv2dOp {
-        stride: cfg.stride,
-        pad: cfg.padding,
-    };
-    let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match b {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
+    apply(&args, Conv2dOp::new(cfg.stride, cfg.padding, None))
+}
+
+/// [`conv2d`] followed by [`crate::leaky_relu`] of `negative_slope` (in `[0, 1]`; `0` is the
+/// ReLU): on the CPU with `f32` tensors one op, which activates each image while it is still in
+/// cache, with no tensor of its own in between; values and gradients equal the composition's bit
+/// for bit. Elsewhere it is that composition.
+///
+/// ```
+/// use candle_core::{Device, Tensor};
+/// use painter_conv::{conv2d, conv2d_leaky_relu, leaky_relu, Conv2dConfig};
+/// let x = Tensor::randn(0f32, 1.0, (1, 2, 5, 5), &Device::Cpu).unwrap();
+/// let w = Tensor::randn(0f32, 1.0, (3, 2, 3, 3), &Device::Cpu).unwrap();
+/// let cfg = Conv2dConfig { stride: 1, padding: 1 };
+/// let fused = conv2d_leaky_relu(&x, &w, None, cfg, 0.1).unwrap();
+/// let apart = leaky_relu(&conv2d(&x, &w, None, cfg).unwrap(), 0.1).unwrap();
+/// let values = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+/// assert_eq!(values(&fused), values(&apart));
+/// ```
+pub fn conv2d_leaky_relu(
+    x: &Tensor,
+    w: &Tensor,
+    b: Option<&Tensor>,
+    cfg: Conv2dConfig,
+    negative_slope: f64,
+) -> Result<Tensor> {
+    let slope = check_slope(negative_slope)?;
+    let args = with_bias(x, w, b);
+    if !is_cpu_f32(&args) {
+        return leaky_relu(&conv2d(x, w, b, cfg)?, negative_slope);
     }
+    apply(&args, Conv2dOp::new(cfg.stride, cfg.padding, Some(slope)))
 }
 
 /// 2-D transposed convolution `x (N,Cin,H,W)` with `w (Cin,Cout,K,K)` plus `b (Cout)`, PyTorch
@@ -64,7 +84,8 @@ pub fn conv_transpose2d(
     b: Option<&Tensor>,
     cfg: ConvTranspose2dConfig,
 ) -> Result<Tensor> {
-    if !fast_path(&[Some(x), Some(w), b]) {
+    let args = with_bias(x, w, b);
+    if !is_cpu_f32(&args) {
         let y = x.conv_transpose2d(w, cfg.padding, cfg.output_padding, cfg.stride, 1)?;
         return add_bias(y, b);
     }
@@ -73,25 +94,18 @@ pub fn conv_transpose2d(
         pad: cfg.padding,
         out_pad: cfg.output_padding,
     };
-    let (x, w) = (x.contiguous()?, w.contiguous()?);
-    match b {
-        Some(b) => x.apply_op3(&w, &b.contiguous()?, op),
-        None => x.apply_op2(&w, op),
-    }
+    apply(&args, op)
+}
+
+/// The arguments of a convolution op: input, weight and the bias if there is one.
+fn with_bias<'a>(x: &'a Tensor, w: &'a Tensor, b: Option<&'a Tensor>) -> Vec<&'a Tensor> {
+    [x, w].into_iter().chain(b).collect()
 }
 
 fn add_bias(y: Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     match b {
         Some(b) => y.broadcast_add(&b.reshape((1, b.elem_count(), 1, 1))?),
         None => Ok(y),
-    }
-}
-
-fn cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
-    if fast_path(&ts.iter().map(|t| Some(*t)).collect::<Vec<_>>()) {
-        Ok(())
-    } else {
-        Err(crate::ConvError::Storage(what).into())
     }
 }
 
@@ -106,16 +120,14 @@ pub fn conv2d_input_grad(
     cfg: Conv2dConfig,
     (h, wd): (usize, usize),
 ) -> Result<Tensor> {
-    cpu_f32("conv2d_input_grad", &[dy, w])?;
-    dy.contiguous()?.apply_op2_no_bwd(
-        &w.contiguous()?,
-        &crate::ops::ConvBwdDataOp {
-            stride: cfg.stride,
-            pad: cfg.padding,
-            h,
-            w: wd,
-        },
-    )
+    require_cpu_f32("conv2d_input_grad", &[dy, w])?;
+    let op = ConvBwdDataOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        h,
+        w: wd,
+    };
+    apply_no_bwd(&[dy, w], op)
 }
 
 /// The weight gradient of [`conv2d`] alone (no autograd): input `x (N,Cin,H,W)` and output gradient
@@ -124,13 +136,11 @@ pub fn conv2d_input_grad(
 /// The weight gradient of [`conv_transpose2d`] is `conv2d_weight_grad(dy, x, ..)`: the transposed
 /// convolution's output gradient plays the convolution's input.
 pub fn conv2d_weight_grad(x: &Tensor, dy: &Tensor, cfg: Conv2dConfig, k: usize) -> Result<Tensor> {
-    cpu_f32("conv2d_weight_grad", &[x, dy])?;
-    x.contiguous()?.apply_op2_no_bwd(
-        &dy.contiguous()?,
-        &crate::ops::ConvBwdFilterOp {
-            stride: cfg.stride,
-            pad: cfg.padding,
-            k,
-        },
-    )
+    require_cpu_f32("conv2d_weight_grad", &[x, dy])?;
+    let op = ConvBwdFilterOp {
+        stride: cfg.stride,
+        pad: cfg.padding,
+        k,
+    };
+    apply_no_bwd(&[x, dy], op)
 }

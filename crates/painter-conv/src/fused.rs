@@ -18,56 +18,17 @@ use crate::kernels::{
     channel_sum, check_len, col_scratch_len, conv_bwd_data_image, conv_bwd_filter_with,
     conv_fwd_image, for_each_image, for_each_image2,
 };
-use crate::maxpool::{gather_plane, relu_pool_plane, scatter_pixel_major, unpool_plane, PoolGeom};
+use crate::maxpool::{gather_plane, pool_plane, scatter_pixel_major, scatter_plane, ScatterMode};
+use crate::op::{apply, arity, if_tracked, Arg, Grads, Kernel, Output};
+use crate::ops::conv_shapes;
+use crate::pool_args::{check_unpool_args, PoolGeom};
+use crate::pool_ops::SwitchSlot;
 use crate::scratch::Scratch;
-use crate::storage::{dims4, f32_slice, output};
+use crate::storage::{f32_slice, output, require_cpu_f32, storage_slice};
 use crate::{Conv2dConfig, ConvError, ConvTranspose2dConfig};
-use candle_core::{CpuStorage, CustomOp3, DType, Device, Layout, Result, Shape, Storage, Tensor};
+use candle_core::{Device, Result, Shape, Tensor};
+use gemm::Parallelism;
 use rayon::prelude::*;
-use std::sync::{Arc, Mutex};
-
-fn check_cpu_f32(what: &'static str, ts: &[&Tensor]) -> Result<()> {
-    if ts
-        .iter()
-        .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
-    {
-        Ok(())
-    } else {
-        Err(ConvError::Storage(what).into())
-    }
-}
-
-/// The contiguous `f32` data of a CPU storage.
-fn cpu_f32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [f32]> {
-    match s {
-        Storage::Cpu(cs) => Ok(f32_slice(what, cs, l)?),
-        _ => Err(ConvError::Storage(what).into()),
-    }
-}
-
-/// The contiguous `u32` data of a CPU storage.
-fn cpu_u32<'a>(what: &'static str, s: &'a Storage, l: &Layout) -> Result<&'a [u32]> {
-    let Storage::Cpu(CpuStorage::U32(data)) = s else {
-        return Err(ConvError::Storage(what).into());
-    };
-    let (start, end) = l.contiguous_offsets().ok_or(ConvError::Storage(what))?;
-    Ok(data.get(start..end).ok_or(ConvError::Storage(what))?)
-}
-
-fn switch_error(j: u32, plane: usize) -> ConvError {
-    ConvError::Shape(format!(
-        "switch index {j} out of range for a plane of {plane} elements"
-    ))
-}
-
-fn square_kernel(w: [usize; 4]) -> Result<usize> {
-    if w[2] != w[3] {
-        return Err(
-            ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
-        );
-    }
-    Ok(w[2])
-}
 
 /// `maxpool(relu(conv2d(x, w) + b))` with the pooling's switches, as one differentiable op.
 ///
@@ -99,8 +60,8 @@ pub fn conv2d_relu_maxpool2d(
     pool_kernel: usize,
     pool_stride: usize,
 ) -> Result<(Tensor, Tensor)> {
-    check_cpu_f32("conv2d_relu_maxpool2d", &[x, w, b])?;
-    let saved = Arc::new(Mutex::new(None));
+    require_cpu_f32("conv2d_relu_maxpool2d", &[x, w, b])?;
+    let switches = SwitchSlot::default();
     let op = ConvReluPoolOp {
         stride: cfg.stride,
         pad: cfg.padding,
@@ -108,17 +69,10 @@ pub fn conv2d_relu_maxpool2d(
             kernel: pool_kernel,
             stride: pool_stride,
         },
-        saved: saved.clone(),
+        switches: switches.clone(),
     };
-    let vals = x
-        .contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)?;
-    let idx = saved
-        .lock()
-        .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
-        .clone()
-        .ok_or_else(|| candle_core::Error::Msg("the pooling produced no switches".into()))?;
-    Ok((vals, idx))
+    let vals = apply(&[x, w, b], op)?;
+    Ok((vals, switches.get()?))
 }
 
 /// `conv_transpose2d(maxunpool(relu?(x), indices), w) + b` as one differentiable op.
@@ -156,27 +110,8 @@ pub fn maxunpool2d_conv_transpose2d(
     b: &Tensor,
     cfg: ConvTranspose2dConfig,
 ) -> Result<Tensor> {
-    check_cpu_f32("maxunpool2d_conv_transpose2d", &[x, w, b])?;
-    if !indices.device().is_cpu() || indices.dtype() != DType::U32 {
-        return Err(ConvError::Storage("unpooling indices (u32)").into());
-    }
-    if x.dims() != indices.dims() {
-        return Err(ConvError::Shape(format!(
-            "values {:?} and indices {:?} must have the same shape",
-            x.dims(),
-            indices.dims()
-        ))
-        .into());
-    }
-    if out_h
-        .checked_mul(out_w)
-        .is_none_or(|p| p > u32::MAX as usize)
-    {
-        return Err(ConvError::Config(format!(
-            "a {out_h}x{out_w} unpooled plane is too large for u32 indices"
-        ))
-        .into());
-    }
+    require_cpu_f32("maxunpool2d_conv_transpose2d", &[x, w, b])?;
+    check_unpool_args(x, indices, (out_h, out_w))?;
     let op = UnpoolDeconvOp {
         indices: indices.contiguous()?,
         out_h,
@@ -186,58 +121,55 @@ pub fn maxunpool2d_conv_transpose2d(
         pad: cfg.padding,
         out_pad: cfg.output_padding,
     };
-    x.contiguous()?
-        .apply_op3(&w.contiguous()?, &b.contiguous()?, op)
+    apply(&[x, w, b], op)
 }
 
-/// The encoder stage: `(x, w, b) -> maxpool(relu(conv(x, w) + b))`, switches kept in `saved`.
+/// What the per-image kernels give.
+type KernelResult = std::result::Result<(), ConvError>;
+
+/// A batch's result of `chunk` values per image, each computed by `f(i, image, map, col, par)`
+/// with, besides the column scratch `col`, a scratch `map` of one convolution output image
+/// (`g.out_len()` values, contents unspecified).
+fn per_image_with_map<F>(g: &ConvGeom, chunk: usize, f: F) -> Result<Vec<f32>>
+where
+    F: Fn(usize, &mut [f32], &mut [f32], &mut Vec<f32>, Parallelism) -> KernelResult + Sync,
+{
+    let mut out = vec![0f32; g.n * chunk];
+    for_each_image(
+        g.n,
+        &mut out,
+        chunk,
+        col_scratch_len(g),
+        |i, o, col, par| {
+            let mut map = Scratch::take(g.out_len());
+            f(i, o, map.as_mut(), col, par)
+        },
+    )?;
+    Ok(out)
+}
+
+/// The encoder stage: `(x, w, b) -> maxpool(relu(conv(x, w) + b))`, switches kept in `switches`.
 struct ConvReluPoolOp {
     stride: usize,
     pad: usize,
     pool: PoolGeom,
-    saved: Arc<Mutex<Option<Tensor>>>,
+    switches: SwitchSlot,
 }
 
 impl ConvReluPoolOp {
     fn geom(&self, x: &Shape, w: &Shape) -> Result<(ConvGeom, usize, (usize, usize))> {
-        let [n, ci, h, wd] = dims4("conv2d input", x)?;
-        let wdims = dims4("conv2d weight", w)?;
-        let k = square_kernel(wdims)?;
-        if ci != wdims[1] {
-            return Err(ConvError::Shape(format!(
-                "conv2d input: {ci} channels, the weight expects {}",
-                wdims[1]
-            ))
-            .into());
-        }
+        let ([n, ci, h, wd], wdims, k) = conv_shapes("conv2d input", x, w, 1)?;
         let g = ConvGeom::conv(n, ci, (h, wd), wdims[0], k, self.stride, self.pad)?;
         let pooled = self.pool.pooled(g.h_out, g.w_out)?;
         Ok((g, k, pooled))
     }
-
-    fn saved_indices(&self) -> Result<Tensor> {
-        self.saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))?
-            .clone()
-            .ok_or_else(|| candle_core::Error::Msg("pooling backward before forward".into()))
-    }
 }
 
-impl CustomOp3 for ConvReluPoolOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-relu-maxpool2d"
-    }
+impl Kernel for ConvReluPoolOp {
+    const NAME: &'static str = "painter-conv2d-relu-maxpool2d";
 
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        ws: &CpuStorage,
-        wl: &Layout,
-        bs: &CpuStorage,
-        bl: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(xs, xl), (ws, wl), (bs, bl)] = arity(Self::NAME, args)?;
         let (g, _, (hp, wp)) = self.geom(xl.shape(), wl.shape())?;
         let x = f32_slice("conv2d input", xs, xl)?;
         let w = f32_slice("conv2d weight", ws, wl)?;
@@ -263,83 +195,63 @@ impl CustomOp3 for ConvReluPoolOp {
                     .zip(vi.chunks_exact_mut(plane_p))
                     .zip(ii.chunks_exact_mut(plane_p))
                 {
-                    relu_pool_plane(yp, g.w_out, self.pool, (hp, wp), vp, ip);
+                    pool_plane(yp, g.w_out, self.pool, (hp, wp), (vp, ip), |v| v.max(0.0));
                 }
                 Ok(())
             },
         )?;
         let shape = (g.n, g.c_out, hp, wp);
-        let indices = Tensor::from_vec(idx, shape, &Device::Cpu)?;
-        *self
-            .saved
-            .lock()
-            .map_err(|_| candle_core::Error::Msg("pooling switches lock poisoned".into()))? =
-            Some(indices);
+        self.switches
+            .store(Tensor::from_vec(idx, shape, &Device::Cpu)?)?;
         Ok(output(vals, shape))
     }
 
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn backward(&self, args: &[&Tensor], res: &Tensor, grad: &Tensor) -> Grads {
+        let [x, w, b] = arity(Self::NAME, args)?;
         let (g, _, (hp, wp)) = self.geom(x.shape(), w.shape())?;
         let (hw, plane_p) = (g.out_hw(), hp * wp);
         let per_image = g.c_out * plane_p;
-        let idx_t = self.saved_indices()?;
+        let idx_t = self.switches.get()?;
         let grad = grad.contiguous()?;
         let (gs, gl) = grad.storage_and_layout();
-        let dp = cpu_f32("pooled gradient", &gs, gl)?;
+        let dp = storage_slice::<f32>("pooled gradient", &gs, gl)?;
         let (ps, pl) = res.storage_and_layout();
-        let p = cpu_f32("pooled values", &ps, pl)?;
+        let p = storage_slice::<f32>("pooled values", &ps, pl)?;
         let (is, il) = idx_t.storage_and_layout();
-        let idx = cpu_u32("pooling switches", &is, il)?;
+        let idx = storage_slice::<u32>("pooling switches", &is, il)?;
         for (what, len) in [("pooled gradient", dp.len()), ("pooled values", p.len())] {
             check_len(what, len, g.n * per_image)?;
         }
         check_len("pooling switches", idx.len(), g.n * per_image)?;
         // The convolution's output gradient of image `i`, channel-major and dense.
-        let dense_dy = |i: usize, dy: &mut [f32]| -> std::result::Result<(), ConvError> {
+        let dense_dy = |i: usize, dy: &mut [f32]| -> KernelResult {
             dy.fill(0.0);
             let base = i * per_image;
             for (c, plane) in dy.chunks_exact_mut(hw).enumerate() {
                 let r = base + c * plane_p..base + (c + 1) * plane_p;
                 for ((&j, &d), &v) in idx[r.clone()].iter().zip(&dp[r.clone()]).zip(&p[r]) {
                     if v > 0.0 {
-                        *plane
-                            .get_mut(j as usize)
-                            .ok_or_else(|| switch_error(j, hw))? += d;
+                        *plane.get_mut(j as usize).ok_or(ConvError::SwitchIndex {
+                            index: j,
+                            plane: hw,
+                        })? += d;
                     }
                 }
             }
             Ok(())
         };
-        let dx = if x.track_op() {
+        let dx = if_tracked(x, || {
             let (ws, wl) = w.storage_and_layout();
-            let wv = cpu_f32("conv2d weight", &ws, wl)?;
-            let mut dx = vec![0f32; g.n * g.in_len()];
-            for_each_image(
-                g.n,
-                &mut dx,
-                g.in_len(),
-                col_scratch_len(&g),
-                |i, dxi, col, par| {
-                    let mut dy = Scratch::take(g.out_len());
-                    let dy = dy.as_mut();
-                    dense_dy(i, dy)?;
-                    conv_bwd_data_image(&g, dy, wv, None, dxi, col, par)
-                },
-            )?;
-            Some(Tensor::from_vec(dx, x.shape(), &Device::Cpu)?)
-        } else {
-            None
-        };
-        let dw = if w.track_op() {
+            let wv = storage_slice::<f32>("conv2d weight", &ws, wl)?;
+            let dx = per_image_with_map(&g, g.in_len(), |i, dxi, dy, col, par| {
+                dense_dy(i, dy)?;
+                conv_bwd_data_image(&g, dy, wv, None, dxi, col, par)
+            })?;
+            Tensor::from_vec(dx, x.shape(), &Device::Cpu)
+        })?;
+        let dw = if_tracked(w, || {
             let (xs, xl) = x.storage_and_layout();
-            let xv = cpu_f32("conv2d input", &xs, xl)?;
+            let xv = storage_slice::<f32>("conv2d input", &xs, xl)?;
             let dw = conv_bwd_filter_with(&g, xv, |i, dst| {
                 dst.fill(0.0);
                 let r = i * per_image..(i + 1) * per_image;
@@ -348,11 +260,9 @@ impl CustomOp3 for ConvReluPoolOp {
                     (pi[k] > 0.0).then_some(di[k])
                 })
             })?;
-            Some(Tensor::from_vec(dw, w.shape(), &Device::Cpu)?)
-        } else {
-            None
-        };
-        let db = if b.track_op() {
+            Tensor::from_vec(dw, w.shape(), &Device::Cpu)
+        })?;
+        let db = if_tracked(b, || {
             let sums: Vec<f32> = (0..g.c_out)
                 .into_par_iter()
                 .map(|c| {
@@ -369,11 +279,9 @@ impl CustomOp3 for ConvReluPoolOp {
                         .sum::<f64>() as f32
                 })
                 .collect();
-            Some(Tensor::from_vec(sums, g.c_out, &Device::Cpu)?)
-        } else {
-            None
-        };
-        Ok((dx, dw, db))
+            Tensor::from_vec(sums, g.c_out, &Device::Cpu)
+        })?;
+        Ok(vec![dx, dw, db])
     }
 }
 
@@ -391,16 +299,7 @@ struct UnpoolDeconvOp {
 impl UnpoolDeconvOp {
     /// The geometry of the convolution the transposed convolution transposes, and the pooled plane.
     fn geom(&self, x: &Shape, w: &Shape) -> Result<(ConvGeom, usize)> {
-        let [n, ci, hp, wp] = dims4("unpooling values", x)?;
-        let wdims = dims4("conv_transpose2d weight", w)?;
-        let k = square_kernel(wdims)?;
-        if ci != wdims[0] {
-            return Err(ConvError::Shape(format!(
-                "unpooling values: {ci} channels, the weight expects {}",
-                wdims[0]
-            ))
-            .into());
-        }
+        let ([n, ci, hp, wp], wdims, k) = conv_shapes("unpooling values", x, w, 0)?;
         let g = ConvGeom::transposed(
             n,
             ci,
@@ -414,24 +313,15 @@ impl UnpoolDeconvOp {
 
     fn with_indices<R>(&self, f: impl FnOnce(&[u32]) -> Result<R>) -> Result<R> {
         let (s, l) = self.indices.storage_and_layout();
-        f(cpu_u32("unpooling indices", &s, l)?)
+        f(storage_slice::<u32>("unpooling indices", &s, l)?)
     }
 }
 
-impl CustomOp3 for UnpoolDeconvOp {
-    fn name(&self) -> &'static str {
-        "painter-maxunpool2d-conv-transpose2d"
-    }
+impl Kernel for UnpoolDeconvOp {
+    const NAME: &'static str = "painter-maxunpool2d-conv-transpose2d";
 
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        ws: &CpuStorage,
-        wl: &Layout,
-        bs: &CpuStorage,
-        bl: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(xs, xl), (ws, wl), (bs, bl)] = arity(Self::NAME, args)?;
         let (g, plane_p) = self.geom(xl.shape(), wl.shape())?;
         let x = f32_slice("unpooling values", xs, xl)?;
         let w = f32_slice("conv_transpose2d weight", ws, wl)?;
@@ -443,83 +333,62 @@ impl CustomOp3 for UnpoolDeconvOp {
         let hw = g.out_hw();
         let y = self.with_indices(|idx| {
             check_len("unpooling indices", idx.len(), g.n * per_x)?;
-            let mut y = vec![0f32; g.n * g.in_len()];
-            for_each_image(
-                g.n,
-                &mut y,
-                g.in_len(),
-                col_scratch_len(&g),
-                |i, yi, col, par| {
-                    let mut up = Scratch::take(g.out_len());
-                    let up = up.as_mut();
-                    up.fill(0.0);
-                    let r = i * per_x..(i + 1) * per_x;
-                    for ((u, xv), iv) in up
-                        .chunks_exact_mut(hw)
-                        .zip(x[r.clone()].chunks_exact(plane_p))
-                        .zip(idx[r].chunks_exact(plane_p))
-                    {
-                        unpool_plane(xv, iv, self.relu, u)?;
-                    }
-                    conv_bwd_data_image(&g, up, w, Some(b), yi, col, par)
-                },
-            )?;
-            Ok(y)
+            per_image_with_map(&g, g.in_len(), |i, yi, up, col, par| {
+                up.fill(0.0);
+                let r = i * per_x..(i + 1) * per_x;
+                for ((u, xv), iv) in up
+                    .chunks_exact_mut(hw)
+                    .zip(x[r.clone()].chunks_exact(plane_p))
+                    .zip(idx[r].chunks_exact(plane_p))
+                {
+                    scatter_plane(xv, iv, u, ScatterMode::Assign, |v| {
+                        if self.relu {
+                            v.max(0.0)
+                        } else {
+                            v
+                        }
+                    })?;
+                }
+                conv_bwd_data_image(&g, up, w, Some(b), yi, col, par)
+            })
         })?;
         Ok(output(y, (g.n, g.c_in, g.h, g.w)))
     }
 
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
+        let [x, w, b] = arity(Self::NAME, args)?;
         let (g, plane_p) = self.geom(x.shape(), w.shape())?;
         let per_x = g.c_out * plane_p;
         let hw = g.out_hw();
         let grad = grad.contiguous()?;
         let (gs, gl) = grad.storage_and_layout();
-        let dz = cpu_f32("output gradient", &gs, gl)?;
+        let dz = storage_slice::<f32>("output gradient", &gs, gl)?;
         check_len("output gradient", dz.len(), g.n * g.in_len())?;
         let (xs, xl) = x.storage_and_layout();
-        let xv = cpu_f32("unpooling values", &xs, xl)?;
+        let xv = storage_slice::<f32>("unpooling values", &xs, xl)?;
         check_len("unpooling values", xv.len(), g.n * per_x)?;
         let (dx, dw) = self.with_indices(|idx| {
             check_len("unpooling indices", idx.len(), g.n * per_x)?;
-            let dx = if x.track_op() {
+            let dx = if_tracked(x, || {
                 let (ws, wl) = w.storage_and_layout();
-                let wv = cpu_f32("conv_transpose2d weight", &ws, wl)?;
-                let mut dx = vec![0f32; g.n * per_x];
-                for_each_image(
-                    g.n,
-                    &mut dx,
-                    per_x,
-                    col_scratch_len(&g),
-                    |i, dxi, col, par| {
-                        let mut dup = Scratch::take(g.out_len());
-                        let dup = dup.as_mut();
-                        let dzi = &dz[i * g.in_len()..(i + 1) * g.in_len()];
-                        conv_fwd_image(&g, dzi, wv, None, dup, col, par)?;
-                        let r = i * per_x..(i + 1) * per_x;
-                        for (((d, u), iv), xp) in dxi
-                            .chunks_exact_mut(plane_p)
-                            .zip(dup.chunks_exact(hw))
-                            .zip(idx[r.clone()].chunks_exact(plane_p))
-                            .zip(xv[r].chunks_exact(plane_p))
-                        {
-                            gather_plane(u, iv, self.relu.then_some(xp), d)?;
-                        }
-                        Ok(())
-                    },
-                )?;
-                Some(Tensor::from_vec(dx, x.shape(), &Device::Cpu)?)
-            } else {
-                None
-            };
-            let dw = if w.track_op() {
+                let wv = storage_slice::<f32>("conv_transpose2d weight", &ws, wl)?;
+                let dx = per_image_with_map(&g, per_x, |i, dxi, dup, col, par| {
+                    let dzi = &dz[i * g.in_len()..(i + 1) * g.in_len()];
+                    conv_fwd_image(&g, dzi, wv, None, dup, col, par)?;
+                    let r = i * per_x..(i + 1) * per_x;
+                    for (((d, u), iv), xp) in dxi
+                        .chunks_exact_mut(plane_p)
+                        .zip(dup.chunks_exact(hw))
+                        .zip(idx[r.clone()].chunks_exact(plane_p))
+                        .zip(xv[r].chunks_exact(plane_p))
+                    {
+                        gather_plane(u, iv, self.relu.then_some(xp), d)?;
+                    }
+                    Ok(())
+                })?;
+                Tensor::from_vec(dx, x.shape(), &Device::Cpu)
+            })?;
+            let dw = if_tracked(w, || {
                 // The transposed convolution's weight gradient is the weight gradient of the
                 // convolution it transposes, whose input is `dz` and whose output gradient is the
                 // unpooled map, written pixel-major straight from the pooled values.
@@ -531,18 +400,14 @@ impl CustomOp3 for UnpoolDeconvOp {
                         Some(if self.relu { xi[k].max(0.0) } else { xi[k] })
                     })
                 })?;
-                Some(Tensor::from_vec(dw, w.shape(), &Device::Cpu)?)
-            } else {
-                None
-            };
+                Tensor::from_vec(dw, w.shape(), &Device::Cpu)
+            })?;
             Ok((dx, dw))
         })?;
-        let db = if b.track_op() {
+        let db = if_tracked(b, || {
             let sums = channel_sum(dz, g.n, g.c_in)?;
-            Some(Tensor::from_vec(sums, g.c_in, &Device::Cpu)?)
-        } else {
-            None
-        };
-        Ok((dx, dw, db))
+            Tensor::from_vec(sums, g.c_in, &Device::Cpu)
+        })?;
+        Ok(vec![dx, dw, db])
     }
 }

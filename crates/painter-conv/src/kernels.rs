@@ -9,6 +9,7 @@
 
 use crate::geometry::ConvGeom;
 use crate::im2col::{col2im_rows, im2col_rows};
+use crate::relu::leaky_relu_of;
 use crate::scratch::Scratch;
 use crate::sgemm::{gemm_f32, MatRef};
 use crate::ConvError;
@@ -178,30 +179,61 @@ pub(crate) fn col_scratch_len(g: &ConvGeom) -> usize {
     }
 }
 
-/// `y = conv(x, w) + b`: `x (n, c_in, h, w)`, `w (c_out, c_in, k, k)`, `b (c_out)`.
+/// The signature of [`conv_fwd_image`] and [`conv_bwd_data_image`]: geometry, one source image,
+/// weight, optional bias, one destination image, column scratch, parallelism.
+type ImageKernel = fn(
+    &ConvGeom,
+    &[f32],
+    &[f32],
+    Option<&[f32]>,
+    &mut [f32],
+    &mut Vec<f32>,
+    Parallelism,
+) -> Result<(), ConvError>;
+
+/// Runs `image` over a batch: `src` holds `n` images of `src_len` (named `what`), the bias has
+/// `bias_len` values, the result `n` images of `dst_len`, each passed through the leaky ReLU of
+/// slope `act` (when given) while it is still in cache.
+fn batched(
+    g: &ConvGeom,
+    (what, src, src_len): (&'static str, &[f32], usize),
+    w: &[f32],
+    (b, bias_len): (Option<&[f32]>, usize),
+    (dst_len, act): (usize, Option<f32>),
+    image: ImageKernel,
+) -> Result<Vec<f32>, ConvError> {
+    check_len(what, src.len(), g.n * src_len)?;
+    check_len("weight", w.len(), g.weight_len())?;
+    if let Some(b) = b {
+        check_len("bias", b.len(), bias_len)?;
+    }
+    let mut dst = vec![0f32; g.n * dst_len];
+    for_each_image(
+        g.n,
+        &mut dst,
+        dst_len,
+        col_scratch_len(g),
+        |i, di, col, par| {
+            image(g, &src[i * src_len..(i + 1) * src_len], w, b, di, col, par)?;
+            if let Some(slope) = act {
+                di.iter_mut().for_each(|v| *v = leaky_relu_of(*v, slope));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(dst)
+}
+
+/// `y = conv(x, w) + b`: `x (n, c_in, h, w)`, `w (c_out, c_in, k, k)`, `b (c_out)`, then the leaky
+/// ReLU of slope `act` when given.
 pub(crate) fn conv_fwd(
     g: &ConvGeom,
     x: &[f32],
-    w: &[f32],
-    b: Option<&[f32]>,
+    (w, b): (&[f32], Option<&[f32]>),
+    act: Option<f32>,
 ) -> Result<Vec<f32>, ConvError> {
-    check_len("input", x.len(), g.n * g.in_len())?;
-    check_len("weight", w.len(), g.weight_len())?;
-    if let Some(b) = b {
-        check_len("bias", b.len(), g.c_out)?;
-    }
-    let mut y = vec![0f32; g.n * g.out_len()];
-    for_each_image(
-        g.n,
-        &mut y,
-        g.out_len(),
-        col_scratch_len(g),
-        |i, yi, col, par| {
-            let xi = &x[i * g.in_len()..(i + 1) * g.in_len()];
-            conv_fwd_image(g, xi, w, b, yi, col, par)
-        },
-    )?;
-    Ok(y)
+    let src = ("input", x, g.in_len());
+    batched(g, src, w, (b, g.c_out), (g.out_len(), act), conv_fwd_image)
 }
 
 /// One image of [`conv_bwd_data`]: adds `conv^T(dyi, w) + b` to `dxi` (`c_in x h x w`, zeroed by
@@ -266,23 +298,15 @@ pub(crate) fn conv_bwd_data(
     w: &[f32],
     b: Option<&[f32]>,
 ) -> Result<Vec<f32>, ConvError> {
-    check_len("output gradient", dy.len(), g.n * g.out_len())?;
-    check_len("weight", w.len(), g.weight_len())?;
-    if let Some(b) = b {
-        check_len("bias", b.len(), g.c_in)?;
-    }
-    let mut dx = vec![0f32; g.n * g.in_len()];
-    for_each_image(
-        g.n,
-        &mut dx,
-        g.in_len(),
-        col_scratch_len(g),
-        |i, dxi, col, par| {
-            let dyi = &dy[i * g.out_len()..(i + 1) * g.out_len()];
-            conv_bwd_data_image(g, dyi, w, b, dxi, col, par)
-        },
-    )?;
-    Ok(dx)
+    let src = ("output gradient", dy, g.out_len());
+    batched(
+        g,
+        src,
+        w,
+        (b, g.c_in),
+        (g.in_len(), None),
+        conv_bwd_data_image,
+    )
 }
 
 /// How many chunks the weight-gradient reduction aims for; a constant (not the thread count) so

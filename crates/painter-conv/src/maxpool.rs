@@ -1,60 +1,30 @@
-//! Plane kernels of the fused stages: ReLU followed by max-pooling with switches, and the
-//! scatter (unpooling) and gather (its gradient) that undo it.
+//! Plane kernels of max-pooling with switches and of max-unpooling, shared by the standalone ops
+//! ([`crate::max_pool2d_with_indices`], [`crate::max_unpool2d`]) and the fused stages.
 //!
-//! Semantics are those of a ReLU ([`crate::relu`]) followed by PyTorch's
-//! `MaxPool2d(kernel, stride, return_indices=True)` without padding: windows start at multiples of
-//! the stride, the output is `floor((H - kernel) / stride) + 1` along each axis, an index is the
-//! position `h * W + w` inside its plane, and the first maximum in row-major order wins ties
-//! (after the ReLU, a window of non-positive values selects its first element).
+//! Semantics are those of PyTorch's `MaxPool2d(kernel, stride, return_indices=True)` without
+//! padding: windows start at multiples of the stride, the output is
+//! `floor((H - kernel) / stride) + 1` along each axis, an index is the position `h * W + w` inside
+//! its plane, the first maximum in row-major order wins ties, and a NaN beats every number (a later
+//! NaN beats an earlier one). The fused stages pool the output of a ReLU, which has no NaN, and so
+//! a window of non-positive values selects its first element.
 
+use crate::pool_args::PoolGeom;
 use crate::ConvError;
+use candle_core::WithDType;
 
-/// Pooling window side and stride.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PoolGeom {
-    pub kernel: usize,
-    pub stride: usize,
-}
-
-impl PoolGeom {
-    /// Checks the window against a `h x w` plane and returns the pooled size.
-    pub fn pooled(&self, h: usize, w: usize) -> Result<(usize, usize), ConvError> {
-        if self.kernel == 0 || self.stride == 0 {
-            return Err(ConvError::Config(format!(
-                "pooling kernel ({}) and stride ({}) must be at least 1",
-                self.kernel, self.stride
-            )));
-        }
-        if h < self.kernel || w < self.kernel {
-            return Err(ConvError::Config(format!(
-                "a {h}x{w} plane is smaller than the {k}x{k} pooling window",
-                k = self.kernel
-            )));
-        }
-        if h.checked_mul(w).is_none_or(|p| p > u32::MAX as usize) {
-            return Err(ConvError::Config(format!(
-                "a {h}x{w} plane is too large for u32 pooling indices"
-            )));
-        }
-        Ok((
-            (h - self.kernel) / self.stride + 1,
-            (w - self.kernel) / self.stride + 1,
-        ))
-    }
-}
-
-/// `relu` then max-pool of one `h x w` plane `y` into `vals` / `idx` (`ho x wo`).
-pub(crate) fn relu_pool_plane(
-    y: &[f32],
+/// Max-pools one `h x w` plane `x`, each value first mapped by `act`, into `vals` / `idx`
+/// (`ho x wo`).
+pub(crate) fn pool_plane<T: WithDType>(
+    x: &[T],
     w: usize,
     p: PoolGeom,
     (ho, wo): (usize, usize),
-    vals: &mut [f32],
-    idx: &mut [u32],
+    (vals, idx): (&mut [T], &mut [u32]),
+    act: impl Fn(T) -> T,
 ) {
     let (k, s) = (p.kernel, p.stride);
     if k == 2 && s == 2 {
-        relu_pool_plane_2x2(y, w, (ho, wo), vals, idx);
+        pool_plane_2x2(x, w, (ho, wo), (vals, idx), act);
         return;
     }
     for oh in 0..ho {
@@ -65,83 +35,117 @@ pub(crate) fn relu_pool_plane(
         );
         for (ow, (v_out, i_out)) in vrow.iter_mut().zip(irow.iter_mut()).enumerate() {
             let w0 = ow * s;
-            let mut best = f32::NEG_INFINITY;
-            let mut best_i = h0 * w + w0;
+            let mut best = Best::new(h0 * w + w0);
             for dh in 0..k {
                 let row = (h0 + dh) * w + w0;
-                for (dw, v) in y[row..row + k].iter().enumerate() {
-                    // The ReLU of `crate::relu`; a NaN becomes 0 there, so none reaches the scan.
-                    let a = v.max(0.0);
-                    if a > best {
-                        best = a;
-                        best_i = row + dw;
-                    }
+                for (dw, v) in x[row..row + k].iter().enumerate() {
+                    best.offer(act(*v), row + dw);
                 }
             }
-            *v_out = best;
-            *i_out = best_i as u32;
+            (*v_out, *i_out) = (best.value, best.index as u32);
         }
     }
 }
 
-/// [`relu_pool_plane`] for the common `2 x 2`, stride 2 window, unrolled (same scan order).
-fn relu_pool_plane_2x2(
-    y: &[f32],
+/// [`pool_plane`] for the common `2 x 2`, stride 2 window, unrolled (same scan order).
+fn pool_plane_2x2<T: WithDType>(
+    x: &[T],
     w: usize,
     (ho, wo): (usize, usize),
-    vals: &mut [f32],
-    idx: &mut [u32],
+    (vals, idx): (&mut [T], &mut [u32]),
+    act: impl Fn(T) -> T,
 ) {
     for oh in 0..ho {
         let r0 = 2 * oh * w;
         let r1 = r0 + w;
-        let (row0, row1) = (&y[r0..r0 + 2 * wo], &y[r1..r1 + 2 * wo]);
+        let (row0, row1) = (&x[r0..r0 + 2 * wo], &x[r1..r1 + 2 * wo]);
         let (vrow, irow) = (
             &mut vals[oh * wo..(oh + 1) * wo],
             &mut idx[oh * wo..(oh + 1) * wo],
         );
         for (ow, (v_out, i_out)) in vrow.iter_mut().zip(irow.iter_mut()).enumerate() {
             let c = 2 * ow;
-            let cand = [
-                (row0[c], r0 + c),
-                (row0[c + 1], r0 + c + 1),
-                (row1[c], r1 + c),
-                (row1[c + 1], r1 + c + 1),
-            ];
-            let (mut best, mut best_i) = (f32::NEG_INFINITY, r0 + c);
-            for (v, i) in cand {
-                let a = v.max(0.0);
-                if a > best {
-                    best = a;
-                    best_i = i;
-                }
-            }
-            *v_out = best;
-            *i_out = best_i as u32;
+            let mut best = Best::new(r0 + c);
+            best.offer(act(row0[c]), r0 + c);
+            best.offer(act(row0[c + 1]), r0 + c + 1);
+            best.offer(act(row1[c]), r1 + c);
+            best.offer(act(row1[c + 1]), r1 + c + 1);
+            (*v_out, *i_out) = (best.value, best.index as u32);
         }
     }
 }
 
-fn index_error(i: u32, plane: usize) -> ConvError {
-    ConvError::Shape(format!(
-        "switch index {i} out of range for a plane of {plane} elements"
-    ))
+/// The running maximum of a window scan: PyTorch's `val > max || isnan(val)`.
+struct Best<T> {
+    value: T,
+    index: usize,
 }
 
-/// Unpools one plane: `out` (zeroed by the caller) receives `vals[j]` (after a ReLU if `relu`)
-/// at `idx[j]`; where two values share an index, the later one wins.
-pub(crate) fn unpool_plane(
-    vals: &[f32],
+impl<T: WithDType> Best<T> {
+    fn new(first: usize) -> Self {
+        Self {
+            value: T::from_f64(f64::NEG_INFINITY),
+            index: first,
+        }
+    }
+
+    #[inline(always)]
+    fn offer(&mut self, v: T, i: usize) {
+        #[allow(clippy::eq_op)]
+        let is_nan = v != v;
+        if v > self.value || is_nan {
+            self.value = v;
+            self.index = i;
+        }
+    }
+}
+
+/// How [`scatter_plane`] combines a value with what is already at its target position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScatterMode {
+    /// Overwrite: the last value in row-major order wins (PyTorch's `MaxUnpool2d` on CPU).
+    Assign,
+    /// Accumulate: the gradient of max-pooling with overlapping windows.
+    Add,
+}
+
+/// Scatters one plane: `out` (zeroed by the caller) receives `act(vals[j])` at `idx[j]`, combined
+/// by `mode` with what is there.
+pub(crate) fn scatter_plane<T: WithDType>(
+    vals: &[T],
     idx: &[u32],
-    relu: bool,
-    out: &mut [f32],
+    out: &mut [T],
+    mode: ScatterMode,
+    act: impl Fn(T) -> T,
 ) -> Result<(), ConvError> {
     let plane = out.len();
     for (&i, &v) in idx.iter().zip(vals) {
         let slot = out
             .get_mut(i as usize)
-            .ok_or_else(|| index_error(i, plane))?;
-        *slot = if relu { v.max(0.0) } else { v };
+            .ok_or(ConvError::SwitchIndex { index: i, plane })?;
+        match mode {
+            ScatterMode::Assign => *slot = act(v),
+            ScatterMode::Add => *slot += act(v),
+        }
+    }
+    Ok(())
+}
+
+/// Gathers one plane: `out[j] = src[idx[j]]`, zeroed where `mask[j] <= 0` when a mask is given
+/// (the ReLU's gradient, `mask` being the ReLU's input or output).
+pub(crate) fn gather_plane<T: WithDType>(
+    src: &[T],
+    idx: &[u32],
+    mask: Option<&[T]>,
+    out: &mut [T],
+) -> Result<(), ConvError> {
+    for (j, (o, &i)) in out.iter_mut().zip(idx).enumerate() {
+        let v = *src.get(i as usize).ok_or(ConvError::SwitchIndex {
+            index: i,
+            plane: src.len(),
+        })?;
+        let keep = mask.is_none_or(|m| m.get(j).is_some_and(|m| *m > T::zero()));
+        *o = if keep { v } else { T::zero() };
     }
     Ok(())
 }
@@ -183,7 +187,7 @@ where
                 let slot = out
                     .get_mut(i as usize * c + ch)
                     .filter(|_| (i as usize) < plane)
-                    .ok_or_else(|| index_error(i, plane))?;
+                    .ok_or(ConvError::SwitchIndex { index: i, plane })?;
                 if add {
                     *slot += v;
                 } else {
@@ -191,24 +195,6 @@ where
                 }
             }
         }
-    }
-    Ok(())
-}
-
-/// Gather of one plane: `out[j] = src[idx[j]]`, zeroed where `mask[j] <= 0` when a mask is given
-/// (the ReLU's gradient, `mask` being the ReLU's input or output).
-pub(crate) fn gather_plane(
-    src: &[f32],
-    idx: &[u32],
-    mask: Option<&[f32]>,
-    out: &mut [f32],
-) -> Result<(), ConvError> {
-    for (j, (o, &i)) in out.iter_mut().zip(idx).enumerate() {
-        let v = *src
-            .get(i as usize)
-            .ok_or_else(|| index_error(i, src.len()))?;
-        let keep = mask.is_none_or(|m| m.get(j).is_some_and(|m| *m > 0.0));
-        *o = if keep { v } else { 0.0 };
     }
     Ok(())
 }

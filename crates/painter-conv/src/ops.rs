@@ -7,30 +7,40 @@
 
 use crate::geometry::ConvGeom;
 use crate::kernels::{channel_sum, conv_bwd_data, conv_bwd_filter, conv_fwd};
+use crate::op::{apply_no_bwd, arity, if_tracked, Arg, Grads, Kernel, Output};
+use crate::relu::{LeakyReluBwdOp, LeakyReluOp};
 use crate::storage::{dims4, f32_slice, output};
 use crate::ConvError;
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{Result, Shape, Tensor};
 
-fn same_kernel(w: [usize; 4]) -> Result<usize> {
-    if w[2] != w[3] {
+/// The dimensions of the input `x` and weight `w` of a convolution-like op and the side of its
+/// square kernel, checking that the input's channels are the weight's axis `in_axis` (1 for a
+/// convolution's `C_out x C_in x K x K` weight, 0 for a transposed convolution's
+/// `C_in x C_out x K x K`, or for the output gradient of a convolution).
+pub(crate) fn conv_shapes(
+    what: &'static str,
+    x: &Shape,
+    w: &Shape,
+    in_axis: usize,
+) -> Result<([usize; 4], [usize; 4], usize)> {
+    let xd = dims4(what, x)?;
+    let wd = dims4("weight", w)?;
+    if wd[2] != wd[3] {
         return Err(
-            ConvError::Shape(format!("kernel must be square, got {}x{}", w[2], w[3])).into(),
+            ConvError::Shape(format!("kernel must be square, got {}x{}", wd[2], wd[3])).into(),
         );
     }
-    Ok(w[2])
-}
-
-fn channels(what: &str, got: usize, expected: usize) -> Result<()> {
-    if got != expected {
+    if xd[1] != wd[in_axis] {
         return Err(ConvError::Shape(format!(
-            "{what}: {got} channels, the weight expects {expected}"
+            "{what}: {} channels, the weight expects {}",
+            xd[1], wd[in_axis]
         ))
         .into());
     }
-    Ok(())
+    Ok((xd, wd, wd[2]))
 }
 
-fn bias_slice<'a>(b: Option<(&'a CpuStorage, &Layout)>, c: usize) -> Result<Option<&'a [f32]>> {
+fn bias_slice<'a>(b: Option<Arg<'a>>, c: usize) -> Result<Option<&'a [f32]>> {
     match b {
         None => Ok(None),
         Some((s, l)) => {
@@ -46,130 +56,78 @@ fn bias_slice<'a>(b: Option<(&'a CpuStorage, &Layout)>, c: usize) -> Result<Opti
     }
 }
 
-/// Forward convolution, `(x (N,Cin,H,W), w (Cout,Cin,K,K)[, b (Cout)]) -> (N,Cout,Ho,Wo)`.
+/// The input, weight and optional bias of a forward convolution op.
+fn conv_args<'a>(what: &str, args: &[Arg<'a>]) -> Result<(Arg<'a>, Arg<'a>, Option<Arg<'a>>)> {
+    match args {
+        [x, w] => Ok((*x, *w, None)),
+        [x, w, b] => Ok((*x, *w, Some(*b))),
+        other => candle_core::bail!("{what} takes 2 or 3 tensors, got {}", other.len()),
+    }
+}
+
+/// The gradients of a convolution op's arguments: input and weight from `grads`, the bias (when
+/// there is one) as per-channel sums of the output gradient.
+fn with_bias_grad(args: &[&Tensor], [dx, dw]: [Option<Tensor>; 2], grad: &Tensor) -> Grads {
+    let db = match args.get(2) {
+        Some(b) => if_tracked(b, || apply_no_bwd(&[grad], ChannelSumOp))?,
+        None => None,
+    };
+    Ok(vec![dx, dw, db])
+}
+
+/// Forward convolution, `(x (N,Cin,H,W), w (Cout,Cin,K,K)[, b (Cout)]) -> (N,Cout,Ho,Wo)`, then
+/// the leaky ReLU of slope `act` when given.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Conv2dOp {
     pub stride: usize,
     pub pad: usize,
+    pub act: Option<f32>,
 }
 
 impl Conv2dOp {
-    fn fwd(
-        &self,
-        (xs, xl): (&CpuStorage, &Layout),
-        (ws, wl): (&CpuStorage, &Layout),
-        b: Option<(&CpuStorage, &Layout)>,
-    ) -> Result<(CpuStorage, Shape)> {
-        let [n, ci, h, w] = dims4("conv2d input", xl.shape())?;
-        let wd = dims4("conv2d weight", wl.shape())?;
-        let k = same_kernel(wd)?;
-        channels("conv2d input", ci, wd[1])?;
+    /// A convolution of the given stride and padding, activated when `act` gives a slope.
+    pub fn new(stride: usize, pad: usize, act: Option<f32>) -> Self {
+        Self { stride, pad, act }
+    }
+
+    /// The gradients of the input (a transposed convolution of `grad`) and of the weight.
+    fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
+        let (_, _, h, wd) = x.dims4()?;
+        let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
+        let data = ConvBwdDataOp {
+            stride,
+            pad,
+            h,
+            w: wd,
+        };
+        let filter = ConvBwdFilterOp { stride, pad, k };
+        Ok([
+            if_tracked(x, || apply_no_bwd(&[grad, w], data))?,
+            if_tracked(w, || apply_no_bwd(&[x, grad], filter))?,
+        ])
+    }
+}
+
+impl Kernel for Conv2dOp {
+    const NAME: &'static str = "painter-conv2d";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((xs, xl), (ws, wl), b) = conv_args(Self::NAME, args)?;
+        let ([n, ci, h, w], wd, k) = conv_shapes("conv2d input", xl.shape(), wl.shape(), 1)?;
         let g = ConvGeom::conv(n, ci, (h, w), wd[0], k, self.stride, self.pad)?;
-        let y = conv_fwd(
-            &g,
-            f32_slice("conv2d input", xs, xl)?,
-            f32_slice("conv2d weight", ws, wl)?,
-            bias_slice(b, g.c_out)?,
-        )?;
+        let x = f32_slice("conv2d input", xs, xl)?;
+        let weights = (f32_slice("conv2d weight", ws, wl)?, bias_slice(b, g.c_out)?);
+        let y = conv_fwd(&g, x, weights, self.act)?;
         Ok(output(y, (n, g.c_out, g.h_out, g.w_out)))
     }
 
-    fn grads(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let (_, _, h, wd) = x.dims4()?;
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                w,
-                &ConvBwdDataOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    h,
-                    w: wd,
-                },
-            )?)
-        } else {
-            None
+    fn backward(&self, args: &[&Tensor], res: &Tensor, grad: &Tensor) -> Grads {
+        // Through the activation first: the convolution's own output gradient.
+        let grad = match self.act {
+            Some(slope) => apply_no_bwd(&[grad, res], LeakyReluBwdOp(LeakyReluOp { slope }))?,
+            None => grad.clone(),
         };
-        let dw = if w.track_op() {
-            Some(x.apply_op2_no_bwd(
-                &grad,
-                &ConvBwdFilterOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    k,
-                },
-            )?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
-    }
-}
-
-impl CustomOp2 for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), None)
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        self.grads(x, w, grad)
-    }
-}
-
-impl CustomOp3 for Conv2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bias"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), Some((s3, l3)))
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.grads(x, w, grad)?;
-        let db = bias_grad(b, grad)?;
-        Ok((dx, dw, db))
-    }
-}
-
-fn bias_grad(b: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-    if b.track_op() {
-        Ok(Some(grad.contiguous()?.apply_op1_no_bwd(&ChannelSumOp)?))
-    } else {
-        Ok(None)
+        with_bias_grad(args, self.grads(args[0], args[1], &grad)?, &grad)
     }
 }
 
@@ -182,16 +140,26 @@ pub(crate) struct ConvTranspose2dOp {
 }
 
 impl ConvTranspose2dOp {
-    fn fwd(
-        &self,
-        (xs, xl): (&CpuStorage, &Layout),
-        (ws, wl): (&CpuStorage, &Layout),
-        b: Option<(&CpuStorage, &Layout)>,
-    ) -> Result<(CpuStorage, Shape)> {
-        let [n, ci, h, w] = dims4("conv_transpose2d input", xl.shape())?;
-        let wd = dims4("conv_transpose2d weight", wl.shape())?;
-        let k = same_kernel(wd)?;
-        channels("conv_transpose2d input", ci, wd[0])?;
+    /// The gradients of the input (a convolution of `grad`) and of the weight (that of the
+    /// convolution this one transposes, whose input is `grad`).
+    fn grads(&self, x: &Tensor, w: &Tensor, grad: &Tensor) -> Result<[Option<Tensor>; 2]> {
+        let (stride, pad, k) = (self.stride, self.pad, w.dim(2)?);
+        let conv = Conv2dOp::new(stride, pad, None);
+        let filter = ConvBwdFilterOp { stride, pad, k };
+        Ok([
+            if_tracked(x, || apply_no_bwd(&[grad, w], conv))?,
+            if_tracked(w, || apply_no_bwd(&[grad, x], filter))?,
+        ])
+    }
+}
+
+impl Kernel for ConvTranspose2dOp {
+    const NAME: &'static str = "painter-conv-transpose2d";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let ((xs, xl), (ws, wl), b) = conv_args(Self::NAME, args)?;
+        let ([n, ci, h, w], wd, k) =
+            conv_shapes("conv_transpose2d input", xl.shape(), wl.shape(), 0)?;
         let g = ConvGeom::transposed(
             n,
             ci,
@@ -209,92 +177,21 @@ impl ConvTranspose2dOp {
         Ok(output(y, (n, g.c_in, g.h, g.w)))
     }
 
-    fn grads(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        let grad = grad.contiguous()?;
-        let k = w.dim(2)?;
-        let dx = if x.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                w,
-                &Conv2dOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                },
-            )?)
-        } else {
-            None
-        };
-        let dw = if w.track_op() {
-            Some(grad.apply_op2_no_bwd(
-                x,
-                &ConvBwdFilterOp {
-                    stride: self.stride,
-                    pad: self.pad,
-                    k,
-                },
-            )?)
-        } else {
-            None
-        };
-        Ok((dx, dw))
+    fn backward(&self, args: &[&Tensor], _res: &Tensor, grad: &Tensor) -> Grads {
+        with_bias_grad(args, self.grads(args[0], args[1], grad)?, grad)
     }
 }
 
-impl CustomOp2 for ConvTranspose2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv-transpose2d"
+/// Checks that an output gradient of `ho x wo` fits the convolution `g`.
+fn check_output_size(g: &ConvGeom, (ho, wo): (usize, usize)) -> Result<()> {
+    if (g.h_out, g.w_out) != (ho, wo) {
+        return Err(ConvError::Shape(format!(
+            "output gradient is {ho}x{wo}, the convolution produces {}x{}",
+            g.h_out, g.w_out
+        ))
+        .into());
     }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), None)
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
-        self.grads(x, w, grad)
-    }
-}
-
-impl CustomOp3 for ConvTranspose2dOp {
-    fn name(&self) -> &'static str {
-        "painter-conv-transpose2d-bias"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-        s3: &CpuStorage,
-        l3: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        self.fwd((s1, l1), (s2, l2), Some((s3, l3)))
-    }
-    fn bwd(
-        &self,
-        x: &Tensor,
-        w: &Tensor,
-        b: &Tensor,
-        _res: &Tensor,
-        grad: &Tensor,
-    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
-        let (dx, dw) = self.grads(x, w, grad)?;
-        let db = bias_grad(b, grad)?;
-        Ok((dx, dw, db))
-    }
+    Ok(())
 }
 
 /// Input gradient of a convolution: `(dy (N,Cout,Ho,Wo), w (Cout,Cin,K,K)) -> dx (N,Cin,H,W)`.
@@ -306,29 +203,14 @@ pub(crate) struct ConvBwdDataOp {
     pub w: usize,
 }
 
-impl CustomOp2 for ConvBwdDataOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bwd-data"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let [n, co, ho, wo] = dims4("output gradient", l1.shape())?;
-        let wd = dims4("conv2d weight", l2.shape())?;
-        let k = same_kernel(wd)?;
-        channels("output gradient", co, wd[0])?;
+impl Kernel for ConvBwdDataOp {
+    const NAME: &'static str = "painter-conv2d-bwd-data";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s1, l1), (s2, l2)] = arity(Self::NAME, args)?;
+        let ([n, co, ho, wo], wd, k) = conv_shapes("output gradient", l1.shape(), l2.shape(), 0)?;
         let g = ConvGeom::conv(n, wd[1], (self.h, self.w), co, k, self.stride, self.pad)?;
-        if (g.h_out, g.w_out) != (ho, wo) {
-            return Err(ConvError::Shape(format!(
-                "output gradient is {ho}x{wo}, the convolution produces {}x{}",
-                g.h_out, g.w_out
-            ))
-            .into());
-        }
+        check_output_size(&g, (ho, wo))?;
         let dx = conv_bwd_data(
             &g,
             f32_slice("output gradient", s1, l1)?,
@@ -347,30 +229,18 @@ pub(crate) struct ConvBwdFilterOp {
     pub k: usize,
 }
 
-impl CustomOp2 for ConvBwdFilterOp {
-    fn name(&self) -> &'static str {
-        "painter-conv2d-bwd-filter"
-    }
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
+impl Kernel for ConvBwdFilterOp {
+    const NAME: &'static str = "painter-conv2d-bwd-filter";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s1, l1), (s2, l2)] = arity(Self::NAME, args)?;
         let [n, ci, h, w] = dims4("conv2d input", l1.shape())?;
         let [n2, co, ho, wo] = dims4("output gradient", l2.shape())?;
         if n != n2 {
             return Err(ConvError::Shape(format!("batch sizes {n} and {n2} differ")).into());
         }
         let g = ConvGeom::conv(n, ci, (h, w), co, self.k, self.stride, self.pad)?;
-        if (g.h_out, g.w_out) != (ho, wo) {
-            return Err(ConvError::Shape(format!(
-                "output gradient is {ho}x{wo}, the convolution produces {}x{}",
-                g.h_out, g.w_out
-            ))
-            .into());
-        }
+        check_output_size(&g, (ho, wo))?;
         let dw = conv_bwd_filter(
             &g,
             f32_slice("conv2d input", s1, l1)?,
@@ -384,13 +254,12 @@ impl CustomOp2 for ConvBwdFilterOp {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ChannelSumOp;
 
-impl CustomOp1 for ChannelSumOp {
-    fn name(&self) -> &'static str {
-        "painter-channel-sum"
-    }
-    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
-        let dims = l.shape().dims();
-        let (n, c) = match dims {
+impl Kernel for ChannelSumOp {
+    const NAME: &'static str = "painter-channel-sum";
+
+    fn forward(&self, args: &[Arg<'_>]) -> Output {
+        let [(s, l)] = arity(Self::NAME, args)?;
+        let (n, c) = match l.shape().dims() {
             [n, c, ..] => (*n, *c),
             other => {
                 return Err(ConvError::Rank {

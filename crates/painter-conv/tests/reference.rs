@@ -3,10 +3,13 @@
 //! autograd, and finite differences. Shapes are random (seeded) and small: odd sizes, stride 1 and
 //! 2, padding 0..k-1, channel counts 1..200.
 
+mod common;
+
 use candle_core::{DType, Device, Result, Tensor, Var};
+use common::{bits, flat, rand_vec, var_of};
 use painter_conv::{
-    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, maxunpool2d_conv_transpose2d, relu,
-    Conv2dConfig, ConvTranspose2dConfig,
+    conv2d, conv2d_relu_maxpool2d, conv_transpose2d, leaky_relu, maxunpool2d_conv_transpose2d,
+    relu, Conv2dConfig, ConvTranspose2dConfig,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -28,14 +31,6 @@ fn rel_err32(a: &[f32], b: &[f32]) -> f64 {
     rel_err(a, &b64)
 }
 
-fn flat(t: &Tensor) -> Vec<f32> {
-    t.flatten_all().unwrap().to_vec1::<f32>().unwrap()
-}
-
-fn rand_vec(rng: &mut StdRng, n: usize) -> Vec<f32> {
-    (0..n).map(|_| rng.random_range(-1.0f32..1.0)).collect()
-}
-
 #[derive(Debug, Clone, Copy)]
 struct Case {
     n: usize,
@@ -49,29 +44,44 @@ struct Case {
     op: usize,
 }
 
-/// Naive float64 convolution: returns y and, for the loss `sum(y * r)`, dx, dw, db.
-#[allow(clippy::type_complexity)]
-fn naive_conv(
-    c: &Case,
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    r: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize) {
+impl Case {
+    /// The case's convolution.
+    fn conv(&self) -> Conv2dConfig {
+        Conv2dConfig {
+            stride: self.s,
+            padding: self.p,
+        }
+    }
+
+    /// The case's transposed convolution.
+    fn conv_t(&self) -> ConvTranspose2dConfig {
+        ConvTranspose2dConfig {
+            stride: self.s,
+            padding: self.p,
+            output_padding: self.op,
+        }
+    }
+}
+
+/// What a naive reference gives: the output `y` and, for the loss `sum(y * r)`, the gradients of
+/// input, weight and bias; then the output's height and width.
+type Naive = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize);
+
+/// A connection of a linear layer: `(xi, wi, yi)` for `y[yi] += x[xi] * w[wi]`.
+type Link = (usize, usize, usize);
+
+/// Every connection `(xi, wi, yi)` of the convolution `c`: output element `yi` adds input element
+/// `xi` times weight element `wi` (weight `co x ci x k x k`), for every kernel offset that lands
+/// inside the input (the rest reads the zero padding). Also the output's height and width.
+fn conv_connections(c: &Case) -> (Vec<Link>, (usize, usize)) {
     let ho = (c.h + 2 * c.p - c.k) / c.s + 1;
     let wo = (c.w + 2 * c.p - c.k) / c.s + 1;
-    let mut y = vec![0f64; c.n * c.co * ho * wo];
-    let mut dx = vec![0f64; x.len()];
-    let mut dw = vec![0f64; w.len()];
-    let mut db = vec![0f64; c.co];
+    let mut links = Vec::new();
     for n in 0..c.n {
         for o in 0..c.co {
             for oh in 0..ho {
                 for ow in 0..wo {
                     let yi = ((n * c.co + o) * ho + oh) * wo + ow;
-                    let rv = f64::from(r[yi]);
-                    let mut acc = f64::from(b[o]);
-                    db[o] += rv;
                     for i in 0..c.ci {
                         for kh in 0..c.k {
                             for kw in 0..c.k {
@@ -82,70 +92,67 @@ fn naive_conv(
                                 }
                                 let xi = ((n * c.ci + i) * c.h + ih as usize) * c.w + iw as usize;
                                 let wi = ((o * c.ci + i) * c.k + kh) * c.k + kw;
-                                acc += f64::from(x[xi]) * f64::from(w[wi]);
-                                dx[xi] += rv * f64::from(w[wi]);
-                                dw[wi] += rv * f64::from(x[xi]);
+                                links.push((xi, wi, yi));
                             }
                         }
                     }
-                    y[yi] = acc;
                 }
             }
         }
+    }
+    (links, (ho, wo))
+}
+
+/// The naive float64 layer made of `links` (`(xi, wi, yi)`: `y[yi] += x[xi] * w[wi]`) with `c.n`
+/// images of `c.co` output channels of `ho x wo`, each plus its bias.
+fn naive_layer(
+    c: &Case,
+    (ho, wo): (usize, usize),
+    links: impl Iterator<Item = Link>,
+    (x, w, b, r): (&[f32], &[f32], &[f32], &[f32]),
+) -> Naive {
+    let channel = |yi: usize| (yi / (ho * wo)) % c.co;
+    let mut y: Vec<f64> = (0..c.n * c.co * ho * wo)
+        .map(|yi| f64::from(b[channel(yi)]))
+        .collect();
+    let mut db = vec![0f64; c.co];
+    for (yi, rv) in r.iter().enumerate() {
+        db[channel(yi)] += f64::from(*rv);
+    }
+    let (mut dx, mut dw) = (vec![0f64; x.len()], vec![0f64; w.len()]);
+    for (xi, wi, yi) in links {
+        let (xv, wv, rv) = (f64::from(x[xi]), f64::from(w[wi]), f64::from(r[yi]));
+        y[yi] += xv * wv;
+        dx[xi] += rv * wv;
+        dw[wi] += rv * xv;
     }
     (y, dx, dw, db, ho, wo)
 }
 
-/// Naive float64 transposed convolution (weight `ci x co x k x k`), same outputs as `naive_conv`.
-#[allow(clippy::type_complexity)]
-fn naive_conv_t(
-    c: &Case,
-    x: &[f32],
-    w: &[f32],
-    b: &[f32],
-    r: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, usize, usize) {
+/// Naive float64 convolution: returns y and, for the loss `sum(y * r)`, dx, dw, db.
+fn naive_conv(c: &Case, x: &[f32], w: &[f32], b: &[f32], r: &[f32]) -> Naive {
+    let (links, out) = conv_connections(c);
+    naive_layer(c, out, links.into_iter(), (x, w, b, r))
+}
+
+/// Naive float64 transposed convolution (weight `ci x co x k x k`), same outputs as `naive_conv`:
+/// the adjoint of the convolution from its output (`ci` channels of `h x w`) back to its input
+/// (`co` channels of the transposed convolution's output size), every connection read backwards.
+fn naive_conv_t(c: &Case, x: &[f32], w: &[f32], b: &[f32], r: &[f32]) -> Naive {
     let ho = (c.h - 1) * c.s + c.k + c.op - 2 * c.p;
     let wo = (c.w - 1) * c.s + c.k + c.op - 2 * c.p;
-    let mut y = vec![0f64; c.n * c.co * ho * wo];
-    let mut dx = vec![0f64; x.len()];
-    let mut dw = vec![0f64; w.len()];
-    let mut db = vec![0f64; c.co];
-    for n in 0..c.n {
-        for o in 0..c.co {
-            for oh in 0..ho {
-                for ow in 0..wo {
-                    let yi = ((n * c.co + o) * ho + oh) * wo + ow;
-                    y[yi] = f64::from(b[o]);
-                    db[o] += f64::from(r[yi]);
-                }
-            }
-        }
-        for i in 0..c.ci {
-            for ih in 0..c.h {
-                for iw in 0..c.w {
-                    let xi = ((n * c.ci + i) * c.h + ih) * c.w + iw;
-                    for o in 0..c.co {
-                        for kh in 0..c.k {
-                            for kw in 0..c.k {
-                                let oh = (ih * c.s + kh) as isize - c.p as isize;
-                                let ow = (iw * c.s + kw) as isize - c.p as isize;
-                                if oh < 0 || ow < 0 || oh >= ho as isize || ow >= wo as isize {
-                                    continue;
-                                }
-                                let yi = ((n * c.co + o) * ho + oh as usize) * wo + ow as usize;
-                                let wi = ((i * c.co + o) * c.k + kh) * c.k + kw;
-                                y[yi] += f64::from(x[xi]) * f64::from(w[wi]);
-                                dx[xi] += f64::from(r[yi]) * f64::from(w[wi]);
-                                dw[wi] += f64::from(r[yi]) * f64::from(x[xi]);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    (y, dx, dw, db, ho, wo)
+    let adjoint = Case {
+        ci: c.co,
+        co: c.ci,
+        h: ho,
+        w: wo,
+        op: 0,
+        ..*c
+    };
+    let (links, out) = conv_connections(&adjoint);
+    assert_eq!(out, (c.h, c.w), "{c:?}: the adjoint convolution's sizes");
+    let backwards = links.into_iter().map(|(xi, wi, yi)| (yi, wi, xi));
+    naive_layer(c, (ho, wo), backwards, (x, w, b, r))
 }
 
 fn random_case(rng: &mut StdRng, transposed: bool) -> Case {
@@ -219,34 +226,15 @@ fn run(
     };
     let wv = Var::from_vec(w.to_vec(), wshape, &dev)?;
     let bv = Var::from_vec(b.to_vec(), c.co, &dev)?;
+    let (x, w, b) = (xv.as_tensor(), wv.as_tensor(), bv.as_tensor());
+    let bias = b.reshape((1, c.co, 1, 1))?;
     let y = match (transposed, candle_ref) {
-        (false, false) => conv2d(
-            xv.as_tensor(),
-            wv.as_tensor(),
-            Some(bv.as_tensor()),
-            Conv2dConfig {
-                stride: c.s,
-                padding: c.p,
-            },
-        )?,
-        (true, false) => conv_transpose2d(
-            xv.as_tensor(),
-            wv.as_tensor(),
-            Some(bv.as_tensor()),
-            ConvTranspose2dConfig {
-                stride: c.s,
-                padding: c.p,
-                output_padding: c.op,
-            },
-        )?,
-        (false, true) => xv
-            .as_tensor()
-            .conv2d(wv.as_tensor(), c.p, c.s, 1, 1)?
-            .broadcast_add(&bv.as_tensor().reshape((1, c.co, 1, 1))?)?,
-        (true, true) => xv
-            .as_tensor()
-            .conv_transpose2d(wv.as_tensor(), c.p, c.op, c.s, 1)?
-            .broadcast_add(&bv.as_tensor().reshape((1, c.co, 1, 1))?)?,
+        (false, false) => conv2d(x, w, Some(b), c.conv())?,
+        (true, false) => conv_transpose2d(x, w, Some(b), c.conv_t())?,
+        (false, true) => x.conv2d(w, c.p, c.s, 1, 1)?.broadcast_add(&bias)?,
+        (true, true) => x
+            .conv_transpose2d(w, c.p, c.op, c.s, 1)?
+            .broadcast_add(&bias)?,
     };
     let rt = Tensor::from_vec(r.to_vec(), y.shape(), &dev)?;
     let grads = (&y * &rt)?.sum_all()?.backward()?;
@@ -465,33 +453,61 @@ fn input_gradient_skipped_for_constant_input() {
 }
 
 #[test]
-fn relu_matches_candle_and_its_gradient() {
+fn relu_and_leaky_relu_match_their_definition_candle_and_their_gradients() {
     let dev = Device::Cpu;
     let mut rng = StdRng::seed_from_u64(9);
     // Large enough to span several parallel chunks, plus an odd tail.
     let len = 3 * (1 << 15) + 17;
     let data = rand_vec(&mut rng, len);
     let r = Tensor::from_vec(rand_vec(&mut rng, len), len, &dev).unwrap();
-    let xv = Var::from_vec(data.clone(), len, &dev).unwrap();
-    let y = relu(xv.as_tensor()).unwrap();
-    let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
-    let want_y: Vec<f32> = data.iter().map(|v| v.max(0.0)).collect();
     let rv = flat(&r);
-    let want_g: Vec<f32> = data
-        .iter()
-        .zip(&rv)
-        .map(|(x, r)| if *x > 0.0 { *r } else { 0.0 })
-        .collect();
-    assert_eq!(flat(&y), want_y);
-    assert_eq!(flat(grads.get(xv.as_tensor()).unwrap()), want_g);
-    let candle = xv.as_tensor().relu().unwrap();
-    assert_eq!(flat(&candle), want_y);
+    for slope in [0.0f32, 0.1, 1.0] {
+        let xv = Var::from_vec(data.clone(), len, &dev).unwrap();
+        let t = xv.as_tensor();
+        let y = if slope == 0.0 {
+            relu(t).unwrap()
+        } else {
+            leaky_relu(t, f64::from(slope)).unwrap()
+        };
+        let grads = (&y * &r).unwrap().sum_all().unwrap().backward().unwrap();
+        let want_y: Vec<f32> = data
+            .iter()
+            .map(|&v| if v > 0.0 { v } else { slope * v })
+            .collect();
+        let want_g: Vec<f32> = data
+            .iter()
+            .zip(&rv)
+            .map(|(x, r)| if *x > 0.0 { *r } else { slope * r })
+            .collect();
+        assert_eq!(flat(&y), want_y, "slope {slope}");
+        assert_eq!(flat(grads.get(t).unwrap()), want_g, "slope {slope}");
+        // The same as Candle's relu and its composition of the leaky ReLU, and (in f64) as the
+        // fallback on other dtypes.
+        let candle = t
+            .maximum(&t.affine(f64::from(slope), 0.0).unwrap())
+            .unwrap();
+        assert!(flat(&candle).iter().zip(&want_y).all(|(a, b)| a == b));
+        assert_eq!(flat(&t.relu().unwrap()), flat(&relu(t).unwrap()));
+        let y64 = leaky_relu(&t.to_dtype(DType::F64).unwrap(), f64::from(slope)).unwrap();
+        assert_eq!(y64.dtype(), DType::F64);
+        assert_eq!(flat(&y64.to_dtype(DType::F32).unwrap()), want_y);
+    }
     // Non-contiguous input (a transpose) is handled.
     let m = Tensor::from_vec(data[..12].to_vec(), (3, 4), &dev)
         .unwrap()
         .t()
         .unwrap();
     assert_eq!(flat(&relu(&m).unwrap()), flat(&m.relu().unwrap()));
+    // A slope of 0 is the ReLU bit for bit (no negative zeros).
+    let x = Tensor::new(&[-2f32, -0.0, 0.0, 3.0], &dev).unwrap();
+    assert_eq!(
+        bits(&leaky_relu(&x, 0.0).unwrap()),
+        bits(&relu(&x).unwrap())
+    );
+    assert_eq!(bits(&relu(&x).unwrap()), bits(&x.relu().unwrap()));
+    for bad in [-0.1, 1.5, f64::NAN] {
+        assert!(leaky_relu(&x, bad).is_err(), "slope {bad}");
+    }
 }
 
 #[test]
@@ -576,13 +592,23 @@ fn non_f32_falls_back_to_candle() {
     assert_eq!(center, 18.0);
 }
 
+/// Asserts that the gradients of `sum(out * r)` for the named variables are within [`TOL`] of
+/// their naive references.
+fn assert_grads_match(out: &Tensor, r: Vec<f32>, refs: &[(&str, &Var, &Vec<f64>)], case: &str) {
+    let rt = Tensor::from_vec(r, out.shape(), &Device::Cpu).unwrap();
+    let grads = (out * &rt).unwrap().sum_all().unwrap().backward().unwrap();
+    for (name, var, reference) in refs {
+        let got = flat(grads.get(var.as_tensor()).unwrap());
+        assert!(rel_err(&got, reference) < TOL, "{case}: {name}");
+    }
+}
+
 /// The fused stages against the naive float64 convolutions composed with a ReLU, max-pooling and
 /// unpooling written out here: values, switches (every window's first maximum of the ReLU'd f32
 /// output) and the gradients of `sum(out * r)` for input, weight and bias.
 #[test]
 fn fused_stages_match_naive_f64() {
     let mut rng = StdRng::seed_from_u64(21);
-    let dev = Device::Cpu;
     let mut done = 0;
     while done < 12 {
         let mut c = random_case(&mut rng, false);
@@ -598,17 +624,10 @@ fn fused_stages_match_naive_f64() {
         let x = rand_vec(&mut rng, c.n * c.ci * c.h * c.w);
         let w = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
         let b = rand_vec(&mut rng, c.co);
-        let xt =
-            Var::from_tensor(&Tensor::from_vec(x.clone(), (c.n, c.ci, c.h, c.w), &dev).unwrap())
-                .unwrap();
-        let wt =
-            Var::from_tensor(&Tensor::from_vec(w.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
-                .unwrap();
-        let bt = Var::from_tensor(&Tensor::from_vec(b.clone(), c.co, &dev).unwrap()).unwrap();
-        let cfg = Conv2dConfig {
-            stride: c.s,
-            padding: c.p,
-        };
+        let xt = var_of(&x, &[c.n, c.ci, c.h, c.w]);
+        let wt = var_of(&w, &[c.co, c.ci, c.k, c.k]);
+        let bt = var_of(&b, &[c.co]);
+        let cfg = c.conv();
         let (p, idx) = conv2d_relu_maxpool2d(&xt, &wt, &bt, cfg, pk, ps).unwrap();
         let (pv, iv) = (
             flat(&p),
@@ -657,27 +676,18 @@ fn fused_stages_match_naive_f64() {
             }
         }
         let (_, dx, dw, db, ..) = naive_conv(&c, &x, &w, &b, &dy);
-        let rt = Tensor::from_vec(r, p.shape(), &dev).unwrap();
-        let grads = (&p * &rt).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, v, reference) in [("dx", &xt, &dx), ("dw", &wt, &dw), ("db", &bt, &db)] {
-            let got = flat(grads.get(v.as_tensor()).unwrap());
-            assert!(
-                rel_err(&got, reference) < TOL,
-                "{c:?} pool {pk}/{ps}: {name}"
-            );
-        }
+        let refs = [("dx", &xt, &dx), ("dw", &wt, &dw), ("db", &bt, &db)];
+        assert_grads_match(&p, r, &refs, &format!("{c:?} pool {pk}/{ps}"));
 
         // The decoder stage on these switches: unpool (with and without the ReLU) to ho x wo,
         // then a transposed convolution back to c.ci channels.
         let relu_input = rng.random_bool(0.5);
         let v = rand_vec(&mut rng, pv.len());
-        let vt = Var::from_tensor(&Tensor::from_vec(v.clone(), p.shape(), &dev).unwrap()).unwrap();
+        let vt = var_of(&v, p.dims());
         let wd = rand_vec(&mut rng, c.co * c.ci * c.k * c.k);
         let bd = rand_vec(&mut rng, c.ci);
-        let wdt =
-            Var::from_tensor(&Tensor::from_vec(wd.clone(), (c.co, c.ci, c.k, c.k), &dev).unwrap())
-                .unwrap();
-        let bdt = Var::from_tensor(&Tensor::from_vec(bd.clone(), c.ci, &dev).unwrap()).unwrap();
+        let wdt = var_of(&wd, &[c.co, c.ci, c.k, c.k]);
+        let bdt = var_of(&bd, &[c.ci]);
         let tc = Case {
             n: c.n,
             ci: c.co,
@@ -716,14 +726,7 @@ fn fused_stages_match_naive_f64() {
                 }
             }
         }
-        let rzt = Tensor::from_vec(rz, z.shape(), &dev).unwrap();
-        let grads = (&z * &rzt).unwrap().sum_all().unwrap().backward().unwrap();
-        for (name, var, reference) in [("dx", &vt, &dv), ("dw", &wdt, &dwd), ("db", &bdt, &dbd)] {
-            let got = flat(grads.get(var.as_tensor()).unwrap());
-            assert!(
-                rel_err(&got, reference) < TOL,
-                "{tc:?} relu {relu_input}: decoder {name}"
-            );
-        }
+        let refs = [("dx", &vt, &dv), ("dw", &wdt, &dwd), ("db", &bdt, &dbd)];
+        assert_grads_match(&z, rz, &refs, &format!("{tc:?} relu {relu_input}: decoder"));
     }
 }

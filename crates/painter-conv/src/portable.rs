@@ -15,6 +15,8 @@
 //! holding a NaN selects its last NaN. Unpooling uses `scatter` (assignment); if two values share
 //! an index (only possible with overlapping windows), which one lands is up to the device.
 
+use crate::pool_args::{check_pool_args, check_unpool_args, PoolGeom};
+use crate::ConvError;
 use candle_core::{DType, Result, Tensor, D};
 
 fn u32_vec(v: impl Iterator<Item = usize>) -> Vec<u32> {
@@ -27,9 +29,7 @@ pub fn max_pool2d_with_indices(
     kernel: usize,
     stride: usize,
 ) -> Result<(Tensor, Tensor)> {
-    let (n, c, h, w) = crate::pool::check_pool_args(x, kernel, stride)?;
-    let ho = crate::kernels::pooled_len(h, kernel, stride);
-    let wo = crate::kernels::pooled_len(w, kernel, stride);
+    let ([n, c, _, w], (ho, wo)) = check_pool_args(x, PoolGeom { kernel, stride })?;
     let dev = x.device();
     let kk = kernel * kernel;
 
@@ -89,23 +89,15 @@ pub fn max_pool2d_with_indices(
 }
 
 /// [`crate::max_unpool2d`] as a composition of Candle ops (any device).
-pub fn max_unpool2d(
-    values: &Tensor,
-    indices: &Tensor,
-    out_h: usize,
-    out_w: usize,
-) -> Result<Tensor> {
-    crate::unpool::check_unpool_args(values, indices, out_h, out_w)?;
+pub fn max_unpool2d(values: &Tensor, indices: &Tensor, out: (usize, usize)) -> Result<Tensor> {
+    check_unpool_args(values, indices, out)?;
+    let (out_h, out_w) = out;
     let (n, c, h, w) = values.dims4()?;
     let plane = out_h * out_w;
     if n * c * h * w > 0 {
-        let top = indices
-            .flatten_all()?
-            .max(0)?
-            .to_dtype(DType::F64)?
-            .to_scalar::<f64>()?;
-        if top >= plane as f64 {
-            candle_core::bail!("switch index {top} out of range for a plane of {plane} elements");
+        let top = indices.flatten_all()?.max(0)?.to_scalar::<u32>()?;
+        if top as usize >= plane {
+            return Err(ConvError::SwitchIndex { index: top, plane }.into());
         }
     }
     let src = values.reshape((n, c, h * w))?;

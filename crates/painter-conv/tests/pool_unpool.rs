@@ -3,13 +3,16 @@
 //! against finite differences. Both the CPU custom ops and the portable composition (the path used
 //! on GPUs) are checked.
 
+mod common;
+
 use candle_core::{DType, Device, Tensor, Var};
-use painter_cae::{max_pool2d_with_indices, max_unpool2d, portable, MaxPool2d, MaxUnpool2d};
+use common::ramp;
+use painter_conv::{max_pool2d_with_indices, max_unpool2d, portable};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 type PoolFn = fn(&Tensor, usize, usize) -> candle_core::Result<(Tensor, Tensor)>;
-type UnpoolFn = fn(&Tensor, &Tensor, usize, usize) -> candle_core::Result<Tensor>;
+type UnpoolFn = fn(&Tensor, &Tensor, (usize, usize)) -> candle_core::Result<Tensor>;
 
 const IMPLS: [(&str, PoolFn, UnpoolFn); 2] = [
     ("cpu-op", max_pool2d_with_indices, max_unpool2d),
@@ -167,7 +170,7 @@ fn pool_and_unpool_match_the_naive_reference_on_random_shapes() {
                     "{name} values k={k} s={s}"
                 );
 
-                let u = unpool(&v, &i, h, w).unwrap();
+                let u = unpool(&v, &i, (h, w)).unwrap();
                 assert_eq!(u.dims(), &[n, c, h, w]);
                 let want_u = naive_unpool(&want, &ri, n * c, h * w);
                 // With overlapping windows two values may share an index; only the CPU op promises
@@ -211,24 +214,21 @@ fn ties_pick_the_first_element_and_nan_wins() {
 
 #[test]
 fn odd_sizes_floor_and_unpool_to_an_explicit_size() {
-    let x = Tensor::arange(0f32, 35., &Device::Cpu)
-        .unwrap()
-        .reshape((1, 1, 5, 7))
-        .unwrap();
-    let pool = MaxPool2d::new(2, 2);
-    let (v, sw) = pool.forward_with_switches(&x).unwrap();
-    assert_eq!(v.dims(), &[1, 1, 2, 3]);
-    assert_eq!((sw.input_h, sw.input_w), (5, 7));
-    assert_eq!(to_u32(&sw.indices), [8, 10, 12, 22, 24, 26]);
-    let u = MaxUnpool2d::new().forward(&v, &sw).unwrap();
-    assert_eq!(u.dims(), &[1, 1, 5, 7]);
-    let u = to_f64(&u);
-    assert_eq!(u.iter().filter(|&&a| a != 0.0).count(), 6);
-    assert_eq!(u[26], 26.0);
-    // A larger explicit output works too (indices stay valid); a smaller one that cuts an index fails.
-    assert!(max_unpool2d(&v, &sw.indices, 6, 7).is_ok());
-    assert!(max_unpool2d(&v, &sw.indices, 3, 7).is_err());
-    assert!(portable::max_unpool2d(&v, &sw.indices, 3, 7).is_err());
+    let x = ramp(5, 7);
+    for (name, pool, unpool) in IMPLS {
+        let (v, i) = pool(&x, 2, 2).unwrap();
+        assert_eq!(v.dims(), &[1, 1, 2, 3], "{name}");
+        assert_eq!(to_u32(&i), [8, 10, 12, 22, 24, 26], "{name}");
+        let u = unpool(&v, &i, (5, 7)).unwrap();
+        assert_eq!(u.dims(), &[1, 1, 5, 7], "{name}");
+        let u = to_f64(&u);
+        assert_eq!(u.iter().filter(|&&a| a != 0.0).count(), 6, "{name}");
+        assert_eq!(u[26], 26.0, "{name}");
+        // A larger explicit output works too (indices stay valid); a smaller one that cuts an
+        // index fails.
+        assert!(unpool(&v, &i, (6, 7)).is_ok(), "{name}");
+        assert!(unpool(&v, &i, (3, 7)).is_err(), "{name}");
+    }
 }
 
 #[test]
@@ -247,19 +247,15 @@ fn invalid_arguments_are_errors_not_panics() {
         2,
     )
     .unwrap();
-    assert!(max_unpool2d(&v, &i.to_dtype(DType::I64).unwrap(), 4, 4).is_err());
-    assert!(max_unpool2d(&v, &i.reshape((1, 1, 4, 1)).unwrap(), 4, 4).is_err());
+    assert!(max_unpool2d(&v, &i.to_dtype(DType::I64).unwrap(), (4, 4)).is_err());
+    assert!(max_unpool2d(&v, &i.reshape((1, 1, 4, 1)).unwrap(), (4, 4)).is_err());
     let bad = Tensor::new(&[[[[0u32, 1], [2, 99]]]], &Device::Cpu).unwrap();
-    assert!(max_unpool2d(&v, &bad, 4, 4).is_err());
+    assert!(max_unpool2d(&v, &bad, (4, 4)).is_err());
 }
 
 #[test]
 fn strided_inputs_are_handled() {
-    let base = Tensor::arange(0f32, 64., &Device::Cpu)
-        .unwrap()
-        .reshape((1, 1, 8, 8))
-        .unwrap();
-    let t = base.transpose(2, 3).unwrap(); // not contiguous
+    let t = ramp(8, 8).transpose(2, 3).unwrap(); // not contiguous
     let (v, i) = max_pool2d_with_indices(&t, 2, 2).unwrap();
     let (v2, i2) = max_pool2d_with_indices(&t.contiguous().unwrap(), 2, 2).unwrap();
     assert_eq!(to_f64(&v), to_f64(&v2));
@@ -283,6 +279,14 @@ fn json_vec(case: &serde_json::Value, key: &str) -> Vec<f64> {
     case[key].as_array().unwrap().iter().map(json_f64).collect()
 }
 
+fn json_uints<'a>(case: &'a serde_json::Value, key: &str) -> impl Iterator<Item = u64> + 'a {
+    case[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+}
+
 #[test]
 fn matches_pytorch_fixtures_forward_and_backward() {
     let text = include_str!("fixtures/pool_fixtures.json");
@@ -291,23 +295,13 @@ fn matches_pytorch_fixtures_forward_and_backward() {
     assert!(cases.len() >= 7);
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let shape: Vec<usize> = case["shape"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as usize)
-            .collect();
+        let shape: Vec<usize> = json_uints(case, "shape").map(|v| v as usize).collect();
         let (k, s) = (
             case["kernel"].as_u64().unwrap() as usize,
             case["stride"].as_u64().unwrap() as usize,
         );
         let (h, w) = (shape[2], shape[3]);
-        let want_idx: Vec<u32> = case["indices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
+        let want_idx: Vec<u32> = json_uints(case, "indices").map(|v| v as u32).collect();
         for (imp, pool, unpool) in IMPLS {
             let x = Var::from_tensor(
                 &Tensor::from_vec(json_vec(case, "input"), shape.as_slice(), &Device::Cpu).unwrap(),
@@ -335,7 +329,7 @@ fn matches_pytorch_fixtures_forward_and_backward() {
 
             // Unpooling and its backward.
             let vv = Var::from_tensor(&v.detach()).unwrap();
-            let u = unpool(vv.as_tensor(), &i, h, w).unwrap();
+            let u = unpool(vv.as_tensor(), &i, (h, w)).unwrap();
             let want_u = json_vec(case, "unpooled");
             let overlapping = s < k;
             if imp == "cpu-op" || !overlapping {
@@ -424,14 +418,14 @@ fn unpool_gradient_matches_finite_differences_and_the_naive_gather() {
     for (name, _, unpool) in IMPLS {
         let f = |vs: &[f64]| -> f64 {
             let t = Tensor::from_vec(vs.to_vec(), v.shape(), &Device::Cpu).unwrap();
-            to_f64(&unpool(&t, &idx, h, w).unwrap())
+            to_f64(&unpool(&t, &idx, (h, w)).unwrap())
                 .iter()
                 .zip(&r)
                 .map(|(a, b)| a * b)
                 .sum()
         };
         let vv = Var::from_tensor(&v).unwrap();
-        let u = unpool(vv.as_tensor(), &idx, h, w).unwrap();
+        let u = unpool(vv.as_tensor(), &idx, (h, w)).unwrap();
         let rt = Tensor::from_vec(r.clone(), u.shape(), &Device::Cpu).unwrap();
         let g = to_f64(
             (u * rt)
