@@ -10,8 +10,8 @@ use super::{PipelineError, ReproduceOptions};
 use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use painter_classify::{
-    load_images, ChannelStatistics, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing,
-    PretrainedEncoder, ProbeClassifier, StatisticsFeatures,
+    load_images, ChannelStatistics, LinearProbe, LinearProbeConfig, Preprocessing,
+    PretrainedEncoder, ProbeClassifier, SampleFeatures, StatisticsFeatures,
 };
 use painter_data::Dataset;
 use painter_eval::{cross_validate, StratifiedKFold};
@@ -30,7 +30,7 @@ pub fn channel_statistics(
     dataset: &dyn Dataset,
     device: &Device,
     verbose: bool,
-) -> Result<FeatureRows, PipelineError> {
+) -> Result<SampleFeatures, PipelineError> {
     let n = dataset.len();
     let bar = if verbose {
         let bar = ProgressBar::new(n as u64);
@@ -44,19 +44,11 @@ pub fn channel_statistics(
     };
     // The pipeline's datasets are already standardized to the feature size (no work is redone).
     let preprocessing = Preprocessing::new(features.image_size);
-    let mut all = FeatureRows {
-        values: Vec::new(),
-        dim: features.statistics.dim(),
-        rows: Vec::with_capacity(n),
-    };
+    let mut all = SampleFeatures::empty(features.statistics.dim())?;
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(CHUNK) {
         let images = load_images(dataset, chunk, &preprocessing, None)?;
-        let part = features.of_images(images, device, |k| bar.inc(k as u64))?;
-        let offset = all.row_count();
-        all.rows
-            .extend(part.rows.iter().map(|r| r.start + offset..r.end + offset));
-        all.values.extend(part.values);
+        all.append(&features.of_images(images, device, |k| bar.inc(k as u64))?)?;
     }
     bar.finish_and_clear();
     Ok(all)
@@ -66,12 +58,12 @@ pub fn channel_statistics(
 pub fn probe_config(options: &ReproduceOptions, seed: u64) -> LinearProbeConfig {
     LinearProbeConfig {
         c_grid: options.c_grid.clone(),
-        seed,
+        seed: Some(seed),
         ..LinearProbeConfig::default()
     }
 }
 
-/// Says which of a probe's fits used up L-BFGS's `max_iter` before its gradient tolerance, or
+/// Says which of a probe's fits used up its solver's `max_iter` before its gradient tolerance, or
 /// `None` when every fit converged. Such a fit is close to the optimum but not at it to the
 /// tolerance: worth knowing when comparing runs.
 fn convergence_note(probe: &LinearProbe) -> Option<String> {
@@ -98,7 +90,7 @@ fn convergence_note(probe: &LinearProbe) -> Option<String> {
         parts.push(format!("{inner} inner fit(s) ({by_c})"));
     }
     Some(format!(
-        "the probe's L-BFGS stopped at its iteration limit before the gradient tolerance in {}",
+        "the probe's solver stopped at its iteration limit before the gradient tolerance in {}",
         parts.join(" and ")
     ))
 }
@@ -116,7 +108,7 @@ pub struct LinearFoldRunner<'a> {
     /// How the images became features (saved with every fold's model).
     pub extractor: &'a StatisticsFeatures,
     /// The features of every image of the draw.
-    pub features: &'a FeatureRows,
+    pub features: &'a SampleFeatures,
     /// Folds of the cross-validation.
     pub folds: usize,
     /// The folds trained and reused so far.
@@ -139,21 +131,16 @@ impl LinearFoldRunner<'_> {
         }
         let started = Instant::now();
         let seed = self.options.seed.wrapping_add(fold0 as u64);
-        let probe = LinearProbe::fit_samples(
+        let probe = LinearProbe::fit(
             &probe_config(self.options, seed),
-            &self.features.samples(),
+            self.features,
             self.labels,
             train,
             self.dataset.class_names().to_vec(),
         )?;
         let predictions = test
             .iter()
-            .map(|&i| {
-                let rows = self.features.image_values(i).ok_or_else(|| {
-                    PipelineError::InvalidOption(format!("test image {i} has no features"))
-                })?;
-                Ok(probe.predict_sample(rows)?)
-            })
+            .map(|&i| Ok(probe.predict_sample(self.features, i)?))
             .collect::<Result<Vec<usize>, PipelineError>>()?;
         let seconds = started.elapsed().as_secs_f64();
 
@@ -254,9 +241,9 @@ pub fn cross_validate_probe(
     let feature_seconds = started.elapsed().as_secs_f64();
     println!(
         "  {} statistics per {} ({} rows, {feature_seconds:.1} s)",
-        features.dim,
+        features.matrix().columns(),
         if patch.is_some() { "patch" } else { "image" },
-        features.row_count()
+        features.matrix().rows()
     );
     let mut runner = LinearFoldRunner {
         options,
@@ -280,12 +267,13 @@ pub fn cross_validate_probe(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use painter_classify::{LinearProbeConfig, LogisticRegression};
+    use painter_classify::{FeatureMatrix, LinearProbeConfig, LogisticRegression};
 
     fn probe(max_iter: usize) -> LinearProbe {
         let x: Vec<f64> = (0..24)
             .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
             .collect();
+        let x = SampleFeatures::one_row_each(FeatureMatrix::new(x, 1).unwrap());
         let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
         let rows: Vec<usize> = (0..24).collect();
         let cfg = LinearProbeConfig {
@@ -297,7 +285,7 @@ mod tests {
             },
             ..LinearProbeConfig::default()
         };
-        LinearProbe::fit(&cfg, &x, 1, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
+        LinearProbe::fit(&cfg, &x, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
     }
 
     #[test]
