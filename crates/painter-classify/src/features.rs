@@ -270,8 +270,8 @@ mod tests {
             vec![0..1, 2..3],
             vec![0..2, 1..3],
             vec![0..0, 0..3],
-            vec![0..2],
-            vec![0..4],
+            std::iter::once(0..2).collect(),
+            std::iter::once(0..4).collect(),
         ] {
             assert!(
                 SampleFeatures::new(m.clone(), ranges.clone()).is_err(),
@@ -287,7 +287,7 @@ mod tests {
         let mut all = SampleFeatures::empty(1).unwrap();
         all.append(&SampleFeatures::new(a, vec![0..1, 1..3]).unwrap())
             .unwrap();
-        all.append(&SampleFeatures::new(b, vec![0..2]).unwrap())
+        all.append(&SampleFeatures::new(b, std::iter::once(0..2).collect()).unwrap())
             .unwrap();
         assert_eq!(all.ranges(), &[0..1, 1..3, 3..5]);
         assert_eq!(all.sample_values(2), Some(&[4.0, 5.0][..]));

@@ -692,7 +692,7 @@ mod tests {
         // A sample's probabilities are the normalized geometric mean of its rows'.
         let three = SampleFeatures::new(
             FeatureMatrix::new(vec![-0.9, -1.2, 0.4], 1).unwrap(),
-            vec![0..3],
+            std::iter::once(0..3).collect(),
         )
         .unwrap();
         let per_row: Vec<Vec<f64>> = [-0.9, -1.2, 0.4]

@@ -73,9 +73,10 @@ pub struct FitReport {
     pub objective: f64,
     /// The largest absolute gradient entry at the solution.
     pub gradient_max: f64,
-    /// Whether the gradient tolerance was reached, or the objective stopped changing at machine
-    /// precision (relative decrease below `64 * f64::EPSILON`, SciPy's L-BFGS-B criterion at
-    /// scikit-learn's setting). `false` when `max_iter` ran out first.
+    /// Whether the gradient tolerance was reached. `false` when `max_iter` ran out first, or when
+    /// no step along the Newton direction decreased the objective (rounding; not seen in
+    /// practice). A probe saved by the former L-BFGS solver also counted as converged a fit whose
+    /// objective had stopped changing at machine precision.
     pub converged: bool,
 }
 
@@ -92,24 +93,27 @@ impl LogisticRegression {
 
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "logistic regression: C must be positive and finite, got {}",
-                self.c
-            )));
-        }
-        if self.max_iter == 0 {
-            return Err(ClassifyError::InvalidConfig(
-                "logistic regression: max_iter must be at least 1".into(),
-            ));
-        }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "logistic regression: the tolerance must be positive and finite, got {}",
+        let check = |ok: bool, message: String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ClassifyError::InvalidConfig(format!(
+                    "logistic regression: {message}"
+                )))
+            }
+        };
+        check(
+            self.c.is_finite() && self.c > 0.0,
+            format!("C must be positive and finite, got {}", self.c),
+        )?;
+        check(self.max_iter > 0, "max_iter must be at least 1".into())?;
+        check(
+            self.tolerance.is_finite() && self.tolerance > 0.0,
+            format!(
+                "the tolerance must be positive and finite, got {}",
                 self.tolerance
-            )));
-        }
-        Ok(())
+            ),
+        )
     }
 
     /// Fits the model to the rows of `x` and their `labels` (each `< classes`).

@@ -167,7 +167,7 @@ mod tests {
     /// A `.npy` file with the given header dictionary and data bytes.
     fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
         let mut header = dict.to_string();
-        while (10 + header.len() + 1) % 64 != 0 {
+        while !(10 + header.len() + 1).is_multiple_of(64) {
             header.push(' ');
         }
         header.push('\n');
@@ -190,7 +190,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.npy");
         let f8: Vec<u8> = [1.0f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
-        let cases: Vec<(Vec<u8>, fn(&NpyProblem) -> bool)> = vec![
+        type Expected = fn(&NpyProblem) -> bool;
+        let cases: Vec<(Vec<u8>, Expected)> = vec![
             (b"not a numpy file at all".to_vec(), |p| {
                 matches!(p, NpyProblem::Header(_))
             }),
