@@ -113,13 +113,13 @@ fn classify(
             let seconds = started.elapsed().as_secs_f64();
             println!(
                 "  {} statistics per {} ({} rows, {seconds:.1} s)",
-                features.dim,
+                features.matrix().columns(),
                 if recipe.patch_size > 0 {
                     "patch"
                 } else {
                     "painting"
                 },
-                features.row_count()
+                features.matrix().rows()
             );
             let folds = ProbeFolds {
                 recipe,

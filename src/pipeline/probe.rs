@@ -10,8 +10,8 @@ use crate::recipe::ProbeRecipe;
 use candle_core::Device;
 use indicatif::{ProgressBar, ProgressStyle};
 use painter_classify::{
-    load_images, ChannelStatistics, FeatureRows, LinearProbe, LinearProbeConfig, Preprocessing,
-    PretrainedEncoder, ProbeClassifier, StatisticsFeatures,
+    load_images, ChannelStatistics, LinearProbe, LinearProbeConfig, Preprocessing,
+    PretrainedEncoder, ProbeClassifier, SampleFeatures, StatisticsFeatures,
 };
 use painter_data::Dataset;
 use painter_plot::LineChart;
@@ -54,7 +54,7 @@ pub fn channel_statistics(
     dataset: &dyn Dataset,
     device: &Device,
     verbose: bool,
-) -> Result<FeatureRows, PipelineError> {
+) -> Result<SampleFeatures, PipelineError> {
     let n = dataset.len();
     let bar = if verbose {
         let bar = ProgressBar::new(n as u64);
@@ -67,19 +67,11 @@ pub fn channel_statistics(
         ProgressBar::hidden()
     };
     let preprocessing = Preprocessing::new(features.image_size);
-    let mut all = FeatureRows {
-        values: Vec::new(),
-        dim: features.statistics.dim(),
-        rows: Vec::with_capacity(n),
-    };
+    let mut all = SampleFeatures::empty(features.statistics.dim())?;
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(CHUNK) {
         let images = load_images(dataset, chunk, &preprocessing, None)?;
-        let part = features.of_images(images, device, |k| bar.inc(k as u64))?;
-        let offset = all.row_count();
-        all.rows
-            .extend(part.rows.iter().map(|r| r.start + offset..r.end + offset));
-        all.values.extend(part.values);
+        all.append(&features.of_images(images, device, |k| bar.inc(k as u64))?)?;
     }
     bar.finish_and_clear();
     Ok(all)
@@ -123,7 +115,7 @@ pub struct ProbeFolds<'a> {
     /// How the paintings became statistics (saved with every fold's model).
     pub extractor: &'a StatisticsFeatures,
     /// The statistics of every painting of the draw.
-    pub features: &'a FeatureRows,
+    pub features: &'a SampleFeatures,
     /// Every painting's label.
     pub labels: &'a [usize],
     /// The painters, in label order.
@@ -142,24 +134,19 @@ impl FoldClassifier for ProbeFolds<'_> {
         let config = LinearProbeConfig {
             c_grid: self.recipe.c_grid.clone(),
             inner_folds: self.recipe.inner_folds,
-            seed: place.seed,
+            seed: Some(place.seed),
             ..LinearProbeConfig::default()
         };
-        let probe = LinearProbe::fit_samples(
+        let probe = LinearProbe::fit(
             &config,
-            &self.features.samples(),
+            self.features,
             self.labels,
             train,
             self.class_names.to_vec(),
         )?;
         let probabilities = test
             .iter()
-            .map(|&i| {
-                let rows = self.features.image_values(i).ok_or_else(|| {
-                    PipelineError::InvalidOption(format!("test painting {i} has no statistics"))
-                })?;
-                Ok(probe.predict_sample_proba(rows)?)
-            })
+            .map(|&i| Ok(probe.predict_sample_proba(self.features, i)?))
             .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
         std::fs::create_dir_all(&place.dir).map_err(|e| PipelineError::io(&place.dir, e))?;
         if probe.scores.len() > 1 {
@@ -206,12 +193,13 @@ impl FoldClassifier for ProbeFolds<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use painter_classify::{LinearProbeConfig, LogisticRegression};
+    use painter_classify::{FeatureMatrix, LinearProbeConfig, LogisticRegression};
 
     fn probe(max_iter: usize) -> LinearProbe {
         let x: Vec<f64> = (0..24)
             .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
             .collect();
+        let x = SampleFeatures::one_row_each(FeatureMatrix::new(x, 1).unwrap());
         let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
         let rows: Vec<usize> = (0..24).collect();
         let cfg = LinearProbeConfig {
@@ -223,7 +211,7 @@ mod tests {
             },
             ..LinearProbeConfig::default()
         };
-        LinearProbe::fit(&cfg, &x, 1, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
+        LinearProbe::fit(&cfg, &x, &y, &rows, vec!["a".into(), "b".into()]).unwrap()
     }
 
     #[test]

@@ -94,6 +94,106 @@ pub enum ClassifyError {
     /// An error from the tensor library.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
+    /// Feature values that do not fill whole rows of a feature matrix (or a matrix without
+    /// columns).
+    #[error("{values} feature values do not make rows of {columns} columns")]
+    MatrixShape {
+        /// How many values there are.
+        values: usize,
+        /// The columns per row (0 is never valid).
+        columns: usize,
+    },
+    /// A feature value is NaN or infinite.
+    #[error("feature {column} of row {row} is not finite ({value})")]
+    NonFinite {
+        /// The row.
+        row: usize,
+        /// The column.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A row index outside a feature matrix.
+    #[error("row {row} is outside the feature matrix of {rows} rows")]
+    RowOutOfRange {
+        /// The index asked for.
+        row: usize,
+        /// The rows the matrix has.
+        rows: usize,
+    },
+    /// Feature rows of another width than a model or matrix takes.
+    #[error("{found} features where {expected} are expected")]
+    ColumnMismatch {
+        /// The width expected.
+        expected: usize,
+        /// The width given.
+        found: usize,
+    },
+    /// The rows of a sample are not the next run of rows of the feature matrix.
+    #[error(
+        "sample {sample} owns rows {rows:?}: samples own consecutive, non-empty runs of rows, \
+         the next starting at row {expected_start}, up to the matrix's last row"
+    )]
+    SampleRows {
+        /// The sample (the sample count when rows are left over after the last sample).
+        sample: usize,
+        /// Its rows.
+        rows: std::ops::Range<usize>,
+        /// Where its rows should start.
+        expected_start: usize,
+    },
+    /// Not one label per sample (or per row).
+    #[error("{labels} labels for {samples} samples")]
+    LabelCount {
+        /// The samples (or rows).
+        samples: usize,
+        /// The labels given.
+        labels: usize,
+    },
+    /// The logistic regression's objective or gradient became NaN or infinite.
+    #[error("logistic regression: the objective became non-finite")]
+    Diverged,
+    /// An eigendecomposition (of the logistic regression's preconditioner) failed.
+    #[error("eigendecomposition failed: {0}")]
+    Eigen(String),
+    /// A `.npy` file is not what it should be.
+    #[error("{path}: {problem}")]
+    Npy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: NpyProblem,
+    },
+}
+
+/// What is wrong with a `.npy` file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NpyProblem {
+    /// Not a `.npy` file, or its header cannot be parsed.
+    #[error("not a readable .npy file ({0})")]
+    Header(String),
+    /// The values are of another type.
+    #[error("dtype {found}, expected {expected}")]
+    DType {
+        /// The dtype of the file.
+        found: String,
+        /// The dtypes accepted.
+        expected: &'static str,
+    },
+    /// The array is stored in Fortran (column-major) order.
+    #[error("Fortran order, expected C order (numpy.ascontiguousarray)")]
+    FortranOrder,
+    /// The array has another number of dimensions.
+    #[error("shape {found:?}, expected {expected}")]
+    Shape {
+        /// The shape of the file.
+        found: Vec<u64>,
+        /// The shape accepted.
+        expected: &'static str,
+    },
+    /// The data after the header could not be read (too short, for example).
+    #[error("the data cannot be read ({0})")]
+    Data(String),
 }
 
 impl ClassifyError {

@@ -16,10 +16,11 @@
 //! - Cross-validation through painter-eval ([`FoldTrainer`], [`cross_validate_classifier`]).
 //! - A linear probe: [`ChannelStatistics`] (per-channel mean and std of every encoder stage, at any
 //!   image size, through the encoder's ReLUs or a leaky ReLU in their place) fed to a
-//!   standardized multinomial [`LogisticRegression`] (L-BFGS, the same optimum as scikit-learn's),
-//!   its `C` chosen by cross-validation inside the training rows ([`LinearProbe`]); images can be
-//!   described whole or by patches ([`StatisticsFeatures`]), and the whole model saves, loads and
-//!   predicts as a [`ProbeClassifier`].
+//!   standardized multinomial [`LogisticRegression`] (preconditioned Newton-CG, the same optimum
+//!   as scikit-learn's), its `C` chosen by cross-validation inside the training samples
+//!   ([`LinearProbe`]); images are described whole or by patches ([`StatisticsFeatures`]) as
+//!   [`SampleFeatures`] (a [`FeatureMatrix`] with each image's rows), and the whole model saves,
+//!   loads and predicts as a [`ProbeClassifier`].
 //!
 //! **Memory of the paper head.** Flattening 200 x 64 x 64 latent maps into 400 units takes 328 M
 //! weights (1.3 GB `f32`); with AdamW's two moments and the gradient, training peaks at about 6.3 GB
@@ -63,6 +64,7 @@ mod dropout;
 mod encoder;
 mod error;
 mod extractor;
+mod features;
 mod head;
 mod head_config;
 mod history;
@@ -71,6 +73,8 @@ mod init;
 mod linear_probe;
 mod logistic;
 mod loss;
+mod newton;
+mod npy;
 mod optim;
 mod patches;
 mod predict;
@@ -87,18 +91,20 @@ pub use classifier::PainterClassifier;
 pub use cross_validation::{cross_validate_classifier, FoldTrainer};
 pub use dropout::{dropout, spatial_dropout};
 pub use encoder::PretrainedEncoder;
-pub use error::{ClassifyError, Result};
+pub use error::{ClassifyError, NpyProblem, Result};
 pub use extractor::FeatureExtractor;
+pub use features::{FeatureMatrix, SampleFeatures};
 pub use head::Head;
 pub use head_config::{HeadConfig, HeadKind};
 pub use history::{EpochRecord, TrainingHistory};
 pub use images::{augmentation, load_images, load_labels};
 pub use init::{derive_seed, uniform_tensor, uniform_values};
-pub use linear_probe::{CandidateScore, LinearProbe, LinearProbeConfig, SampleRows, Standardizer};
-pub use logistic::{FitReport, LinearSoftmax, LogisticRegression};
+pub use linear_probe::{CandidateScore, LinearProbe, LinearProbeConfig, Standardizer};
+pub use logistic::{FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
 pub use loss::cross_entropy;
+pub use npy::{read_labels_npy, write_labels_npy};
 pub use optim::{Optimizer, OptimizerConfig};
-pub use patches::{patch_corners, FeatureRows, StatisticsFeatures};
+pub use patches::{patch_corners, StatisticsFeatures};
 pub use predict::{read_image, Prediction, PREDICT_BATCH};
 pub use preprocess::{Normalization, Preprocessing};
 pub use probe_classifier::{ProbeClassifier, ENCODER_FILE, PROBE_FILE};

@@ -1,13 +1,12 @@
 //! [`LinearProbe`]: a standardized multinomial logistic regression on fixed feature vectors (for
 //! example an encoder's [`ChannelStatistics`](crate::ChannelStatistics)), whose regularization is
-//! chosen by stratified cross-validation *inside* the training rows it is given.
+//! chosen by stratified cross-validation *inside* the training samples it is given.
 
 use crate::error::{ClassifyError, Result};
-use crate::logistic::{argmax, FitReport, LinearSoftmax, LogisticRegression};
-use painter_eval::{Splitter, StratifiedKFold};
-use rayon::prelude::*;
+use crate::features::{FeatureMatrix, SampleFeatures};
+use crate::logistic::{argmax, FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
+use painter_eval::{cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold};
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
 use std::path::Path;
 
 /// Per-feature standardization `(x - mean) / scale`, as scikit-learn's `StandardScaler`: the
@@ -21,31 +20,29 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
-    /// Fits to the rows `rows` of `x` (`features` values per row, row-major).
-    pub fn fit(x: &[f64], features: usize, rows: &[usize]) -> Result<Self> {
-        if rows.is_empty() || features == 0 {
+    /// Fits to the rows `rows` of `x`.
+    pub fn fit(x: &FeatureMatrix, rows: &[usize]) -> Result<Self> {
+        if rows.is_empty() {
             return Err(ClassifyError::Empty(
-                "standardization needs at least one row and one feature".into(),
+                "standardization needs at least one row".into(),
             ));
         }
-        let row = |i: usize| -> Result<&[f64]> {
-            x.get(i * features..(i + 1) * features).ok_or_else(|| {
-                ClassifyError::InvalidConfig(format!(
-                    "row {i} is outside the feature matrix ({} values)",
-                    x.len()
-                ))
-            })
-        };
+        if let Some(&row) = rows.iter().find(|&&i| i >= x.rows()) {
+            return Err(ClassifyError::RowOutOfRange {
+                row,
+                rows: x.rows(),
+            });
+        }
         let n = rows.len() as f64;
-        let mut mean = vec![0.0; features];
+        let mut mean = vec![0.0; x.columns()];
         for &i in rows {
-            mean.iter_mut().zip(row(i)?).for_each(|(m, v)| *m += v);
+            mean.iter_mut().zip(x.row(i)).for_each(|(m, v)| *m += v);
         }
         mean.iter_mut().for_each(|m| *m /= n);
-        let mut var = vec![0.0; features];
+        let mut var = vec![0.0; x.columns()];
         for &i in rows {
             var.iter_mut()
-                .zip(row(i)?)
+                .zip(x.row(i))
                 .zip(&mean)
                 .for_each(|((s, v), m)| *s += (v - m) * (v - m));
         }
@@ -53,7 +50,6 @@ impl Standardizer {
             .iter()
             .map(|s| {
                 let sd = (s / n).sqrt();
-                // scikit-learn treats variances at rounding level of the mean as zero.
                 if sd.is_finite() && sd > 0.0 {
                     sd
                 } else {
@@ -61,22 +57,16 @@ impl Standardizer {
                 }
             })
             .collect();
-        if mean.iter().any(|m| !m.is_finite()) {
-            return Err(ClassifyError::InvalidConfig(
-                "standardization: the features hold non-finite values".into(),
-            ));
-        }
         Ok(Self { mean, scale })
     }
 
     /// Standardizes one row.
     pub fn transform_row(&self, row: &[f64]) -> Result<Vec<f64>> {
         if row.len() != self.mean.len() {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "the standardizer takes {} features, the row has {}",
-                self.mean.len(),
-                row.len()
-            )));
+            return Err(ClassifyError::ColumnMismatch {
+                expected: self.mean.len(),
+                found: row.len(),
+            });
         }
         Ok(row
             .iter()
@@ -86,17 +76,22 @@ impl Standardizer {
             .collect())
     }
 
-    /// Standardizes the rows `rows` of `x`, returned row-major.
-    pub fn transform(&self, x: &[f64], rows: &[usize]) -> Result<Vec<f64>> {
-        let d = self.mean.len();
-        let mut out = Vec::with_capacity(rows.len() * d);
-        for &i in rows {
-            let row = x.get(i * d..(i + 1) * d).ok_or_else(|| {
-                ClassifyError::InvalidConfig(format!("row {i} is outside the feature matrix"))
-            })?;
-            out.extend(self.transform_row(row)?);
+    /// Standardizes the rows `rows` of `x` (in that order).
+    pub fn transform(&self, x: &FeatureMatrix, rows: &[usize]) -> Result<FeatureMatrix> {
+        if x.columns() != self.mean.len() {
+            return Err(ClassifyError::ColumnMismatch {
+                expected: self.mean.len(),
+                found: x.columns(),
+            });
         }
-        Ok(out)
+        let mut z = x.select_rows(rows)?;
+        z.map_rows(|row| {
+            row.iter_mut()
+                .zip(&self.mean)
+                .zip(&self.scale)
+                .for_each(|((v, m), s)| *v = (*v - m) / s)
+        });
+        Ok(z)
     }
 }
 
@@ -113,13 +108,15 @@ impl Standardizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearProbeConfig {
     /// Candidate inverse regularization strengths `C`. With more than one, each is scored by
-    /// stratified cross-validation on the training rows and the best one is refitted on all of them.
+    /// stratified cross-validation on the training samples and the best one is refitted on all
+    /// of them.
     pub c_grid: Vec<f64>,
     /// Folds of the inner cross-validation (reduced to the smallest class's size if that is
     /// smaller, but at least 2).
     pub inner_folds: usize,
-    /// Seed of the inner folds' shuffle.
-    pub seed: u64,
+    /// Seed of the inner folds' shuffle, or `None` for unshuffled folds (scikit-learn's
+    /// `StratifiedKFold(shuffle=False)`).
+    pub seed: Option<u64>,
     /// Solver settings (its `c` is replaced by each candidate).
     pub solver: LogisticRegression,
 }
@@ -129,7 +126,7 @@ impl Default for LinearProbeConfig {
         Self {
             c_grid: vec![0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
             inner_folds: 5,
-            seed: 0,
+            seed: Some(0),
             solver: LogisticRegression {
                 tolerance: 1e-6,
                 ..LogisticRegression::new(1.0)
@@ -164,20 +161,24 @@ impl LinearProbeConfig {
 pub struct CandidateScore {
     /// The candidate.
     pub c: f64,
-    /// Mean accuracy over the inner folds.
+    /// Accuracy over the inner folds' held-out samples, pooled.
     pub accuracy: f64,
-    /// Mean cross-entropy over the inner folds (breaks accuracy ties: lower wins).
+    /// Mean cross-entropy over the inner folds' held-out samples (breaks accuracy ties: lower
+    /// wins).
     pub log_loss: f64,
     /// How many of the inner folds' fits used up the solver's `max_iter` before reaching its
     /// gradient tolerance (0 in a probe saved before this was counted).
     #[serde(default)]
     pub unconverged_folds: usize,
+    /// The inner folds (one fit each; 0 in a probe saved before this was recorded).
+    #[serde(default)]
+    pub folds: usize,
 }
 
 /// A fitted linear probe: standardization, then a multinomial logistic regression.
 ///
 /// ```
-/// use painter_classify::{LinearProbe, LinearProbeConfig};
+/// use painter_classify::{FeatureMatrix, LinearProbe, LinearProbeConfig, SampleFeatures};
 ///
 /// // 3 classes in 2 features, 6 rows each.
 /// let mut x = Vec::new();
@@ -188,10 +189,11 @@ pub struct CandidateScore {
 ///         y.push(c);
 ///     }
 /// }
-/// let rows: Vec<usize> = (0..18).collect();
+/// let samples = SampleFeatures::one_row_each(FeatureMatrix::new(x, 2).unwrap());
+/// let train: Vec<usize> = (0..18).collect();
 /// let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
 /// let cfg = LinearProbeConfig { inner_folds: 3, ..LinearProbeConfig::default() };
-/// let probe = LinearProbe::fit(&cfg, &x, 2, &y, &rows, names).unwrap();
+/// let probe = LinearProbe::fit(&cfg, &samples, &y, &train, names).unwrap();
 /// assert_eq!(probe.predict(&[6.2, 0.0]).unwrap(), 2);
 /// assert_eq!(probe.scores.len(), 6);
 /// ```
@@ -203,13 +205,14 @@ pub struct LinearProbe {
     pub model: LinearSoftmax,
     /// The chosen `C`.
     pub c: f64,
-    /// Every candidate's inner cross-validation score (empty when the grid had one value).
+    /// Every candidate's inner cross-validation score, in the grid's order (empty when the grid
+    /// had one value).
     pub scores: Vec<CandidateScore>,
     /// The class names, in label order.
     pub class_names: Vec<String>,
-    /// How the final fit, on every training row at the chosen `C`, ended: whether L-BFGS reached
-    /// its gradient tolerance or used up `max_iter` first. `None` in a probe saved before this
-    /// was recorded.
+    /// How the final fit, on every training row at the chosen `C`, ended: whether the solver
+    /// reached its gradient tolerance or used up `max_iter` first. `None` in a probe saved
+    /// before this was recorded.
     #[serde(default)]
     pub fit_report: Option<FitReport>,
 }
@@ -223,142 +226,93 @@ struct SavedProbe {
     probe: LinearProbe,
 }
 
-impl LinearProbe {
-    /// Fits on the rows `train` of `x` (`features` values per row) with labels `labels[i]` (indexed
-    /// like the rows of `x`); `class_names` gives the number of classes.
-    pub fn fit(
-        config: &LinearProbeConfig,
-        x: &[f64],
-        features: usize,
-        labels: &[usize],
-        train: &[usize],
-        class_names: Vec<String>,
+/// A standardizer and a model fitted on some rows.
+struct Fitted {
+    standardizer: Standardizer,
+    model: LinearSoftmax,
+    report: FitReport,
+}
+
+impl Fitted {
+    /// The probabilities of sample `s` of `samples` (see [`LinearProbe::predict_sample_proba`]).
+    fn sample_proba(&self, samples: &SampleFeatures, s: usize) -> Result<Vec<f64>> {
+        sample_proba(&self.standardizer, &self.model, samples, s)
+    }
+}
+
+/// The rows of some samples, standardized and ready to be fitted at any `C`.
+struct Prepared {
+    standardizer: Standardizer,
+    problem: LogisticProblem,
+}
+
+impl Prepared {
+    fn new(
+        samples: &SampleFeatures,
+        row_labels: &[usize],
+        which: &[usize],
+        classes: usize,
     ) -> Result<Self> {
-        let rows: Vec<Range<usize>> = (0..labels.len()).map(|i| i..i + 1).collect();
-        let samples = SampleRows {
-            values: x,
-            features,
-            rows: &rows,
-        };
-        Self::fit_samples(config, &samples, labels, train, class_names)
+        let rows = samples.rows_of(which);
+        let standardizer = Standardizer::fit(samples.matrix(), &rows)?;
+        let z = standardizer.transform(samples.matrix(), &rows)?;
+        let y = rows.iter().map(|&r| row_labels[r]).collect();
+        Ok(Self {
+            standardizer,
+            problem: LogisticProblem::new(z, y, classes)?,
+        })
     }
 
-    /// Fits on the samples `train`, each of which owns one or more feature rows (for example one
-    /// per patch of an image), labelled `labels[sample]`. Every row of a training sample is a
-    /// training row; the inner cross-validation that chooses `C` splits *samples* (stratified) and
-    /// scores each held-out sample by [`LinearProbe::predict_sample_proba`] over its rows.
-    pub fn fit_samples(
+    fn fit(&self, solver: &LogisticRegression, start: Option<&LinearSoftmax>) -> Result<Fitted> {
+        let (model, report) = self.problem.fit(solver, start)?;
+        Ok(Fitted {
+            standardizer: self.standardizer.clone(),
+            model,
+            report,
+        })
+    }
+}
+
+impl LinearProbe {
+    /// Fits on the samples `train` of `samples`, labelled `labels[sample]`; `class_names` gives
+    /// the number of classes. Every row of a training sample is a training row; the inner
+    /// cross-validation that chooses `C` splits *samples* (stratified, through painter-eval's
+    /// [`cross_validate`]) and scores each held-out sample by
+    /// [`LinearProbe::predict_sample_proba`] over its rows. Each inner fold fits the grid from
+    /// the smallest `C` to the largest, each fit starting from the previous one's solution.
+    pub fn fit(
         config: &LinearProbeConfig,
-        samples: &SampleRows<'_>,
+        samples: &SampleFeatures,
         labels: &[usize],
         train: &[usize],
         class_names: Vec<String>,
     ) -> Result<Self> {
         config.validate()?;
-        samples.check()?;
         let classes = class_names.len();
-        if labels.len() != samples.rows.len() {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "{} labels for {} samples",
-                labels.len(),
-                samples.rows.len()
-            )));
-        }
+        let row_labels = samples.row_labels(labels)?;
         let train_labels: Vec<usize> = train
             .iter()
             .map(|&i| {
-                labels
-                    .get(i)
-                    .copied()
-                    .ok_or_else(|| ClassifyError::BadLabel {
-                        index: i,
-                        message: "no such sample".into(),
-                    })
+                labels.get(i).copied().ok_or(ClassifyError::RowOutOfRange {
+                    row: i,
+                    rows: labels.len(),
+                })
             })
             .collect::<Result<_>>()?;
-        let row_labels = samples.row_labels(labels);
-        let mut scores = Vec::new();
-        let c = if config.c_grid.len() == 1 {
-            config.c_grid[0]
+        let scores = if config.c_grid.len() == 1 {
+            Vec::new()
         } else {
-            let mut counts = vec![0usize; classes];
-            for &l in &train_labels {
-                if let Some(n) = counts.get_mut(l) {
-                    *n += 1;
-                }
-            }
-            let smallest = counts.iter().copied().min().unwrap_or(0);
-            let folds = config.inner_folds.min(smallest);
-            if folds < 2 {
-                return Err(ClassifyError::Empty(format!(
-                    "choosing C by cross-validation needs at least 2 training samples of every \
-                     class; the smallest class has {smallest}"
-                )));
-            }
-            let splits = StratifiedKFold::new(folds)
-                .map_err(|e| ClassifyError::CrossValidation(e.to_string()))?
-                .shuffle(config.seed)
-                .split(&train_labels)
-                .map_err(|e| ClassifyError::CrossValidation(e.to_string()))?;
-            // Every (candidate, inner fold) fit is independent: fit them in parallel, then sum
-            // the results in a fixed order so the choice does not depend on the thread count.
-            let jobs: Vec<(f64, &painter_eval::Fold)> = config
-                .c_grid
-                .iter()
-                .flat_map(|&c| splits.folds.iter().map(move |f| (c, f)))
-                .collect();
-            let outcomes = jobs
-                .par_iter()
-                .map(|&(c, fold)| -> Result<(usize, f64, usize, bool)> {
-                    let inner_train: Vec<usize> = fold.train.iter().map(|&j| train[j]).collect();
-                    let fitted = Self::fit_one(
-                        &LogisticRegression { c, ..config.solver },
-                        samples,
-                        &row_labels,
-                        &samples.rows_of(&inner_train),
-                        classes,
-                    )?;
-                    let (mut correct, mut loss) = (0usize, 0.0);
-                    for &j in &fold.test {
-                        let i = train[j];
-                        let p = fitted.sample_proba(samples, i)?;
-                        let y = labels[i];
-                        correct += usize::from(argmax(&p) == y);
-                        loss -= p[y].max(1e-300).ln();
-                    }
-                    Ok((correct, loss, fold.test.len(), fitted.report.converged))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let per_candidate = splits.folds.len();
-            for (ci, &c) in config.c_grid.iter().enumerate() {
-                let (correct, loss, total, unconverged) = outcomes
-                    [ci * per_candidate..(ci + 1) * per_candidate]
-                    .iter()
-                    .fold((0, 0.0, 0, 0), |(a, b, n, u), &(k, l, t, done)| {
-                        (a + k, b + l, n + t, u + usize::from(!done))
-                    });
-                scores.push(CandidateScore {
-                    c,
-                    accuracy: correct as f64 / total as f64,
-                    log_loss: loss / total as f64,
-                    unconverged_folds: unconverged,
-                });
-            }
-            let best = scores
-                .iter()
-                .fold(None::<&CandidateScore>, |best, s| match best {
-                    Some(b) if (b.accuracy, -b.log_loss) >= (s.accuracy, -s.log_loss) => Some(b),
-                    _ => Some(s),
-                });
-            best.map_or(config.c_grid[0], |s| s.c)
+            Self::score_candidates(config, samples, &row_labels, train, &train_labels, classes)?
         };
-        let fitted = Self::fit_one(
-            &LogisticRegression { c, ..config.solver },
-            samples,
-            &row_labels,
-            &samples.rows_of(train),
-            classes,
-        )?;
+        let best = scores
+            .iter()
+            .fold(None::<&CandidateScore>, |best, s| match best {
+                Some(b) if (b.accuracy, -b.log_loss) >= (s.accuracy, -s.log_loss) => Some(b),
+                _ => Some(s),
+            });
+        let c = best.map_or(config.c_grid[0], |s| s.c);
+        let fitted = Prepared::new(samples, &row_labels, train, classes)?
+            .fit(&LogisticRegression { c, ..config.solver }, None)?;
         Ok(Self {
             standardizer: fitted.standardizer,
             model: fitted.model,
@@ -369,22 +323,87 @@ impl LinearProbe {
         })
     }
 
-    fn fit_one(
-        solver: &LogisticRegression,
-        samples: &SampleRows<'_>,
+    /// Scores every candidate `C` by stratified cross-validation over the training samples.
+    fn score_candidates(
+        config: &LinearProbeConfig,
+        samples: &SampleFeatures,
         row_labels: &[usize],
-        rows: &[usize],
+        train: &[usize],
+        train_labels: &[usize],
         classes: usize,
-    ) -> Result<Fitted> {
-        let standardizer = Standardizer::fit(samples.values, samples.features, rows)?;
-        let z = standardizer.transform(samples.values, rows)?;
-        let y: Vec<usize> = rows.iter().map(|&i| row_labels[i]).collect();
-        let (model, report) = solver.fit_with_report(&z, samples.features, &y, classes)?;
-        Ok(Fitted {
-            standardizer,
-            model,
-            report,
-        })
+    ) -> Result<Vec<CandidateScore>> {
+        let mut counts = vec![0usize; classes];
+        for &l in train_labels {
+            if let Some(n) = counts.get_mut(l) {
+                *n += 1;
+            }
+        }
+        let smallest = counts.iter().copied().min().unwrap_or(0);
+        let folds = config.inner_folds.min(smallest);
+        if folds < 2 {
+            return Err(ClassifyError::Empty(format!(
+                "choosing C by cross-validation needs at least 2 training samples of every \
+                 class; the smallest class has {smallest}"
+            )));
+        }
+        let splitter = StratifiedKFold::new(folds)
+            .map_err(|e| ClassifyError::CrossValidation(e.to_string()))?;
+        let splitter = match config.seed {
+            Some(seed) => splitter.shuffle(seed),
+            None => splitter,
+        };
+        let quiet = CrossValidationConfig {
+            quiet: true,
+            ..CrossValidationConfig::default()
+        };
+        // Each inner fold's rows are standardized and prepared once, then fitted along the grid
+        // from the smallest C up, every fit warm-started from the fold's previous solution.
+        let mut prepared: Vec<Option<(Prepared, Option<LinearSoftmax>)>> =
+            (0..folds).map(|_| None).collect();
+        let mut order: Vec<usize> = (0..config.c_grid.len()).collect();
+        order.sort_by(|&a, &b| config.c_grid[a].total_cmp(&config.c_grid[b]));
+        let mut scores = vec![None; config.c_grid.len()];
+        for ci in order {
+            let c = config.c_grid[ci];
+            let solver = LogisticRegression { c, ..config.solver };
+            let (mut log_loss, mut unconverged) = (0.0, 0);
+            let mut model = |fold: usize, inner_train: &[usize], inner_test: &[usize]| {
+                let (fold_problem, last) = match &mut prepared[fold] {
+                    Some(state) => state,
+                    slot => {
+                        let samples_in: Vec<usize> =
+                            inner_train.iter().map(|&j| train[j]).collect();
+                        let state = Prepared::new(samples, row_labels, &samples_in, classes)?;
+                        slot.insert((state, None))
+                    }
+                };
+                let fitted = fold_problem.fit(&solver, last.as_ref())?;
+                unconverged += usize::from(!fitted.report.converged);
+                let mut predicted = Vec::with_capacity(inner_test.len());
+                for &j in inner_test {
+                    let p = fitted.sample_proba(samples, train[j])?;
+                    log_loss -= p[train_labels[j]].max(1e-300).ln();
+                    predicted.push(argmax(&p));
+                }
+                *last = Some(fitted.model);
+                Ok::<_, ClassifyError>(predicted)
+            };
+            let cv =
+                cross_validate(&mut model, &splitter, train_labels, &quiet).map_err(
+                    |e| match e {
+                        CrossValidationError::Model { source, .. } => source,
+                        other => ClassifyError::CrossValidation(other.to_string()),
+                    },
+                )?;
+            scores[ci] = Some(CandidateScore {
+                c,
+                accuracy: cv.pooled.accuracy,
+                log_loss: log_loss / train.len() as f64,
+                unconverged_folds: unconverged,
+                folds: cv.folds.len(),
+            });
+        }
+        Ok(scores.into_iter().flatten().collect())
     }
 
     /// Class probabilities of one raw (unstandardized) feature row.
@@ -398,27 +417,16 @@ impl LinearProbe {
         Ok(argmax(&self.predict_proba(row)?))
     }
 
-    /// Class probabilities of a sample that owns several raw feature rows (`rows.len()` a
-    /// multiple of the feature count): the normalized geometric mean of the rows' probabilities
-    /// (the softmax of their mean log-probabilities).
-    pub fn predict_sample_proba(&self, rows: &[f64]) -> Result<Vec<f64>> {
-        let d = self.model.features;
-        if rows.is_empty() || !rows.len().is_multiple_of(d) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "a sample needs a positive multiple of {d} values, got {}",
-                rows.len()
-            )));
-        }
-        let per_row = rows
-            .chunks(d)
-            .map(|r| self.predict_proba(r))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(geometric_mean(&per_row))
+    /// Class probabilities of sample `s` of `samples`, which owns one or more raw feature rows:
+    /// the normalized geometric mean of the rows' probabilities (the softmax of their mean
+    /// log-probabilities).
+    pub fn predict_sample_proba(&self, samples: &SampleFeatures, s: usize) -> Result<Vec<f64>> {
+        sample_proba(&self.standardizer, &self.model, samples, s)
     }
 
-    /// The most probable class of a sample that owns several raw feature rows.
-    pub fn predict_sample(&self, rows: &[f64]) -> Result<usize> {
-        Ok(argmax(&self.predict_sample_proba(rows)?))
+    /// The most probable class of sample `s` of `samples`.
+    pub fn predict_sample(&self, samples: &SampleFeatures, s: usize) -> Result<usize> {
+        Ok(argmax(&self.predict_sample_proba(samples, s)?))
     }
 
     /// Writes the probe as JSON, atomically.
@@ -481,134 +489,88 @@ impl LinearProbe {
     }
 }
 
-/// Feature rows grouped by sample: sample `s` owns the rows `rows[s]` of `values` (`features`
-/// values per row, row-major).
-#[derive(Debug, Clone, Copy)]
-pub struct SampleRows<'a> {
-    /// The feature matrix, row-major.
-    pub values: &'a [f64],
-    /// Values per row.
-    pub features: usize,
-    /// The rows of every sample (non-empty ranges inside the matrix).
-    pub rows: &'a [Range<usize>],
-}
-
-impl SampleRows<'_> {
-    fn check(&self) -> Result<()> {
-        if self.features == 0 || !self.values.len().is_multiple_of(self.features) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "{} values do not make rows of {} features",
-                self.values.len(),
-                self.features
-            )));
-        }
-        let n = self.values.len() / self.features;
-        if let Some(s) = self.rows.iter().position(|r| r.start >= r.end || r.end > n) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "sample {s} owns rows {:?}, the matrix has {n}",
-                self.rows[s]
-            )));
-        }
-        Ok(())
-    }
-
-    /// The label of every row (rows of no sample get `usize::MAX`, never used).
-    fn row_labels(&self, labels: &[usize]) -> Vec<usize> {
-        let mut out = vec![usize::MAX; self.values.len() / self.features.max(1)];
-        for (r, &l) in self.rows.iter().zip(labels) {
-            out[r.clone()].iter_mut().for_each(|v| *v = l);
-        }
-        out
-    }
-
-    /// Every row of the given samples, in order.
-    fn rows_of(&self, samples: &[usize]) -> Vec<usize> {
-        samples
-            .iter()
-            .flat_map(|&s| self.rows.get(s).cloned().unwrap_or(0..0))
-            .collect()
-    }
-
-    /// The values of sample `s`'s rows.
-    fn sample_values(&self, s: usize) -> Result<&[f64]> {
-        let r = self
-            .rows
-            .get(s)
-            .ok_or_else(|| ClassifyError::InvalidConfig(format!("no sample {s}")))?;
-        Ok(&self.values[r.start * self.features..r.end * self.features])
-    }
-}
-
-/// The softmax of the mean log-probabilities of several probability vectors.
-fn geometric_mean(per_row: &[Vec<f64>]) -> Vec<f64> {
-    let k = per_row.first().map_or(0, Vec::len);
-    let n = per_row.len().max(1) as f64;
+/// The normalized geometric mean of the probabilities of sample `s`'s rows under a standardizer
+/// and a model.
+fn sample_proba(
+    standardizer: &Standardizer,
+    model: &LinearSoftmax,
+    samples: &SampleFeatures,
+    s: usize,
+) -> Result<Vec<f64>> {
+    let values = samples
+        .sample_values(s)
+        .ok_or(ClassifyError::RowOutOfRange {
+            row: s,
+            rows: samples.len(),
+        })?;
+    let columns = samples.matrix().columns();
+    let k = model.classes;
+    let rows = values.len() / columns;
     let mut mean = vec![0.0; k];
-    for p in per_row {
+    for row in values.chunks(columns) {
+        let p = model.predict_proba(&standardizer.transform_row(row)?)?;
         mean.iter_mut()
-            .zip(p)
-            .for_each(|(m, v)| *m += v.max(1e-300).ln() / n);
+            .zip(&p)
+            .for_each(|(m, v)| *m += v.max(1e-300).ln() / rows as f64);
     }
     let top = mean.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut out: Vec<f64> = mean.iter().map(|m| (m - top).exp()).collect();
-    let s: f64 = out.iter().sum();
-    out.iter_mut().for_each(|v| *v /= s);
-    out
-}
-
-struct Fitted {
-    standardizer: Standardizer,
-    model: LinearSoftmax,
-    report: FitReport,
-}
-
-impl Fitted {
-    fn sample_proba(&self, samples: &SampleRows<'_>, s: usize) -> Result<Vec<f64>> {
-        let per_row = samples
-            .sample_values(s)?
-            .chunks(samples.features)
-            .map(|r| {
-                self.model
-                    .predict_proba(&self.standardizer.transform_row(r)?)
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(geometric_mean(&per_row))
-    }
+    let total: f64 = out.iter().sum();
+    out.iter_mut().for_each(|v| *v /= total);
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn one_column(values: Vec<f64>) -> SampleFeatures {
+        SampleFeatures::one_row_each(FeatureMatrix::new(values, 1).unwrap())
+    }
+
+    fn names(k: usize) -> Vec<String> {
+        (0..k).map(|c| format!("painter {c}")).collect()
+    }
+
     #[test]
     fn standardizer_matches_population_statistics() {
-        let x = vec![1.0, 5.0, 3.0, 5.0, 8.0, 5.0];
-        let s = Standardizer::fit(&x, 2, &[0, 1, 2]).unwrap();
+        let x = FeatureMatrix::new(vec![1.0, 5.0, 3.0, 5.0, 8.0, 5.0], 2).unwrap();
+        let s = Standardizer::fit(&x, &[0, 1, 2]).unwrap();
         assert!((s.mean[0] - 4.0).abs() < 1e-12);
         let sd = ((9.0 + 1.0 + 16.0) / 3.0f64).sqrt();
         assert!((s.scale[0] - sd).abs() < 1e-12);
         assert_eq!(s.scale[1], 1.0, "constant feature keeps scale 1");
         let z = s.transform(&x, &[2]).unwrap();
-        assert!((z[0] - 4.0 / sd).abs() < 1e-12);
-        assert_eq!(z[1], 0.0);
+        assert!((z.row(0)[0] - 4.0 / sd).abs() < 1e-12);
+        assert_eq!(z.row(0)[1], 0.0);
         // Only the given rows count.
-        let s0 = Standardizer::fit(&x, 2, &[0]).unwrap();
+        let s0 = Standardizer::fit(&x, &[0]).unwrap();
         assert_eq!(s0.mean, vec![1.0, 5.0]);
-        assert!(Standardizer::fit(&x, 2, &[]).is_err());
-        assert!(Standardizer::fit(&x, 2, &[3]).is_err());
+        assert!(Standardizer::fit(&x, &[]).is_err());
+        assert!(matches!(
+            Standardizer::fit(&x, &[3]),
+            Err(ClassifyError::RowOutOfRange { row: 3, rows: 3 })
+        ));
+        let narrow = FeatureMatrix::new(vec![1.0], 1).unwrap();
+        assert!(matches!(
+            s.transform(&narrow, &[0]),
+            Err(ClassifyError::ColumnMismatch {
+                expected: 2,
+                found: 1
+            })
+        ));
     }
 
     #[test]
     fn probe_only_sees_training_rows_and_round_trips() {
         // Row 5 is an extreme outlier: excluding it from `train` must leave the scaler untouched.
-        let x = vec![0.0, 1.0, 2.0, 10.0, 11.0, 1e6];
+        let x = one_column(vec![0.0, 1.0, 2.0, 10.0, 11.0, 1e6]);
         let y = vec![0, 0, 0, 1, 1, 1];
         let cfg = LinearProbeConfig {
             c_grid: vec![1.0],
             ..LinearProbeConfig::default()
         };
-        let names = vec!["a".to_string(), "b".to_string()];
-        let p = LinearProbe::fit(&cfg, &x, 1, &y, &[0, 1, 2, 3, 4], names).unwrap();
+        let p = LinearProbe::fit(&cfg, &x, &y, &[0, 1, 2, 3, 4], names(2)).unwrap();
         assert!((p.standardizer.mean[0] - 4.8).abs() < 1e-12);
         assert!(p.scores.is_empty());
         let dir = tempfile::tempdir().unwrap();
@@ -623,18 +585,19 @@ mod tests {
     fn the_probe_records_how_its_fits_ended() {
         // Overlapping classes: a finite optimum, reached to the tolerance in a few iterations,
         // but not in one.
-        let x: Vec<f64> = (0..24)
-            .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
-            .collect();
+        let x = one_column(
+            (0..24)
+                .map(|i| (i as f64 * 0.77).sin() + (i / 12) as f64)
+                .collect(),
+        );
         let y: Vec<usize> = (0..24).map(|i| i / 12).collect();
         let rows: Vec<usize> = (0..24).collect();
-        let names = vec!["a".to_string(), "b".to_string()];
         let cfg = LinearProbeConfig {
             c_grid: vec![0.1, 1.0],
             inner_folds: 3,
             ..LinearProbeConfig::default()
         };
-        let p = LinearProbe::fit(&cfg, &x, 1, &y, &rows, names.clone()).unwrap();
+        let p = LinearProbe::fit(&cfg, &x, &y, &rows, names(2)).unwrap();
         let report = p.fit_report.unwrap();
         assert!(report.converged && report.iterations > 1, "{report:?}");
         assert!(
@@ -650,7 +613,7 @@ mod tests {
             },
             ..cfg
         };
-        let p = LinearProbe::fit(&stopped_early, &x, 1, &y, &rows, names).unwrap();
+        let p = LinearProbe::fit(&stopped_early, &x, &y, &rows, names(2)).unwrap();
         let report = p.fit_report.unwrap();
         assert!(!report.converged && report.iterations == 1, "{report:?}");
         assert!(
@@ -678,10 +641,14 @@ mod tests {
 
     #[test]
     fn choosing_c_needs_two_rows_per_class() {
-        let x = vec![0.0, 1.0, 2.0];
-        let y = vec![0, 0, 1];
-        let names = vec!["a".to_string(), "b".to_string()];
-        let err = LinearProbe::fit(&LinearProbeConfig::default(), &x, 1, &y, &[0, 1, 2], names);
+        let x = one_column(vec![0.0, 1.0, 2.0]);
+        let err = LinearProbe::fit(
+            &LinearProbeConfig::default(),
+            &x,
+            &[0, 0, 1],
+            &[0, 1, 2],
+            names(2),
+        );
         assert!(matches!(err, Err(ClassifyError::Empty(_))), "{err:?}");
     }
 
@@ -706,18 +673,14 @@ mod tests {
             rows.push(start..x.len());
             labels.push(usize::from(s >= 4));
         }
-        let samples = SampleRows {
-            values: &x,
-            features: 1,
-            rows: &rows,
-        };
-        let names = vec!["a".to_string(), "b".to_string()];
+        let samples =
+            SampleFeatures::new(FeatureMatrix::new(x.clone(), 1).unwrap(), rows.clone()).unwrap();
         let cfg = LinearProbeConfig {
             inner_folds: 3,
             ..LinearProbeConfig::default()
         };
         let train = [0, 1, 2, 3, 4, 5, 6];
-        let probe = LinearProbe::fit_samples(&cfg, &samples, &labels, &train, names).unwrap();
+        let probe = LinearProbe::fit(&cfg, &samples, &labels, &train, names(2)).unwrap();
         // Trained on the 21 rows of the training samples only.
         let mean: f64 = train
             .iter()
@@ -727,11 +690,16 @@ mod tests {
             / 21.0;
         assert!((probe.standardizer.mean[0] - mean).abs() < 1e-12);
         // A sample's probabilities are the normalized geometric mean of its rows'.
+        let three = SampleFeatures::new(
+            FeatureMatrix::new(vec![-0.9, -1.2, 0.4], 1).unwrap(),
+            std::iter::once(0..3).collect(),
+        )
+        .unwrap();
         let per_row: Vec<Vec<f64>> = [-0.9, -1.2, 0.4]
             .iter()
             .map(|&v| probe.predict_proba(&[v]).unwrap())
             .collect();
-        let got = probe.predict_sample_proba(&[-0.9, -1.2, 0.4]).unwrap();
+        let got = probe.predict_sample_proba(&three, 0).unwrap();
         let g: Vec<f64> = (0..2)
             .map(|k| per_row.iter().map(|p| p[k].ln()).sum::<f64>() / 3.0)
             .map(f64::exp)
@@ -740,16 +708,18 @@ mod tests {
         for k in 0..2 {
             assert!((got[k] - g[k] / z).abs() < 1e-12);
         }
-        assert_eq!(probe.predict_sample(&[-0.9, -1.2, 0.4]).unwrap(), 0);
-        assert!(probe.predict_sample_proba(&[]).is_err());
-        // Bad groupings are typed errors.
-        let bad_rows = vec![0..2, 2..99];
-        let bad = SampleRows {
-            values: &x,
-            features: 1,
-            rows: &bad_rows,
-        };
-        let names = vec!["a".to_string(), "b".to_string()];
-        assert!(LinearProbe::fit_samples(&cfg, &bad, &[0, 1], &[0, 1], names).is_err());
+        assert_eq!(probe.predict_sample(&three, 0).unwrap(), 0);
+        assert!(matches!(
+            probe.predict_sample_proba(&three, 1),
+            Err(ClassifyError::RowOutOfRange { row: 1, rows: 1 })
+        ));
+        // Labels for another number of samples are a typed error.
+        assert!(matches!(
+            LinearProbe::fit(&cfg, &samples, &labels[..7], &train, names(2)),
+            Err(ClassifyError::LabelCount {
+                samples: 8,
+                labels: 7
+            })
+        ));
     }
 }

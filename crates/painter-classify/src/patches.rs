@@ -1,17 +1,16 @@
 //! Texture statistics of whole images or of their patches: [`patch_corners`] lays patches over a
 //! standardized image, skipping the zero padding that standardization adds, and
 //! [`StatisticsFeatures`] turns images into rows of [`ChannelStatistics`], one per image or per
-//! patch ([`FeatureRows`]).
+//! patch ([`SampleFeatures`]).
 
 use crate::error::{ClassifyError, Result};
-use crate::linear_probe::SampleRows;
+use crate::features::{FeatureMatrix, SampleFeatures};
 use crate::preprocess::Preprocessing;
 use crate::statistics::ChannelStatistics;
 use candle_core::Device;
 use image::RgbImage;
 use painter_data::crops::painting_pixels;
 use painter_data::ImageBatch;
-use std::ops::Range;
 
 /// Images (or patches) per encoder batch.
 const BATCH: usize = 16;
@@ -60,39 +59,6 @@ pub fn patch_corners(image: &RgbImage, patch: u32) -> Vec<(u32, u32)> {
     keep
 }
 
-/// Feature rows grouped by image: image `i` owns the rows `rows[i]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeatureRows {
-    /// The values, row-major.
-    pub values: Vec<f64>,
-    /// Values per row.
-    pub dim: usize,
-    /// The rows of every image, in order.
-    pub rows: Vec<Range<usize>>,
-}
-
-impl FeatureRows {
-    /// The view [`LinearProbe::fit_samples`](crate::LinearProbe::fit_samples) takes.
-    pub fn samples(&self) -> SampleRows<'_> {
-        SampleRows {
-            values: &self.values,
-            features: self.dim,
-            rows: &self.rows,
-        }
-    }
-
-    /// The values of image `i`'s rows.
-    pub fn image_values(&self, i: usize) -> Option<&[f64]> {
-        let r = self.rows.get(i)?;
-        self.values.get(r.start * self.dim..r.end * self.dim)
-    }
-
-    /// The total number of rows.
-    pub fn row_count(&self) -> usize {
-        self.rows.last().map_or(0, |r| r.end)
-    }
-}
-
 /// Computes [`ChannelStatistics`] of images standardized to `image_size`, whole or by `patch`-pixel
 /// patches ([`patch_corners`]).
 #[derive(Debug, Clone)]
@@ -128,7 +94,7 @@ impl StatisticsFeatures {
         images: Vec<RgbImage>,
         device: &Device,
         mut progress: impl FnMut(usize),
-    ) -> Result<FeatureRows> {
+    ) -> Result<SampleFeatures> {
         self.validate()?;
         let preprocessing = Preprocessing::new(self.image_size);
         let dim = self.statistics.dim();
@@ -173,13 +139,8 @@ impl StatisticsFeatures {
             progress(1);
         }
         flush(&mut pending, &mut values)?;
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "the encoder's statistics of feature row {} are not finite: the encoder is broken",
-                i / dim.max(1)
-            )));
-        }
-        Ok(FeatureRows { values, dim, rows })
+        // A non-finite statistic (a broken encoder) is refused here, naming its row and column.
+        SampleFeatures::new(FeatureMatrix::new(values, dim)?, rows)
     }
 }
 
@@ -241,7 +202,7 @@ mod tests {
             .of_images(images.clone(), &Device::Cpu, |n| seen += n)
             .unwrap();
         assert_eq!(seen, 3);
-        assert_eq!(w.rows, vec![0..1, 1..2, 2..3]);
+        assert_eq!(w.ranges(), &[0..1, 1..2, 2..3]);
         // A patch as large as the image is the whole image.
         let same = StatisticsFeatures {
             patch: Some(32),
@@ -258,7 +219,7 @@ mod tests {
         let p = patched
             .of_images(images.clone(), &Device::Cpu, |_| {})
             .unwrap();
-        assert_eq!(p.rows, vec![0..9, 9..18, 18..27]);
+        assert_eq!(p.ranges(), &[0..9, 9..18, 18..27]);
         // The first patch's row equals the statistics of that crop computed alone.
         let crop = image::imageops::crop_imm(&images[1], 0, 0, 16, 16).to_image();
         let alone = StatisticsFeatures {
@@ -268,7 +229,11 @@ mod tests {
         }
         .of_images(vec![crop], &Device::Cpu, |_| {})
         .unwrap();
-        assert_eq!(p.image_values(1).unwrap()[..p.dim], alone.values[..]);
+        let dim = p.matrix().columns();
+        assert_eq!(
+            p.sample_values(1).unwrap()[..dim],
+            alone.matrix().values()[..]
+        );
         assert!(StatisticsFeatures {
             patch: Some(64),
             ..whole.clone()

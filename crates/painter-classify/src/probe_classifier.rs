@@ -92,12 +92,11 @@ fn is_zero(v: &f64) -> bool {
 /// };
 /// let images: Vec<_> = (0..data.len()).map(|i| data.get(i).unwrap().image).collect();
 /// let labels: Vec<usize> = (0..data.len()).map(|i| data.label(i).unwrap().unwrap()).collect();
-/// let rows = features.of_images(images.clone(), &Device::Cpu, |_| {}).unwrap();
+/// let samples = features.of_images(images.clone(), &Device::Cpu, |_| {}).unwrap();
 /// let all: Vec<usize> = (0..data.len()).collect();
 /// let cfg = LinearProbeConfig { c_grid: vec![1.0], ..LinearProbeConfig::default() };
 /// let probe =
-///     LinearProbe::fit_samples(&cfg, &rows.samples(), &labels, &all, data.class_names().to_vec())
-///         .unwrap();
+///     LinearProbe::fit(&cfg, &samples, &labels, &all, data.class_names().to_vec()).unwrap();
 /// let model = ProbeClassifier::new(features, probe).unwrap();
 /// let predictions = model.predict(images, &Device::Cpu).unwrap();
 /// assert_eq!(predictions[0].probabilities.len(), 2);
@@ -140,13 +139,10 @@ impl ProbeClassifier {
     /// Per-painter probabilities of each image (standardized here; with patches, the normalized
     /// geometric mean over the image's patches).
     pub fn predict(&self, images: Vec<RgbImage>, device: &Device) -> Result<Vec<Prediction>> {
-        let rows = self.features.of_images(images, device, |_| {})?;
-        (0..rows.rows.len())
+        let samples = self.features.of_images(images, device, |_| {})?;
+        (0..samples.len())
             .map(|i| {
-                let values = rows.image_values(i).ok_or_else(|| {
-                    ClassifyError::InvalidConfig(format!("image {i} has no features"))
-                })?;
-                let p = self.probe.predict_sample_proba(values)?;
+                let p = self.probe.predict_sample_proba(&samples, i)?;
                 Ok(Prediction {
                     probabilities: p.into_iter().map(|v| v as f32).collect(),
                 })
@@ -388,7 +384,7 @@ mod tests {
         let labels: Vec<usize> = (0..data.len())
             .map(|i| data.label(i).unwrap().unwrap())
             .collect();
-        let rows = features
+        let samples = features
             .of_images(images.clone(), &Device::Cpu, |_| {})
             .unwrap();
         let all: Vec<usize> = (0..data.len()).collect();
@@ -396,14 +392,8 @@ mod tests {
             c_grid: vec![1.0],
             ..LinearProbeConfig::default()
         };
-        let probe = LinearProbe::fit_samples(
-            &cfg,
-            &rows.samples(),
-            &labels,
-            &all,
-            data.class_names().to_vec(),
-        )
-        .unwrap();
+        let probe =
+            LinearProbe::fit(&cfg, &samples, &labels, &all, data.class_names().to_vec()).unwrap();
         (ProbeClassifier::new(features, probe).unwrap(), images)
     }
 

@@ -2,7 +2,9 @@
 //! lbfgs to tolerance 1e-12, on `StandardScaler` output). The fixture and how it was made:
 //! `tests/fixtures/generate_logistic.py`.
 
-use painter_classify::{LinearProbe, LinearProbeConfig, LogisticRegression, Standardizer};
+use painter_classify::{
+    FeatureMatrix, LinearProbe, LinearProbeConfig, LogisticRegression, SampleFeatures, Standardizer,
+};
 use painter_eval::{Splitter, StratifiedKFold};
 use serde::Deserialize;
 
@@ -31,6 +33,16 @@ fn fixture() -> Fixture {
     serde_json::from_str(include_str!("fixtures/logistic_sklearn.json")).unwrap()
 }
 
+impl Case {
+    fn matrix(&self) -> FeatureMatrix {
+        FeatureMatrix::new(self.x.clone(), self.features).unwrap()
+    }
+
+    fn samples(&self) -> SampleFeatures {
+        SampleFeatures::one_row_each(self.matrix())
+    }
+}
+
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * (1.0 + b.abs())
 }
@@ -41,19 +53,20 @@ fn coefficients_and_probabilities_equal_scikit_learns() {
     assert_eq!(f.sklearn, "1.9.1");
     for (ci, case) in f.cases.iter().enumerate() {
         let rows: Vec<usize> = (0..case.n).collect();
-        let scaler = Standardizer::fit(&case.x, case.features, &rows).unwrap();
+        let x = case.matrix();
+        let scaler = Standardizer::fit(&x, &rows).unwrap();
         for (a, b) in scaler.mean.iter().zip(&case.scaler_mean) {
             assert!(close(*a, *b, 1e-12), "case {ci}: mean {a} vs {b}");
         }
         for (a, b) in scaler.scale.iter().zip(&case.scaler_scale) {
             assert!(close(*a, *b, 1e-12), "case {ci}: scale {a} vs {b}");
         }
-        let z = scaler.transform(&case.x, &rows).unwrap();
+        let z = scaler.transform(&x, &rows).unwrap();
         let (model, report) = LogisticRegression {
             tolerance: 1e-10,
             ..LogisticRegression::new(case.c)
         }
-        .fit_with_report(&z, case.features, &case.y, case.classes)
+        .fit_with_report(&z, &case.y, case.classes)
         .unwrap();
         assert!(report.converged, "case {ci}: {report:?}");
         assert!(report.gradient_max < 1e-7, "case {ci}: {report:?}");
@@ -67,9 +80,7 @@ fn coefficients_and_probabilities_equal_scikit_learns() {
             assert!(close(*a, *b, 1e-5), "case {ci}: intercept {a} vs {b}");
         }
         for i in 0..case.n {
-            let p = model
-                .predict_proba(&z[i * case.features..(i + 1) * case.features])
-                .unwrap();
+            let p = model.predict_proba(z.row(i)).unwrap();
             for (k, pk) in p.iter().enumerate() {
                 let want = case.proba[i * case.classes + k];
                 assert!(
@@ -94,7 +105,7 @@ fn a_probe_with_one_c_is_the_standardized_regression() {
         ..LinearProbeConfig::default()
     };
     let names = (0..case.classes).map(|k| format!("painter {k}")).collect();
-    let probe = LinearProbe::fit(&cfg, &case.x, case.features, &case.y, &rows, names).unwrap();
+    let probe = LinearProbe::fit(&cfg, &case.samples(), &case.y, &rows, names).unwrap();
     for i in 0..case.n {
         let p = probe
             .predict_proba(&case.x[i * case.features..(i + 1) * case.features])
@@ -115,7 +126,7 @@ fn inner_cross_validation_scores_every_candidate() {
         ..LinearProbeConfig::default()
     };
     let names = (0..case.classes).map(|k| format!("painter {k}")).collect();
-    let probe = LinearProbe::fit(&cfg, &case.x, case.features, &case.y, &rows, names).unwrap();
+    let probe = LinearProbe::fit(&cfg, &case.samples(), &case.y, &rows, names).unwrap();
     assert_eq!(probe.scores.len(), 3);
     let best = probe
         .scores
@@ -145,21 +156,22 @@ fn a_warm_start_reaches_scikit_learns_optimum_and_a_nearby_one_is_quicker() {
     let f = fixture();
     for (ci, case) in f.cases.iter().enumerate() {
         let rows: Vec<usize> = (0..case.n).collect();
-        let z = Standardizer::fit(&case.x, case.features, &rows)
+        let x = case.matrix();
+        let z = Standardizer::fit(&x, &rows)
             .unwrap()
-            .transform(&case.x, &rows)
+            .transform(&x, &rows)
             .unwrap();
         let solver = |c: f64| LogisticRegression {
             tolerance: 1e-10,
             ..LogisticRegression::new(c)
         };
         let (_, cold) = solver(case.c)
-            .fit_with_report(&z, case.features, &case.y, case.classes)
+            .fit_with_report(&z, &case.y, case.classes)
             .unwrap();
         // A start from a solution at a nearby C (the regularization path), and a far, arbitrary
         // one: both must land on scikit-learn's coefficients.
         let (nearby, _) = solver(case.c * 0.7)
-            .fit_with_report(&z, case.features, &case.y, case.classes)
+            .fit_with_report(&z, &case.y, case.classes)
             .unwrap();
         let mut far = nearby.clone();
         far.weights
@@ -169,7 +181,7 @@ fn a_warm_start_reaches_scikit_learns_optimum_and_a_nearby_one_is_quicker() {
         far.intercepts.iter_mut().for_each(|b| *b = -2.0);
         for (what, start) in [("nearby", &nearby), ("far", &far)] {
             let (model, report) = solver(case.c)
-                .fit_from(&z, case.features, &case.y, case.classes, Some(start))
+                .fit_from(&z, &case.y, case.classes, Some(start))
                 .unwrap();
             assert!(report.converged, "case {ci} {what}: {report:?}");
             for (i, (a, b)) in model.weights.iter().zip(&case.coef).enumerate() {
@@ -200,9 +212,8 @@ fn a_warm_start_reaches_scikit_learns_optimum_and_a_nearby_one_is_quicker() {
 fn a_warm_start_of_another_shape_or_not_finite_is_refused() {
     let case = &fixture().cases[0];
     let lr = LogisticRegression::new(case.c);
-    let model = lr
-        .fit(&case.x, case.features, &case.y, case.classes)
-        .unwrap();
+    let x = case.matrix();
+    let model = lr.fit(&x, &case.y, case.classes).unwrap();
     let mut fewer_features = model.clone();
     fewer_features.features -= 1;
     fewer_features
@@ -213,15 +224,11 @@ fn a_warm_start_of_another_shape_or_not_finite_is_refused() {
     let mut nan = model.clone();
     nan.weights[2] = f64::NAN;
     for bad in [&fewer_features, &short, &nan] {
-        assert!(lr
-            .fit_from(&case.x, case.features, &case.y, case.classes, Some(bad))
-            .is_err());
+        assert!(lr.fit_from(&x, &case.y, case.classes, Some(bad)).is_err());
     }
     // One class more than the start holds.
     let y: Vec<usize> = case.y.iter().map(|&l| l.min(case.classes - 2)).collect();
-    assert!(lr
-        .fit_from(&case.x, case.features, &y, case.classes - 1, Some(&model))
-        .is_err());
+    assert!(lr.fit_from(&x, &y, case.classes - 1, Some(&model)).is_err());
 }
 
 #[test]
@@ -233,17 +240,18 @@ fn inner_cross_validation_scores_equal_independent_fits() {
     let cfg = LinearProbeConfig {
         c_grid: vec![3.0, 1e-3, 0.3, 0.03],
         inner_folds: 4,
-        seed: 7,
+        seed: Some(7),
         solver: LogisticRegression {
             tolerance: 1e-10,
             ..LogisticRegression::new(1.0)
         },
     };
     let names = (0..case.classes).map(|k| format!("painter {k}")).collect();
-    let probe = LinearProbe::fit(&cfg, &case.x, case.features, &case.y, &rows, names).unwrap();
+    let x = case.matrix();
+    let probe = LinearProbe::fit(&cfg, &case.samples(), &case.y, &rows, names).unwrap();
     let splits = StratifiedKFold::new(cfg.inner_folds)
         .unwrap()
-        .shuffle(cfg.seed)
+        .shuffle(7)
         .split(&case.y)
         .unwrap();
     assert_eq!(probe.scores.len(), cfg.c_grid.len());
@@ -251,15 +259,14 @@ fn inner_cross_validation_scores_equal_independent_fits() {
         assert_eq!(score.c, c);
         let (mut correct, mut loss, mut total) = (0usize, 0.0, 0usize);
         for fold in &splits.folds {
-            let scaler = Standardizer::fit(&case.x, case.features, &fold.train).unwrap();
-            let z = scaler.transform(&case.x, &fold.train).unwrap();
+            let scaler = Standardizer::fit(&x, &fold.train).unwrap();
+            let z = scaler.transform(&x, &fold.train).unwrap();
             let y: Vec<usize> = fold.train.iter().map(|&i| case.y[i]).collect();
             let model = LogisticRegression { c, ..cfg.solver }
-                .fit(&z, case.features, &y, case.classes)
+                .fit(&z, &y, case.classes)
                 .unwrap();
             for &i in &fold.test {
-                let row = &case.x[i * case.features..(i + 1) * case.features];
-                let z = scaler.transform_row(row).unwrap();
+                let z = scaler.transform_row(x.row(i)).unwrap();
                 let p = model.predict_proba(&z).unwrap();
                 correct += usize::from(model.predict(&z).unwrap() == case.y[i]);
                 loss -= p[case.y[i]].ln();

@@ -113,7 +113,7 @@ fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String
         patch: Some(64),
     };
     let started = std::time::Instant::now();
-    let rows = features.of_images(images, &dev, |_| {}).unwrap();
+    let samples = features.of_images(images, &dev, |_| {}).unwrap();
     let splits = StratifiedKFold::new(3)
         .unwrap()
         .shuffle(2)
@@ -125,13 +125,9 @@ fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String
             inner_folds: 3,
             ..LinearProbeConfig::default()
         };
-        let probe =
-            LinearProbe::fit_samples(&cfg, &rows.samples(), &labels, &fold.train, names.clone())
-                .unwrap();
+        let probe = LinearProbe::fit(&cfg, &samples, &labels, &fold.train, names.clone()).unwrap();
         for &i in &fold.test {
-            correct += usize::from(
-                probe.predict_sample(rows.image_values(i).unwrap()).unwrap() == labels[i],
-            );
+            correct += usize::from(probe.predict_sample(&samples, i).unwrap() == labels[i]);
         }
     }
     let accuracy = correct as f64 / labels.len() as f64;
@@ -139,7 +135,7 @@ fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String
     eprintln!(
         "{what}: linear probe on {} images ({} patches), 3-fold accuracy {accuracy:.3} (chance {chance:.3}), {:.1} s",
         labels.len(),
-        rows.row_count(),
+        samples.matrix().rows(),
         started.elapsed().as_secs_f64()
     );
     assert!(
