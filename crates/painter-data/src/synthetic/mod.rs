@@ -1,15 +1,33 @@
 //! Synthetic painters: the built-in default data.
 //!
-//! [`SyntheticPainters`] deterministically renders "paintings" by up to eight synthetic painters,
-//! each with a distinct style (palette, kind of mark, stroke direction, length and width, texture).
-//! Every image also has its own random composition (horizon, subject, exact colours, positions of the
-//! marks), so telling painters apart is learnable but not trivial: palettes overlap and each image's
-//! palette is jittered, so neither one pixel nor the mean colour identifies the painter.
+//! [`SyntheticPainters`] deterministically renders "paintings" by up to eight synthetic painters.
+//! Like real painters, they share their colours and differ in their hand: every painting draws
+//! its few colours from one pool of pigments shared by all painters, whoever paints it, so a
+//! painting's colours (its colour histogram) say little about its painter. What tells them apart
+//! is how they paint (brushwork, edges, surface) and, less visibly, how they compose.
 //!
-//! An image is a pure function of `(seed, painter, index, size)`; [`SyntheticPainters::generate`]
-//! renders in parallel. [`SyntheticPainters::write_image_folder`] writes
-//! `root/<painter>/<painter>_<nnn>.png` readable by the image-folder dataset, and
-//! [`SyntheticUnlabeled`] mixes painters for autoencoder pretraining.
+//! Every painting is laid in from its composition (sky and ground meeting at a horizon, a few
+//! soft masses) and then painted over in the painter's hand. Each painter's habits are ranges;
+//! every painting draws its own values in them (its horizon, its masses and where they stand, its
+//! marks a little larger or denser than usual, its stroke angle), so paintings by one painter
+//! vary as a painter's work does.
+//!
+//! | painter | brushwork | edges, surface | composition |
+//! |---|---|---|---|
+//! | `synthetic-impasto` | short (5-10% of the side), thick (3.5-5.5%) straight strokes, each its own way, heavy bristle lines | hard edges; impasto relief at stroke scale, coarse grain | low horizon, one or two masses in the centre |
+//! | `synthetic-pointillist` | dense round dabs (3-5%) of nearly pure palette colour, no direction | hard edges; faint grain | horizon at mid height, two or three masses on the thirds |
+//! | `synthetic-watercolor` | few broad (10-20%) translucent washes, long and gently curved, roughly horizontal | very soft edges; broad blooms, paper grain | high horizon, scattered masses |
+//! | `synthetic-hatching` | many thin (1.2-2%) parallel strokes at about 45 degrees, denser in the darks, crossed at right angles there | hard edges; grain | horizon near mid height, masses mirrored about the vertical axis |
+//! | `synthetic-swirl` | long (14-26%) thin strokes that turn with the flow around one to three vortices | slightly soft edges, bristle lines; mild relief | scattered masses, tilted horizon |
+//! | `synthetic-contour` | medium strokes (6-12%) that follow the contours of the forms beneath them | bristle lines; relief | masses along a diagonal |
+//! | `synthetic-feathery` | short curved commas (3-6%), half transparent, rising to the right with much spread | soft edges; faint blooms | high horizon, masses on the thirds |
+//! | `synthetic-faceted` | wide (5-9%) flat straight planes with square ends, along two to four directions per painting | hard edges, no bristle | masses in the centre, level horizon |
+//!
+//! An image is a pure function of `(seed, painter, index, size)` and of the generator's
+//! [`GENERATOR_VERSION`]; [`SyntheticPainters::generate`] renders in parallel.
+//! [`SyntheticPainters::write_image_folder`] writes `root/<painter>/<painter>_<nnn>.png` readable
+//! by the image-folder dataset, and [`SyntheticUnlabeled`] mixes painters for autoencoder
+//! pretraining.
 //!
 //! ```
 //! use painter_data::synthetic::SyntheticPainters;
@@ -24,19 +42,28 @@
 //! ```
 
 mod canvas;
-mod styles;
+mod composition;
+mod hand;
+mod painters;
+mod palette;
 
 use crate::atomic::write_atomic;
 use crate::dataset::{Dataset, DatasetError, Sample};
 use canvas::{mix64, Canvas};
 use image::{ImageFormat, RgbImage};
+use painters::PAINTERS;
+use palette::Palette;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// The number of built-in styles (the most painters a [`SyntheticPainters`] can have).
-pub const MAX_PAINTERS: usize = styles::STYLES.len();
+/// The number of built-in painters (the most a [`SyntheticPainters`] can have).
+pub const MAX_PAINTERS: usize = PAINTERS.len();
+
+/// The version of the generator: it changes whenever the same settings render other pixels, so
+/// that caches keyed by [`SyntheticPainters::cache_key`] are rebuilt.
+pub const GENERATOR_VERSION: u32 = 2;
 
 /// The smallest image side accepted.
 pub const MIN_SIZE: u32 = 8;
@@ -44,9 +71,9 @@ pub const MIN_SIZE: u32 = 8;
 /// The largest image side accepted.
 pub const MAX_SIZE: u32 = 2048;
 
-/// The names of the built-in styles, in label order (`synthetic-impasto`, ...).
-pub fn style_names() -> Vec<&'static str> {
-    styles::STYLES.iter().map(|s| s.name).collect()
+/// The names of the built-in painters, in label order (`synthetic-impasto`, ...).
+pub fn painter_names() -> Vec<&'static str> {
+    PAINTERS.iter().map(|p| p.name).collect()
 }
 
 /// Invalid synthetic-data settings or a failure writing images.
@@ -124,17 +151,15 @@ pub enum SyntheticError {
 fn render_raw(seed: u64, stream: u64, painter: usize, index: usize, size: u32) -> RgbImage {
     let key = mix64(mix64(mix64(seed ^ mix64(stream)) ^ painter as u64) ^ index as u64);
     let mut rng = ChaCha8Rng::seed_from_u64(key);
-    let style = &styles::STYLES[painter % MAX_PAINTERS];
-    let palette = styles::jittered_palette(style, &mut rng);
+    let painter = &PAINTERS[painter % MAX_PAINTERS];
+    let palette = Palette::draw(&mut rng);
     let s = size as usize;
     let mut canvas = Canvas::new(s, s, [128.0; 3]);
-    let mut ctx = styles::Ctx {
-        s: size as f32,
-        key,
-        palette,
-        rng: &mut rng,
-    };
-    styles::paint(painter % MAX_PAINTERS, &mut ctx, &mut canvas);
+    painter
+        .composition
+        .underpaint(&palette, &mut rng, key, &mut canvas);
+    painter.hand.paint(&palette, &mut rng, key, &mut canvas);
+    painter.surface.apply(key, &mut canvas);
     canvas.to_image()
 }
 
@@ -191,10 +216,10 @@ impl SyntheticPainters {
             });
         }
         check_size(size)?;
-        let names = styles::STYLES
+        let names = PAINTERS
             .iter()
             .take(painters)
-            .map(|s| s.name.to_string())
+            .map(|p| p.name.to_string())
             .collect();
         Ok(Self {
             painters,
@@ -343,7 +368,7 @@ impl Dataset for SyntheticPainters {
     }
 }
 
-/// An unlabeled synthetic dataset of `count` images mixing `painters` styles (for autoencoder
+/// An unlabeled synthetic dataset of `count` images mixing `painters` painters (for autoencoder
 /// pretraining). Image `i`'s painter is a hash of `(seed, i)`, so the mix is balanced on average
 /// and not periodic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,7 +400,7 @@ impl SyntheticUnlabeled {
         })
     }
 
-    /// The painter (style) behind image `index` (known to the generator, hidden from the dataset).
+    /// The painter behind image `index` (known to the generator, hidden from the dataset).
     pub fn painter_of(&self, index: usize) -> usize {
         (mix64(self.seed ^ mix64(index as u64 ^ 0x5EED)) % self.painters as u64) as usize
     }
