@@ -6,7 +6,6 @@
 //! already recorded in `draw-<d>/fold-<k>/result.json` for the same test images is not trained
 //! again; each finished fold writes its record, training curves, history and (optionally) model.
 
-use super::data::labels_of;
 use super::state::{fold_dir, FoldRecord};
 use super::{HeadChoice, PipelineError, ReproduceOptions};
 use crate::baseline::cross_validate_baseline;
@@ -15,6 +14,7 @@ use painter_classify::{
     AugmentConfig, CacheConfig, EarlyStopping, EncoderTraining, FeatureCache, HeadConfig,
     OptimizerConfig, PainterClassifier, Preprocessing, PretrainedEncoder, TrainConfig,
 };
+use painter_data::labels_of;
 use painter_data::Dataset;
 use painter_eval::{cross_validate, CrossValidation, CrossValidationConfig, StratifiedKFold};
 use std::path::Path;

@@ -38,9 +38,9 @@ pub mod report;
 pub mod state;
 
 pub use cross_validation::DrawResult;
-pub use data::GatheredData;
 pub use error::PipelineError;
 pub use options::{DataSource, HeadChoice, Pretraining, ReproduceOptions, PAPER_PIXEL_DROPOUT};
+pub use painter_data::PreparedData;
 pub use pretrain::PretrainedCae;
 pub use report::RunSummary;
 
@@ -99,7 +99,7 @@ struct Start {
     resumed: bool,
     device: Device,
     machine: String,
-    data: GatheredData,
+    data: PreparedData,
 }
 
 /// What every run does first: check the options, record them in (or check them against) the
@@ -146,7 +146,7 @@ fn start(options: &ReproduceOptions, stages: usize) -> Result<Start, PipelineErr
 /// Stage 2 of `stages`: pretrains (or reuses) the CAEs, with its progress lines.
 fn pretraining(
     options: &ReproduceOptions,
-    data: &GatheredData,
+    data: &PreparedData,
     device: &Device,
     stages: usize,
 ) -> Result<PretrainedCae, PipelineError> {
@@ -240,7 +240,7 @@ pub fn run(options: &ReproduceOptions) -> Result<RunOutcome, PipelineError> {
     let mut draws = Vec::with_capacity(options.draws);
     for d in 0..options.draws {
         let seed = options.seed.wrapping_add(d as u64);
-        let dataset = data::draw(&data.labelled, options.per_painter, seed)?;
+        let dataset = data.draw(options.per_painter, seed)?;
         if options.draws > 1 || options.per_painter.is_some() {
             println!(
                 "  draw {}/{}: {} images (seed {seed})",

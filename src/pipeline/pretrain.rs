@@ -3,7 +3,6 @@
 //! skips pretraining; returns the encoder the classifier starts from, and writes `cae_loss.png`
 //! and `reconstructions.png`.
 
-use super::data::{GatheredData, SharedDataset};
 use super::state::PretrainingRecord;
 use super::{PipelineError, Pretraining, ReproduceOptions};
 use candle_core::Device;
@@ -11,6 +10,7 @@ use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, OptimizerConfig,
 use painter_classify::PretrainedEncoder;
 use painter_data::atomic::write_atomic;
 use painter_data::{Dataset, ImageBatch};
+use painter_data::{PreparedData, SharedDataset};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -213,7 +213,7 @@ struct Member {
 fn member(
     options: &ReproduceOptions,
     cfg: &CaeConfig,
-    data: &GatheredData,
+    data: &PreparedData,
     device: &Device,
     k: usize,
     notes: &mut Vec<String>,
@@ -338,7 +338,7 @@ fn member(
 /// [`ReproduceOptions::ensemble_size`] encoders of an ensemble, one after the other.
 pub fn pretrain_stage(
     options: &ReproduceOptions,
-    data: &GatheredData,
+    data: &PreparedData,
     device: &Device,
 ) -> Result<PretrainedCae, PipelineError> {
     let cfg = options.cae_config()?;

@@ -3,10 +3,10 @@
 //! (and `confusion_baseline.png`), and the run's summary line.
 
 use super::cross_validation::DrawResult;
-use super::data::GatheredData;
 use super::pretrain::PretrainedCae;
 use super::state::write_json;
 use super::{PipelineError, ReproduceOptions};
+use painter_data::PreparedData;
 use painter_eval::{
     ClassificationReport, ConfusionMatrixPlot, CrossValidation, ReportConfig, ScoreSummary,
 };
@@ -164,7 +164,7 @@ pub struct ReportInputs<'a> {
     /// The options.
     pub options: &'a ReproduceOptions,
     /// The gathered data.
-    pub data: &'a GatheredData,
+    pub data: &'a PreparedData,
     /// The encoder (`None` for baseline-only runs).
     pub cae: Option<&'a PretrainedCae>,
     /// Every draw.

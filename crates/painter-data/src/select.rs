@@ -1,5 +1,6 @@
 //! Selecting part of a dataset: a [`Subset`] view, `n` images per class drawn with a seed (the paper's
-//! benchmark uses 3 painters x 40 paintings), and restriction to named classes.
+//! benchmark uses 3 painters x 40 paintings), `n` images drawn with a seed, and restriction to named
+//! classes.
 //!
 //! ```
 //! # use image::RgbImage;
@@ -27,9 +28,14 @@
 use crate::augment::keyed_rng;
 use crate::{Dataset, DatasetError, Sample};
 use rand::seq::SliceRandom;
+use rand::SeedableRng;
 
 /// Stream number for per-class selection draws.
 const STREAM_SELECT: u64 = 0x7365_6c65; // "sele"
+
+/// Mixed into the seed of [`take_random`]'s shuffle ("unlabel\0": it first chose the unlabeled
+/// images a run pretrains on, and keeps choosing the same ones).
+const RANDOM_SUBSET_KEY: u64 = 0x756e_6c61_6265_6c00;
 
 /// A view of some samples of a parent dataset, with its own class list.
 ///
@@ -231,4 +237,26 @@ pub fn restrict_classes<D: Dataset, S: AsRef<str>>(
         labels,
         class_names,
     })
+}
+
+/// `n` samples drawn with `seed` without replacement, in the dataset's order (all of them, in
+/// order, when `n` is at least the dataset's length).
+///
+/// Which samples are chosen depends only on `seed`, `n` and the dataset's length. Fails with
+/// [`DatasetError::InvalidSetting`] when `n == 0`.
+pub fn take_random<D: Dataset>(dataset: D, n: usize, seed: u64) -> Result<Subset<D>, DatasetError> {
+    if n == 0 {
+        return Err(DatasetError::InvalidSetting(
+            "the number of samples to draw must be at least 1".into(),
+        ));
+    }
+    let mut order: Vec<usize> = (0..dataset.len()).collect();
+    if n < order.len() {
+        order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
+            seed ^ RANDOM_SUBSET_KEY,
+        ));
+        order.truncate(n);
+        order.sort_unstable();
+    }
+    Subset::new(dataset, order)
 }

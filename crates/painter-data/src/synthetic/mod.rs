@@ -250,6 +250,15 @@ impl SyntheticPainters {
         self.seed
     }
 
+    /// What its pixels depend on, for [`PixelCache::build_or_open_keyed`](crate::cache::PixelCache::build_or_open_keyed):
+    /// the generator's version and every setting.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "synthetic painters v{GENERATOR_VERSION} painters={} per_painter={} size={} seed={}",
+            self.painters, self.per_painter, self.size, self.seed
+        )
+    }
+
     /// Renders image `index` of `painter`. Deterministic in `(seed, painter, index, size)`; about a
     /// millisecond or two for a 128-pixel image.
     pub fn render(&self, painter: usize, index: usize) -> Result<RgbImage, SyntheticError> {
@@ -398,6 +407,15 @@ impl SyntheticUnlabeled {
             size,
             seed,
         })
+    }
+
+    /// What its pixels depend on, for [`PixelCache::build_or_open_keyed`](crate::cache::PixelCache::build_or_open_keyed):
+    /// the generator's version and every setting.
+    pub fn cache_key(&self) -> String {
+        format!(
+            "synthetic unlabeled v{GENERATOR_VERSION} painters={} count={} size={} seed={}",
+            self.painters, self.count, self.size, self.seed
+        )
     }
 
     /// The painter behind image `index` (known to the generator, hidden from the dataset).

@@ -1,0 +1,485 @@
+//! The data stage in one call: a data configuration in, the prepared data out. Bad files
+//! (truncated, corrupt, empty, not images) in several class folders and in the unlabeled folder,
+//! named all at once or skipped and listed; painters kept in order; pretraining images from a
+//! folder, the synthetic companion set or the labelled images, limited and cropped; typed
+//! validation errors.
+
+#[path = "support/trees.rs"]
+mod trees;
+
+use painter_data::synthetic::{painter_names, SyntheticPainters, SyntheticUnlabeled};
+use painter_data::{
+    Crops, DataConfig, DataSetting, Dataset, DatasetError, PreparedData, PretrainingConfig,
+    PretrainingSource, SkipReason, Source,
+};
+use std::path::{Path, PathBuf};
+use trees::{tree, write_bytes, write_image, Bad};
+
+/// The folder of labelled images at `root` at 16 px, pretraining on them; caches in `cache`.
+fn folder_config(root: &Path, cache: &Path) -> DataConfig {
+    DataConfig::new(
+        Source::Folder {
+            dir: root.to_path_buf(),
+        },
+        16,
+        cache,
+    )
+}
+
+/// The unreadable images an error names.
+fn named(result: Result<PreparedData, DatasetError>) -> Vec<PathBuf> {
+    match result {
+        Err(DatasetError::Unreadable(images)) => images.into_iter().map(|u| u.path).collect(),
+        Err(e) => panic!("expected Unreadable, got {e}"),
+        Ok(data) => panic!("expected Unreadable, got {data:?}"),
+    }
+}
+
+/// `tree` plus the four kinds of bad files, spread over the three class folders, plus a note.
+fn bad_tree(root: &Path) -> Vec<PathBuf> {
+    tree(root);
+    write_bytes(
+        &root.join("monet/notes.txt"),
+        b"not listed: not an image name",
+    );
+    let bad = [
+        ("goya/truncated.jpg", Bad::Truncated),
+        ("klimt/corrupt.jpg", Bad::Corrupt),
+        ("monet/empty.jpg", Bad::ZeroBytes),
+        ("klimt/text.jpg", Bad::NotAnImage),
+    ];
+    let mut paths: Vec<PathBuf> = bad
+        .iter()
+        .map(|(file, kind)| {
+            let path = root.join(file);
+            kind.write(&path);
+            path
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn every_unreadable_file_is_named_in_one_error() {
+    let src = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let bad = bad_tree(src.path());
+    let config = folder_config(src.path(), cache.path());
+    let mut found = named(config.prepare());
+    found.sort();
+    assert_eq!(found, bad);
+    let message = config.prepare().unwrap_err().to_string();
+    assert!(message.starts_with("4 unreadable image(s)"), "{message}");
+    for path in &bad {
+        assert!(message.contains(&path.display().to_string()), "{message}");
+    }
+}
+
+#[test]
+fn skipping_goes_on_without_them_and_lists_them() {
+    let src = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let bad = bad_tree(src.path());
+    let strict = folder_config(src.path(), cache.path());
+    assert!(strict.prepare().is_err());
+    let config = DataConfig {
+        skip_unreadable: true,
+        ..strict
+    };
+    let data = config.prepare().unwrap();
+    let listed: Vec<PathBuf> = data.unreadable.iter().map(|u| u.path.clone()).collect();
+    assert_eq!(listed, bad, "sorted by path");
+    assert!(data.unreadable.iter().all(|u| !u.message.is_empty()));
+    // The strict run decoded every file once; this one reused that build.
+    assert_eq!(data.caches.len(), 1);
+    let report = &data.caches[0].report;
+    assert!(!report.rebuilt, "{report:?}");
+    assert_eq!((report.images, report.unreadable), (12, 4));
+    // The 12 readable images, labelled as their folders, pretraining on them.
+    assert_eq!(data.labelled.class_names(), ["goya", "klimt", "monet"]);
+    assert_eq!(data.labelled.len(), 12);
+    assert_eq!(
+        painter_data::labels_of(data.labelled.as_ref()).unwrap(),
+        [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
+    );
+    assert_eq!(data.pretraining.dataset.len(), 12);
+    assert!(data.pretraining.includes_evaluation_images);
+    // The note is not an image name: listed as skipped, not as unreadable.
+    assert_eq!(data.skipped.len(), 1);
+    assert_eq!(data.skipped[0].reason, SkipReason::NotAnImage);
+    assert!(data.skipped[0].path.ends_with("monet/notes.txt"));
+}
+
+#[test]
+fn only_the_kept_painters_files_count_and_a_painter_left_without_images_is_an_error() {
+    let src = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    tree(src.path());
+    Bad::Corrupt.write(&src.path().join("klimt/bad.jpg"));
+    // Monet and Goya, in that order: Klimt's bad file does not concern this run.
+    let config = DataConfig {
+        painters: Some(vec!["monet".into(), "goya".into()]),
+        ..folder_config(src.path(), cache.path())
+    };
+    let data = config.prepare().unwrap();
+    assert_eq!(data.labelled.class_names(), ["monet", "goya"]);
+    assert_eq!(data.labelled.len(), 8);
+    assert!(data.unreadable.is_empty());
+    // Every file of Goya's is unreadable: skipping leaves Goya without images.
+    for j in 0..4 {
+        let ext = if j % 2 == 0 { "png" } else { "jpg" };
+        Bad::Truncated.write(&src.path().join(format!("goya/{j}.{ext}")));
+    }
+    assert_eq!(named(config.prepare()).len(), 4);
+    let skip = DataConfig {
+        skip_unreadable: true,
+        ..config
+    };
+    match skip.prepare() {
+        Err(DatasetError::EmptyClass { class, path }) => {
+            assert_eq!(class, "goya");
+            assert_eq!(path, src.path().join("goya"));
+        }
+        other => panic!("expected EmptyClass, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unknown_painter_names_those_there_are() {
+    let src = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    tree(src.path());
+    let config = DataConfig {
+        painters: Some(vec!["monet".into(), "rembrandt".into()]),
+        ..folder_config(src.path(), cache.path())
+    };
+    match config.prepare() {
+        Err(DatasetError::Config {
+            setting: DataSetting::Painters,
+            reason,
+        }) => {
+            assert!(reason.contains("rembrandt"), "{reason}");
+            assert!(reason.contains("goya, klimt, monet"), "{reason}");
+        }
+        other => panic!("expected a painters error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unreadable_unlabeled_images_are_named_or_skipped_and_a_repair_is_seen() {
+    let src = tempfile::tempdir().unwrap();
+    let unlabeled = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    tree(src.path());
+    for k in 0..6u8 {
+        write_image(&unlabeled.path().join(format!("u{k}.png")), 18, 18, k);
+    }
+    let nested = unlabeled.path().join("more/deep.jpg");
+    Bad::Truncated.write(&nested);
+    let empty = unlabeled.path().join("z.jpg");
+    Bad::ZeroBytes.write(&empty);
+    let config = DataConfig {
+        pretraining: PretrainingConfig {
+            source: PretrainingSource::Folder {
+                dir: unlabeled.path().to_path_buf(),
+            },
+            image_size: 12,
+            limit: None,
+            crops: None,
+        },
+        ..folder_config(src.path(), cache.path())
+    };
+    let mut found = named(config.prepare());
+    found.sort();
+    assert_eq!(found, [nested.clone(), empty.clone()]);
+
+    let skip = DataConfig {
+        skip_unreadable: true,
+        ..config.clone()
+    };
+    let data = skip.prepare().unwrap();
+    assert_eq!(data.pretraining.dataset.len(), 6);
+    assert_eq!(data.pretraining.dataset.image_size(), 12);
+    assert!(!data.pretraining.includes_evaluation_images);
+    assert!(
+        data.pretraining
+            .description
+            .starts_with("6 unlabeled images of"),
+        "{}",
+        data.pretraining.description
+    );
+    assert_eq!(data.unreadable.len(), 2);
+    let names: Vec<&str> = data.caches.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["labelled", "unlabeled"]);
+
+    // Repaired: the unlabeled cache is rebuilt with both, and the strict run goes through.
+    write_image(&nested, 18, 18, 40);
+    write_image(&empty, 18, 18, 41);
+    let data = config.prepare().unwrap();
+    assert_eq!(data.pretraining.dataset.len(), 8);
+    assert!(data.caches[1].report.rebuilt);
+    assert!(!data.caches[0].report.rebuilt);
+}
+
+#[test]
+fn synthetic_painters_with_their_companion_set_limited_and_cropped() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = DataConfig {
+        painters: Some(vec![
+            "synthetic-watercolor".into(),
+            "synthetic-impasto".into(),
+        ]),
+        pretraining: PretrainingConfig {
+            source: PretrainingSource::Synthetic { count: 30 },
+            image_size: 32,
+            limit: Some(10),
+            crops: Some(Crops {
+                per_image: 3,
+                side: 16,
+            }),
+        },
+        seed: 4,
+        ..DataConfig::new(
+            Source::Synthetic {
+                painters: 3,
+                per_painter: 5,
+            },
+            24,
+            cache.path(),
+        )
+    };
+    let data = config.prepare().unwrap();
+    assert_eq!(
+        data.labelled.class_names(),
+        ["synthetic-watercolor", "synthetic-impasto"]
+    );
+    assert_eq!(data.labelled.len(), 10);
+    assert_eq!(data.labelled.image_size(), 24);
+    // The kept paintings are the generator's, in its order, relabelled in the configured order.
+    let generator = SyntheticPainters::new(3, 5, 24, 4).unwrap();
+    let first = data.labelled.get(0).unwrap();
+    assert_eq!(first.label, Some(1));
+    assert_eq!(first.image, generator.render(0, 0).unwrap());
+    let last = data.labelled.get(9).unwrap();
+    assert_eq!(last.label, Some(0));
+    assert_eq!(last.image, generator.render(2, 4).unwrap());
+    // 10 of the 30 companion images, each cut into 3 crops of 16 px.
+    let companion = SyntheticUnlabeled::new(3, 30, 32, 4).unwrap();
+    assert_eq!(data.pretraining.dataset.len(), 30);
+    assert_eq!(data.pretraining.dataset.image_size(), 16);
+    assert_eq!(
+        data.pretraining.description,
+        "30 random 16x16 crops (3 per image) of 10 unlabeled synthetic images (a stream disjoint \
+         from the labelled ones) (a seeded random 10 of 30) standardized to 32x32"
+    );
+    let crop = data.pretraining.dataset.get(0).unwrap().image;
+    let whole: Vec<_> = (0..30).map(|i| companion.render(i).unwrap()).collect();
+    assert!(
+        whole.iter().any(|w| contains(w, &crop)),
+        "a crop of a companion image"
+    );
+    let names: Vec<&str> = data.caches.iter().map(|c| c.name).collect();
+    assert_eq!(names, ["synthetic painters", "synthetic unlabeled"]);
+    assert!(data.unreadable.is_empty() && data.skipped.is_empty());
+    // Draws of 3 per painter, seeded.
+    let draw = data.draw(Some(3), 1).unwrap();
+    assert_eq!(draw.len(), 6);
+    assert_eq!(draw.class_names(), data.labelled.class_names());
+    assert_eq!(data.draw(None, 1).unwrap().len(), 10);
+    assert!(matches!(
+        data.draw(Some(6), 1),
+        Err(DatasetError::NotEnoughSamples { .. })
+    ));
+    // The same configuration again reads both caches back.
+    let again = config.prepare().unwrap();
+    assert!(again.caches.iter().all(|c| !c.report.rebuilt));
+    assert_eq!(
+        again.labelled.get(3).unwrap().image,
+        data.labelled.get(3).unwrap().image
+    );
+}
+
+/// Whether `part` appears somewhere in `whole`.
+fn contains(whole: &image::RgbImage, part: &image::RgbImage) -> bool {
+    let (w, h) = part.dimensions();
+    (0..=whole.height() - h).any(|y0| {
+        (0..=whole.width() - w).any(|x0| {
+            part.enumerate_pixels()
+                .all(|(x, y, p)| whole.get_pixel(x0 + x, y0 + y) == p)
+        })
+    })
+}
+
+#[test]
+fn pretraining_on_the_labelled_images_at_another_size() {
+    let src = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    tree(src.path());
+    let config = DataConfig {
+        pretraining: PretrainingConfig {
+            limit: Some(5),
+            ..PretrainingConfig::at(8)
+        },
+        ..folder_config(src.path(), cache.path())
+    };
+    let data = config.prepare().unwrap();
+    assert_eq!(data.labelled.image_size(), 16);
+    assert_eq!(data.pretraining.dataset.image_size(), 8);
+    assert_eq!(data.pretraining.dataset.len(), 5);
+    assert!(data.pretraining.includes_evaluation_images);
+    assert_eq!(
+        data.pretraining.description,
+        "5 labelled images of the selected painters, labels ignored (no separate unlabeled set)"
+    );
+    // The labelled images are cached at both sizes.
+    let caches: Vec<(&str, usize)> = data
+        .caches
+        .iter()
+        .map(|c| (c.name, c.report.images))
+        .collect();
+    assert_eq!(caches, [("labelled", 12), ("labelled", 12)]);
+}
+
+#[test]
+fn invalid_settings_are_typed_errors_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    let synthetic = DataConfig::new(
+        Source::Synthetic {
+            painters: 3,
+            per_painter: 4,
+        },
+        16,
+        dir.path(),
+    );
+    let with = |f: &dyn Fn(&mut DataConfig)| {
+        let mut c = synthetic.clone();
+        f(&mut c);
+        c
+    };
+    let cases: Vec<(DataConfig, DataSetting)> = vec![
+        (
+            with(&|c| {
+                c.source = Source::Synthetic {
+                    painters: 1,
+                    per_painter: 4,
+                }
+            }),
+            DataSetting::Source,
+        ),
+        (
+            with(&|c| {
+                c.source = Source::Synthetic {
+                    painters: painter_names().len() + 1,
+                    per_painter: 4,
+                }
+            }),
+            DataSetting::Source,
+        ),
+        (
+            with(&|c| {
+                c.source = Source::Synthetic {
+                    painters: 3,
+                    per_painter: 0,
+                }
+            }),
+            DataSetting::Source,
+        ),
+        (
+            with(&|c| {
+                c.source = Source::Folder {
+                    dir: missing.clone(),
+                }
+            }),
+            DataSetting::Source,
+        ),
+        (
+            with(&|c| {
+                c.source = Source::WikiArt {
+                    artists: vec![" ".into()],
+                    dir: missing.clone(),
+                    max_per_artist: None,
+                }
+            }),
+            DataSetting::Source,
+        ),
+        (
+            with(&|c| c.painters = Some(vec!["a".into()])),
+            DataSetting::Painters,
+        ),
+        (
+            with(&|c| c.painters = Some(vec!["a".into(), "a".into()])),
+            DataSetting::Painters,
+        ),
+        (
+            with(&|c| c.painters = Some(vec!["a".into(), "".into()])),
+            DataSetting::Painters,
+        ),
+        (with(&|c| c.image_size = 0), DataSetting::ImageSize),
+        (
+            with(&|c| c.pretraining.image_size = 0),
+            DataSetting::PretrainingImageSize,
+        ),
+        (
+            with(&|c| {
+                c.pretraining.source = PretrainingSource::Folder {
+                    dir: missing.clone(),
+                }
+            }),
+            DataSetting::PretrainingSource,
+        ),
+        (
+            with(&|c| c.pretraining.source = PretrainingSource::Synthetic { count: 0 }),
+            DataSetting::PretrainingSource,
+        ),
+        (
+            with(&|c| {
+                c.source = Source::Folder {
+                    dir: dir.path().to_path_buf(),
+                };
+                c.pretraining.source = PretrainingSource::Synthetic { count: 5 };
+            }),
+            DataSetting::PretrainingSource,
+        ),
+        (
+            with(&|c| c.pretraining.limit = Some(0)),
+            DataSetting::PretrainingLimit,
+        ),
+        (
+            with(&|c| {
+                c.pretraining.crops = Some(Crops {
+                    per_image: 0,
+                    side: 8,
+                })
+            }),
+            DataSetting::PretrainingCrops,
+        ),
+        (
+            with(&|c| {
+                c.pretraining.crops = Some(Crops {
+                    per_image: 2,
+                    side: 17,
+                })
+            }),
+            DataSetting::PretrainingCrops,
+        ),
+        (
+            with(&|c| c.cache_dir = PathBuf::new()),
+            DataSetting::CacheDir,
+        ),
+    ];
+    for (config, setting) in cases {
+        match config.prepare() {
+            Err(e @ DatasetError::Config { .. }) => {
+                let DatasetError::Config { setting: got, .. } = &e else {
+                    unreachable!()
+                };
+                assert_eq!(*got, setting, "{e}");
+                assert!(e.to_string().contains(&setting.to_string()), "{e}");
+            }
+            other => panic!("{setting}: expected a config error, got {other:?}"),
+        }
+    }
+    assert!(synthetic.validate().is_ok());
+}
