@@ -25,7 +25,6 @@ mod model;
 mod optim;
 mod pool;
 pub mod portable;
-mod preload;
 mod pretrain;
 mod unpool;
 
@@ -39,7 +38,6 @@ pub use init::init_parameters;
 pub use model::Cae;
 pub use optim::{CaeOptimizer, OptimizerConfig};
 pub use pool::{max_pool2d_with_indices, MaxPool2d, PoolSwitches};
-pub use preload::InMemoryDataset;
 pub use pretrain::{
     evaluate_mse, pretrain, validation_split, EpochRecord, PretrainConfig, PretrainReport,
     StopReason,

@@ -60,13 +60,13 @@
 //! ```
 
 use crate::atomic::write_atomic;
-use crate::dataset::io_error;
+use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::DecodeLimits;
 use crate::folder::FileDataset;
+use crate::progress::progress_bar;
 use crate::standardize::StandardizeMethod;
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
-use indicatif::{ProgressBar, ProgressStyle};
 use memmap2::Mmap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -116,17 +116,8 @@ impl Default for CacheOptions {
 impl CacheOptions {
     /// Checks the settings: `shard_bytes` and `chunk_size` must be at least 1.
     pub fn validate(&self) -> Result<(), DatasetError> {
-        if self.shard_bytes == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "shard_bytes must be at least 1".into(),
-            ));
-        }
-        if self.chunk_size == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "chunk_size must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        at_least_one("shard_bytes", self.shard_bytes)?;
+        at_least_one("chunk_size", self.chunk_size as u64)
     }
 }
 
@@ -602,16 +593,11 @@ fn build<S: Dataset + ?Sized>(
             .unwrap_or(0);
         format!("{:x}{:x}", nanos, std::process::id())
     };
-    let bar = if options.progress {
-        ProgressBar::new(n as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) = ProgressStyle::with_template(
+    let bar = progress_bar(
+        n,
+        options.progress,
         "caching images {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}",
-    ) {
-        bar.set_style(style);
-    }
+    );
     let mut shards = Vec::new();
     let mut checksums = Vec::with_capacity(n);
     let mut unreadable = Vec::new();
@@ -933,14 +919,7 @@ impl Dataset for CachedDataset {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        let labels = &self.labels;
-        labels
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: labels.len(),
-            })
+        item(&self.labels, index).copied()
     }
 
     fn image_size(&self) -> u32 {

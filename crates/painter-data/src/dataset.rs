@@ -61,13 +61,21 @@ pub enum DatasetError {
         /// What went wrong.
         message: String,
     },
-    /// A file-system error, with the path involved.
+    /// An image could not be encoded for writing.
+    #[error("encoding {path}: {message}")]
+    Encode {
+        /// The file it was meant for.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file or folder could not be read or written.
     #[error("{path}: {source}")]
     Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
+        /// What the operating system said.
         source: std::io::Error,
+        /// The file or folder.
+        path: PathBuf,
     },
     /// The on-disk cache is corrupt or does not match its description.
     #[error("cache {path}: {message}")]
@@ -175,6 +183,34 @@ pub fn labels_of<D: Dataset + ?Sized>(dataset: &D) -> Result<Vec<usize>, Dataset
                 .ok_or(DatasetError::Unlabeled { index })
         })
         .collect()
+}
+
+/// Item `index` of `items`, or [`DatasetError::IndexOutOfRange`].
+pub(crate) fn item<T>(items: &[T], index: usize) -> Result<&T, DatasetError> {
+    items.get(index).ok_or(DatasetError::IndexOutOfRange {
+        index,
+        len: items.len(),
+    })
+}
+
+/// `Ok` if `value` is at least 1, else [`DatasetError::InvalidSetting`] saying that `what` must be.
+pub(crate) fn at_least_one(what: &str, value: u64) -> Result<(), DatasetError> {
+    if value == 0 {
+        Err(DatasetError::InvalidSetting(format!(
+            "{what} must be at least 1"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// `Ok(index)` if it is below `len`, else [`DatasetError::IndexOutOfRange`].
+pub(crate) fn checked_index(index: usize, len: usize) -> Result<usize, DatasetError> {
+    if index < len {
+        Ok(index)
+    } else {
+        Err(DatasetError::IndexOutOfRange { index, len })
+    }
 }
 
 /// A file-system error on `path`, for `map_err`.

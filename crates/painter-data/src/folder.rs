@@ -19,7 +19,7 @@
 //! # Ok::<(), painter_data::DatasetError>(())
 //! ```
 
-use crate::dataset::io_error;
+use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::{is_image_extension, load_rgb, DecodeLimits};
 use crate::select::Subset;
 use crate::standardize::{standardize, StandardizeMethod, DEFAULT_SIZE};
@@ -54,12 +54,7 @@ impl Default for FolderOptions {
 impl FolderOptions {
     /// Checks the settings: `image_size` must be at least 1.
     pub fn validate(&self) -> Result<(), DatasetError> {
-        if self.image_size == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "image_size must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        at_least_one("image_size", u64::from(self.image_size))
     }
 
     /// These options with another image size.
@@ -267,13 +262,7 @@ impl<L: Layout> Folder<L> {
 
     /// The file of sample `index`.
     pub fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        self.files
-            .get(index)
-            .map(PathBuf::as_path)
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.files.len(),
-            })
+        item(&self.files, index).map(PathBuf::as_path)
     }
 
     /// The files of all samples, in sample order.

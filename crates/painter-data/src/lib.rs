@@ -24,7 +24,9 @@ pub mod crops;
 pub mod dataset;
 pub mod decode;
 pub mod folder;
+pub mod memory;
 pub mod prepare;
+mod progress;
 pub mod select;
 pub mod shared;
 pub mod standardize;
@@ -42,6 +44,7 @@ pub use decode::{decode_rgb, is_image_extension, load_rgb, DecodeError, DecodeLi
 pub use folder::{
     FileDataset, Folder, FolderOptions, ImageFolder, SkipReason, SkippedFile, UnlabeledFolder,
 };
+pub use memory::InMemoryDataset;
 pub use prepare::{
     CacheUse, Crops, DataConfig, DataSetting, PreparedData, PretrainingConfig, PretrainingImages,
     PretrainingSource, Source,

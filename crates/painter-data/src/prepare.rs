@@ -39,7 +39,7 @@
 use crate::cache::{CacheOptions, CacheReport, CachedDataset, PixelCache, UnreadableImage};
 use crate::crops::RandomCrops;
 use crate::dataset::{io_error, SharedDataset};
-use crate::folder::{FolderOptions, ImageFolder, SkippedFile, UnlabeledFolder};
+use crate::folder::{FileDataset, FolderOptions, ImageFolder, SkippedFile, UnlabeledFolder};
 use crate::select::{restrict_classes, take_per_class, take_random};
 use crate::synthetic::{SyntheticPainters, SyntheticUnlabeled, MAX_PAINTERS};
 use crate::wikiart::{run_scrape, ScrapeConfig, ScrapeSummary};
@@ -435,6 +435,31 @@ impl DataConfig {
         Ok(runtime.block_on(run_scrape(config))?)
     }
 
+    /// The pixel cache of `source`, in `<name>-<folder>-<side>px` for files (one cache folder
+    /// per source and size, so that runs at other sizes do not rebuild each other's) or
+    /// `<name>-<side>px` for generated images, noted as `name`.
+    fn cached(
+        &self,
+        source: CacheSource<'_>,
+        name: &'static str,
+        prepared: &mut Preparation,
+    ) -> Result<CachedDataset, DatasetError> {
+        let options = self.cache_options();
+        let cached = match source {
+            CacheSource::Files(files) => {
+                let side = files.image_size();
+                let dir = format!("{name}-{}-{side}px", folder_label(files.root()));
+                PixelCache::build_or_open(files, self.cache_dir.join(dir), &options)?
+            }
+            CacheSource::Generated(images, key) => {
+                let dir = format!("{name}-{}px", images.image_size());
+                PixelCache::build_or_open_keyed(images, &key, self.cache_dir.join(dir), &options)?
+            }
+        };
+        prepared.note_cache(name, &cached);
+        Ok(cached)
+    }
+
     /// The painters to keep: the configured ones, else a WikiArt source's artists, else all.
     fn kept_painters(&self) -> Option<&[String]> {
         match (&self.painters, &self.source) {
@@ -454,11 +479,7 @@ impl DataConfig {
             Source::Folder { dir } | Source::WikiArt { dir, .. } => {
                 let folder = ImageFolder::open(dir, FolderOptions::default().with_size(size))?;
                 prepared.skipped.extend_from_slice(folder.skipped());
-                let cache_dir = self
-                    .cache_dir
-                    .join(format!("labelled-{}-{size}px", folder_label(dir)));
-                let cached = PixelCache::build_or_open(&folder, cache_dir, &self.cache_options())?;
-                prepared.note_cache("labelled", &cached);
+                let cached = self.cached(CacheSource::Files(&folder), "labelled", prepared)?;
                 let kept = self.kept_painters();
                 prepared.unreadable.extend(
                     cached
@@ -474,15 +495,8 @@ impl DataConfig {
                 per_painter,
             } => {
                 let synthetic = SyntheticPainters::new(*painters, *per_painter, size, self.seed)?;
-                let cache_dir = self.cache_dir.join(format!("synthetic-{size}px"));
-                let cached = PixelCache::build_or_open_keyed(
-                    &synthetic,
-                    &synthetic.cache_key(),
-                    cache_dir,
-                    &self.cache_options(),
-                )?;
-                prepared.note_cache("synthetic painters", &cached);
-                Arc::new(cached)
+                let source = CacheSource::Generated(&synthetic, synthetic.cache_key());
+                Arc::new(self.cached(source, "synthetic", prepared)?)
             }
         };
         self.restrict(all)
@@ -539,12 +553,7 @@ impl DataConfig {
                     let folder =
                         UnlabeledFolder::open(dir, FolderOptions::default().with_size(size))?;
                     prepared.skipped.extend_from_slice(folder.skipped());
-                    let cache_dir = self
-                        .cache_dir
-                        .join(format!("unlabeled-{}-{size}px", folder_label(dir)));
-                    let cached =
-                        PixelCache::build_or_open(&folder, cache_dir, &self.cache_options())?;
-                    prepared.note_cache("unlabeled", &cached);
+                    let cached = self.cached(CacheSource::Files(&folder), "unlabeled", prepared)?;
                     prepared.unreadable.extend_from_slice(cached.unreadable());
                     if cached.is_empty() {
                         return Err(DatasetError::EmptyRoot(dir.clone()));
@@ -563,14 +572,8 @@ impl DataConfig {
                         ));
                     };
                     let synthetic = SyntheticUnlabeled::new(painters, *count, size, self.seed)?;
-                    let cache_dir = self.cache_dir.join(format!("synthetic-unlabeled-{size}px"));
-                    let cached = PixelCache::build_or_open_keyed(
-                        &synthetic,
-                        &synthetic.cache_key(),
-                        cache_dir,
-                        &self.cache_options(),
-                    )?;
-                    prepared.note_cache("synthetic unlabeled", &cached);
+                    let source = CacheSource::Generated(&synthetic, synthetic.cache_key());
+                    let cached = self.cached(source, "synthetic-unlabeled", prepared)?;
                     (
                         Arc::new(cached),
                         "unlabeled synthetic images (a stream disjoint from the labelled ones)"
@@ -657,6 +660,14 @@ fn folder_label(dir: &Path) -> String {
         .collect()
 }
 
+/// What a pixel cache is built from.
+enum CacheSource<'a> {
+    /// A folder's image files.
+    Files(&'a dyn FileDataset),
+    /// Generated images, and the key of everything their pixels depend on.
+    Generated(&'a dyn Dataset, String),
+}
+
 /// What preparing has found so far.
 #[derive(Default)]
 struct Preparation {
@@ -679,8 +690,8 @@ impl Preparation {
 /// What one pixel cache did while preparing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheUse {
-    /// Which images it holds: `labelled`, `unlabeled`, `synthetic painters`,
-    /// `synthetic unlabeled`.
+    /// Which images it holds: `labelled`, `unlabeled`, `synthetic` (the synthetic painters) or
+    /// `synthetic-unlabeled` (their companion set); also the start of its folder's name.
     pub name: &'static str,
     /// What building or opening it did.
     pub report: CacheReport,
@@ -714,22 +725,23 @@ impl fmt::Debug for PretrainingImages {
 /// The data of a run, prepared by [`DataConfig::prepare`].
 #[derive(Clone)]
 pub struct PreparedData {
+    /// Where the labelled data comes from.
+    pub description: String,
     /// The labelled images of the kept painters (labels in the configured order, else the
     /// folder's sorted order), standardized.
     pub labelled: SharedDataset,
-    /// The images to pretrain the autoencoder on.
-    pub pretraining: PretrainingImages,
-    /// Where the labelled data comes from.
-    pub description: String,
-    /// Entries of the folders that were not listed as images (not images, hidden, ...).
-    pub skipped: Vec<SkippedFile>,
     /// The images left out because they could not be read (only with
     /// [`DataConfig::skip_unreadable`]), sorted by path.
     pub unreadable: Vec<UnreadableImage>,
+    /// The images to pretrain the autoencoder on.
+    pub pretraining: PretrainingImages,
     /// What each pixel cache did, in the order they were used.
     pub caches: Vec<CacheUse>,
     /// What the WikiArt scrape did (WikiArt sources only).
     pub scrape: Option<ScrapeSummary>,
+    /// Entries of the folders that were not listed as images (not images, hidden, ...): the
+    /// entries a folder dataset skips when it lists its files.
+    pub skipped: Vec<SkippedFile>,
 }
 
 impl fmt::Debug for PreparedData {

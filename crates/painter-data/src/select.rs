@@ -26,6 +26,7 @@
 //! ```
 
 use crate::augment::keyed_rng;
+use crate::dataset::{at_least_one, item};
 use crate::{Dataset, DatasetError, Sample};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -78,13 +79,7 @@ impl<D: Dataset> Subset<D> {
 
     /// The parent index of subset sample `index`.
     pub fn parent_index(&self, index: usize) -> Result<usize, DatasetError> {
-        self.indices
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.indices.len(),
-            })
+        item(&self.indices, index).copied()
     }
 
     /// Unwraps the view into its parent and parent indices.
@@ -112,13 +107,7 @@ impl<D: Dataset> Dataset for Subset<D> {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        self.labels
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.labels.len(),
-            })
+        item(&self.labels, index).copied()
     }
 
     fn image_size(&self) -> u32 {
@@ -162,11 +151,7 @@ pub fn take_per_class<D: Dataset>(
     n: usize,
     seed: u64,
 ) -> Result<Subset<D>, DatasetError> {
-    if n == 0 {
-        return Err(DatasetError::InvalidSetting(
-            "samples per class must be at least 1".into(),
-        ));
-    }
+    at_least_one("samples per class", n as u64)?;
     let per_class = class_indices(&dataset)?;
     let mut chosen = Vec::with_capacity(n * per_class.len());
     for (label, mut members) in per_class.into_iter().enumerate() {
@@ -245,11 +230,7 @@ pub fn restrict_classes<D: Dataset, S: AsRef<str>>(
 /// Which samples are chosen depends only on `seed`, `n` and the dataset's length. Fails with
 /// [`DatasetError::InvalidSetting`] when `n == 0`.
 pub fn take_random<D: Dataset>(dataset: D, n: usize, seed: u64) -> Result<Subset<D>, DatasetError> {
-    if n == 0 {
-        return Err(DatasetError::InvalidSetting(
-            "the number of samples to draw must be at least 1".into(),
-        ));
-    }
+    at_least_one("the number of samples to draw", n as u64)?;
     let mut order: Vec<usize> = (0..dataset.len()).collect();
     if n < order.len() {
         order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(

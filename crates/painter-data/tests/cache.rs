@@ -16,7 +16,7 @@ use painter_data::{Dataset, DatasetError, Sample};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
-use trees::{tree, write_image, Bad};
+use trees::{tree_and_cache, write_image, Bad};
 
 fn folder(root: &Path, size: u32) -> ImageFolder {
     ImageFolder::open(root, FolderOptions::default().with_size(size)).unwrap()
@@ -53,9 +53,7 @@ fn assert_same_as_source(cached: &dyn Dataset, source: &dyn Dataset) {
 
 #[test]
 fn cache_pixels_equal_direct_decoding_and_reuse_skips_decoding() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     let built = PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
     let r = built.report().clone();
@@ -79,9 +77,7 @@ fn cache_pixels_equal_direct_decoding_and_reuse_skips_decoding() {
 
 #[test]
 fn any_change_to_sources_or_settings_rebuilds() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
 
@@ -144,9 +140,7 @@ fn any_change_to_sources_or_settings_rebuilds() {
 
 #[test]
 fn truncated_or_corrupt_shards_are_typed_errors() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
     let shard = shard_files(cache.path()).pop().unwrap();
@@ -198,9 +192,7 @@ fn touch(path: &Path, secs: u64) {
 
 #[test]
 fn every_unreadable_file_is_named_in_one_error_or_skipped() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     // Four kinds of bad files named .jpg, in two of the three class folders.
     let bad = [
         ("goya/5.jpg", Bad::Truncated),
@@ -275,9 +267,7 @@ fn every_unreadable_file_is_named_in_one_error_or_skipped() {
 
 #[test]
 fn a_repaired_or_a_broken_file_rebuilds_the_cache() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let broken = src.path().join("monet/3.jpg");
     Bad::Truncated.write(&broken);
     let skip = CacheOptions {
@@ -326,20 +316,11 @@ fn a_repaired_or_a_broken_file_rebuilds_the_cache() {
 #[test]
 fn a_failed_build_leaves_no_cache_and_is_rebuilt() {
     let cache = tempfile::tempdir().unwrap();
-    let names = vec!["even".to_string(), "odd".to_string()];
-    let good = Generated {
-        n: 9,
-        shade: 1,
-        names: names.clone(),
-    };
+    let good = Generated::new(9, 1);
     PixelCache::build_or_open_keyed(&good, "shade=1", cache.path(), &quiet()).unwrap();
     // A sample of the wrong size is not an unreadable image but a broken dataset: the rebuild
     // stops, and no manifest remains.
-    let broken = Generated {
-        n: 9,
-        shade: 0,
-        names,
-    };
+    let broken = Generated::new(9, 0);
     match PixelCache::build_or_open_keyed(&broken, "shade=0", cache.path(), &quiet()) {
         Err(e @ DatasetError::InvalidSetting(_)) => assert!(e.to_string().contains("sample 0")),
         other => panic!(
@@ -360,9 +341,7 @@ fn a_failed_build_leaves_no_cache_and_is_rebuilt() {
 
 #[test]
 fn many_shards_and_small_chunks() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 10);
     let opts = CacheOptions {
         shard_bytes: 3 * 10 * 10 * 3 + 5, // 3 images per shard
@@ -394,6 +373,17 @@ struct Generated {
     names: Vec<String>,
 }
 
+impl Generated {
+    /// `n` images of a shade, labelled `even` and `odd` in turn.
+    fn new(n: usize, shade: u8) -> Self {
+        Self {
+            n,
+            shade,
+            names: vec!["even".to_string(), "odd".to_string()],
+        }
+    }
+}
+
 impl Dataset for Generated {
     fn len(&self) -> usize {
         self.n
@@ -422,22 +412,13 @@ impl Dataset for Generated {
 #[test]
 fn keyed_cache_for_generated_data() {
     let cache = tempfile::tempdir().unwrap();
-    let names = vec!["even".to_string(), "odd".to_string()];
-    let g = Generated {
-        n: 9,
-        shade: 1,
-        names: names.clone(),
-    };
+    let g = Generated::new(9, 1);
     let c = PixelCache::build_or_open_keyed(&g, "shade=1", cache.path(), &quiet()).unwrap();
     assert!(c.report().rebuilt);
     assert_same_as_source(&c, &g);
     let c = PixelCache::build_or_open_keyed(&g, "shade=1", cache.path(), &quiet()).unwrap();
     assert!(!c.report().rebuilt);
-    let g2 = Generated {
-        n: 9,
-        shade: 2,
-        names,
-    };
+    let g2 = Generated::new(9, 2);
     let c = PixelCache::build_or_open_keyed(&g2, "shade=2", cache.path(), &quiet()).unwrap();
     assert!(c.report().rebuilt);
     assert_same_as_source(&c, &g2);

@@ -9,7 +9,7 @@ use painter_data::folder::{FolderOptions, ImageFolder, SkipReason, UnlabeledFold
 use painter_data::select::{class_indices, restrict_classes, take_per_class, take_random, Subset};
 use painter_data::shared::{shared_paintings, shared_unlabeled};
 use painter_data::standardize::standardize;
-use painter_data::{load_rgb, Dataset, DatasetError, Sample};
+use painter_data::{load_rgb, Dataset, DatasetError, InMemoryDataset, Sample};
 use std::fs;
 use std::path::Path;
 use trees::{write_image, Bad};
@@ -187,58 +187,57 @@ fn unlabeled_folder_recurses_in_sorted_order() {
     assert!(ds.label(4).is_err());
 }
 
-/// An in-memory labelled dataset: sample i has label `labels[i]` and pixel (0,0) = i.
-struct Toy {
-    labels: Vec<usize>,
-    names: Vec<String>,
+/// A labelled dataset of `per_class[c]` images of class `c`, classes interleaved; sample i's
+/// pixel (0, 0) is i.
+fn toy(per_class: &[usize]) -> InMemoryDataset {
+    let mut labels = Vec::new();
+    for (c, &n) in per_class.iter().enumerate() {
+        labels.extend(std::iter::repeat_n(Some(c), n));
+    }
+    // Interleave classes so indices of a class are not contiguous.
+    labels.sort_by_key(|l| l.unwrap_or(0) * 7919 % 13);
+    let images = (0..labels.len())
+        .map(|i| RgbImage::from_pixel(2, 2, Rgb([i as u8, 0, 0])))
+        .collect();
+    let names = (0..per_class.len())
+        .map(|c| format!("painter-{c}"))
+        .collect();
+    InMemoryDataset::new(2, images, labels, names).unwrap()
 }
 
-impl Toy {
-    fn new(per_class: &[usize]) -> Self {
-        let mut labels = Vec::new();
-        for (c, &n) in per_class.iter().enumerate() {
-            labels.extend(std::iter::repeat_n(c, n));
-        }
-        // Interleave classes so indices of a class are not contiguous.
-        labels.sort_by_key(|&l| l * 7919 % 13);
-        let names = (0..per_class.len())
-            .map(|c| format!("painter-{c}"))
-            .collect();
-        Self { labels, names }
+#[test]
+fn in_memory_datasets_check_what_they_are_given() {
+    let d = toy(&[2, 1]);
+    assert_eq!((d.len(), d.image_size(), d.bytes()), (3, 2, 3 * 12));
+    assert_eq!(d.get(1).unwrap().image.get_pixel(0, 0).0, [1, 0, 0]);
+    assert!(matches!(
+        d.get(3),
+        Err(DatasetError::IndexOutOfRange { index: 3, len: 3 })
+    ));
+    let square = || vec![RgbImage::new(2, 2)];
+    let names = || vec!["a".to_string()];
+    for (images, labels) in [
+        (square(), vec![]),
+        (vec![RgbImage::new(2, 3)], vec![None]),
+        (square(), vec![Some(1)]),
+    ] {
+        assert!(matches!(
+            InMemoryDataset::new(2, images, labels, names()),
+            Err(DatasetError::InvalidSetting(_))
+        ));
     }
-}
-
-impl Dataset for Toy {
-    fn len(&self) -> usize {
-        self.labels.len()
+    // Loading another dataset keeps its images, labels and classes.
+    let loaded = InMemoryDataset::load(&d, false).unwrap();
+    for i in 0..3 {
+        let (a, b) = (loaded.get(i).unwrap(), d.get(i).unwrap());
+        assert_eq!((a.image, a.label), (b.image, b.label));
     }
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        let label = self.label(index)?;
-        Ok(Sample {
-            image: RgbImage::from_pixel(2, 2, Rgb([index as u8, 0, 0])),
-            label,
-        })
-    }
-    fn class_names(&self) -> &[String] {
-        &self.names
-    }
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        self.labels
-            .get(index)
-            .map(|&l| Some(l))
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.labels.len(),
-            })
-    }
-    fn image_size(&self) -> u32 {
-        2
-    }
+    assert_eq!(loaded.class_names(), d.class_names());
 }
 
 #[test]
 fn take_per_class_is_exact_and_seeded() {
-    let toy = Toy::new(&[50, 45, 60]);
+    let toy = toy(&[50, 45, 60]);
     let a = take_per_class(&toy, 40, 1).unwrap();
     assert_eq!(a.len(), 120);
     let per = class_indices(&a).unwrap();
@@ -284,7 +283,7 @@ fn take_per_class_is_exact_and_seeded() {
 fn take_random_is_seeded_in_order_and_keeps_earlier_choices() {
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
-    let toy = Toy::new(&[50, 45, 60]);
+    let toy = toy(&[50, 45, 60]);
     let a = take_random(&toy, 20, 5).unwrap();
     assert_eq!(a.len(), 20);
     assert!(a.indices().windows(2).all(|w| w[0] < w[1]), "dataset order");
@@ -314,7 +313,7 @@ fn take_random_is_seeded_in_order_and_keeps_earlier_choices() {
 
 #[test]
 fn restrict_classes_remaps_labels_in_the_given_order() {
-    let toy = Toy::new(&[5, 6, 7]);
+    let toy = toy(&[5, 6, 7]);
     let r = restrict_classes(&toy, &["painter-2", "painter-0"]).unwrap();
     assert_eq!(r.class_names(), ["painter-2", "painter-0"]);
     assert_eq!(r.len(), 12);

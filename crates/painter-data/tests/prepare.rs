@@ -13,7 +13,7 @@ use painter_data::{
     PretrainingSource, SkipReason, Source,
 };
 use std::path::{Path, PathBuf};
-use trees::{tree, write_bytes, write_image, Bad};
+use trees::{tree_and_cache, write_bytes, write_image, Bad};
 
 /// The folder of labelled images at `root` at 16 px, pretraining on them; caches in `cache`.
 fn folder_config(root: &Path, cache: &Path) -> DataConfig {
@@ -35,9 +35,11 @@ fn named(result: Result<PreparedData, DatasetError>) -> Vec<PathBuf> {
     }
 }
 
-/// `tree` plus the four kinds of bad files, spread over the three class folders, plus a note.
-fn bad_tree(root: &Path) -> Vec<PathBuf> {
-    tree(root);
+/// [`tree_and_cache`] with the four kinds of bad files spread over the three class folders, and a
+/// note; and the bad files, sorted.
+fn bad_tree_and_cache() -> (tempfile::TempDir, tempfile::TempDir, Vec<PathBuf>) {
+    let (src, cache) = tree_and_cache();
+    let root = src.path();
     write_bytes(
         &root.join("monet/notes.txt"),
         b"not listed: not an image name",
@@ -57,14 +59,12 @@ fn bad_tree(root: &Path) -> Vec<PathBuf> {
         })
         .collect();
     paths.sort();
-    paths
+    (src, cache, paths)
 }
 
 #[test]
 fn every_unreadable_file_is_named_in_one_error() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let bad = bad_tree(src.path());
+    let (src, cache, bad) = bad_tree_and_cache();
     let config = folder_config(src.path(), cache.path());
     let mut found = named(config.prepare());
     found.sort();
@@ -78,9 +78,7 @@ fn every_unreadable_file_is_named_in_one_error() {
 
 #[test]
 fn skipping_goes_on_without_them_and_lists_them() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let bad = bad_tree(src.path());
+    let (src, cache, bad) = bad_tree_and_cache();
     let strict = folder_config(src.path(), cache.path());
     assert!(strict.prepare().is_err());
     let config = DataConfig {
@@ -113,9 +111,7 @@ fn skipping_goes_on_without_them_and_lists_them() {
 
 #[test]
 fn only_the_kept_painters_files_count_and_a_painter_left_without_images_is_an_error() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     Bad::Corrupt.write(&src.path().join("klimt/bad.jpg"));
     // Monet and Goya, in that order: Klimt's bad file does not concern this run.
     let config = DataConfig {
@@ -147,9 +143,7 @@ fn only_the_kept_painters_files_count_and_a_painter_left_without_images_is_an_er
 
 #[test]
 fn an_unknown_painter_names_those_there_are() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let config = DataConfig {
         painters: Some(vec!["monet".into(), "rembrandt".into()]),
         ..folder_config(src.path(), cache.path())
@@ -168,10 +162,8 @@ fn an_unknown_painter_names_those_there_are() {
 
 #[test]
 fn unreadable_unlabeled_images_are_named_or_skipped_and_a_repair_is_seen() {
-    let src = tempfile::tempdir().unwrap();
+    let (src, cache) = tree_and_cache();
     let unlabeled = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
     for k in 0..6u8 {
         write_image(&unlabeled.path().join(format!("u{k}.png")), 18, 18, k);
     }
@@ -280,7 +272,7 @@ fn synthetic_painters_with_their_companion_set_limited_and_cropped() {
         "a crop of a companion image"
     );
     let names: Vec<&str> = data.caches.iter().map(|c| c.name).collect();
-    assert_eq!(names, ["synthetic painters", "synthetic unlabeled"]);
+    assert_eq!(names, ["synthetic", "synthetic-unlabeled"]);
     assert!(data.unreadable.is_empty() && data.skipped.is_empty());
     // Draws of 3 per painter, seeded.
     let draw = data.draw(Some(3), 1).unwrap();
@@ -313,9 +305,7 @@ fn contains(whole: &image::RgbImage, part: &image::RgbImage) -> bool {
 
 #[test]
 fn pretraining_on_the_labelled_images_at_another_size() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let config = DataConfig {
         pretraining: PretrainingConfig {
             limit: Some(5),
@@ -343,143 +333,91 @@ fn pretraining_on_the_labelled_images_at_another_size() {
 
 #[test]
 fn invalid_settings_are_typed_errors_naming_the_setting() {
+    use DataSetting as S;
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing");
-    let synthetic = DataConfig::new(
-        Source::Synthetic {
-            painters: 3,
-            per_painter: 4,
-        },
-        16,
-        dir.path(),
-    );
-    let with = |f: &dyn Fn(&mut DataConfig)| {
-        let mut c = synthetic.clone();
-        f(&mut c);
-        c
+    let synthetic = |painters, per_painter| Source::Synthetic {
+        painters,
+        per_painter,
     };
-    let cases: Vec<(DataConfig, DataSetting)> = vec![
+    let base = DataConfig::new(synthetic(3, 4), 16, dir.path());
+    let with = |change: &dyn Fn(&mut DataConfig)| {
+        let mut config = base.clone();
+        change(&mut config);
+        config
+    };
+    let folder = |dir: &Path| Source::Folder {
+        dir: dir.to_path_buf(),
+    };
+    let blank_artist = Source::WikiArt {
+        artists: vec![" ".into()],
+        dir: missing.clone(),
+        max_per_artist: None,
+    };
+    let names = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect());
+    let crops = |per_image, side| Some(Crops { per_image, side });
+    let unlabeled = |dir: &Path| PretrainingSource::Folder {
+        dir: dir.to_path_buf(),
+    };
+    let companion = |count| PretrainingSource::Synthetic { count };
+    let cases: Vec<(DataSetting, DataConfig)> = vec![
+        (S::Source, with(&|c| c.source = synthetic(1, 4))),
         (
-            with(&|c| {
-                c.source = Source::Synthetic {
-                    painters: 1,
-                    per_painter: 4,
-                }
-            }),
-            DataSetting::Source,
+            S::Source,
+            with(&|c| c.source = synthetic(painter_names().len() + 1, 4)),
         ),
+        (S::Source, with(&|c| c.source = synthetic(3, 0))),
+        (S::Source, with(&|c| c.source = folder(&missing))),
+        (S::Source, with(&|c| c.source = blank_artist.clone())),
+        (S::Painters, with(&|c| c.painters = names(&["a"]))),
+        (S::Painters, with(&|c| c.painters = names(&["a", "a"]))),
+        (S::Painters, with(&|c| c.painters = names(&["a", ""]))),
+        (S::ImageSize, with(&|c| c.image_size = 0)),
         (
-            with(&|c| {
-                c.source = Source::Synthetic {
-                    painters: painter_names().len() + 1,
-                    per_painter: 4,
-                }
-            }),
-            DataSetting::Source,
-        ),
-        (
-            with(&|c| {
-                c.source = Source::Synthetic {
-                    painters: 3,
-                    per_painter: 0,
-                }
-            }),
-            DataSetting::Source,
-        ),
-        (
-            with(&|c| {
-                c.source = Source::Folder {
-                    dir: missing.clone(),
-                }
-            }),
-            DataSetting::Source,
-        ),
-        (
-            with(&|c| {
-                c.source = Source::WikiArt {
-                    artists: vec![" ".into()],
-                    dir: missing.clone(),
-                    max_per_artist: None,
-                }
-            }),
-            DataSetting::Source,
-        ),
-        (
-            with(&|c| c.painters = Some(vec!["a".into()])),
-            DataSetting::Painters,
-        ),
-        (
-            with(&|c| c.painters = Some(vec!["a".into(), "a".into()])),
-            DataSetting::Painters,
-        ),
-        (
-            with(&|c| c.painters = Some(vec!["a".into(), "".into()])),
-            DataSetting::Painters,
-        ),
-        (with(&|c| c.image_size = 0), DataSetting::ImageSize),
-        (
+            S::PretrainingImageSize,
             with(&|c| c.pretraining.image_size = 0),
-            DataSetting::PretrainingImageSize,
         ),
         (
+            S::PretrainingSource,
+            with(&|c| c.pretraining.source = unlabeled(&missing)),
+        ),
+        (
+            S::PretrainingSource,
+            with(&|c| c.pretraining.source = companion(0)),
+        ),
+        (
+            S::PretrainingSource,
             with(&|c| {
-                c.pretraining.source = PretrainingSource::Folder {
-                    dir: missing.clone(),
-                }
+                c.source = folder(dir.path());
+                c.pretraining.source = companion(5);
             }),
-            DataSetting::PretrainingSource,
         ),
         (
-            with(&|c| c.pretraining.source = PretrainingSource::Synthetic { count: 0 }),
-            DataSetting::PretrainingSource,
-        ),
-        (
-            with(&|c| {
-                c.source = Source::Folder {
-                    dir: dir.path().to_path_buf(),
-                };
-                c.pretraining.source = PretrainingSource::Synthetic { count: 5 };
-            }),
-            DataSetting::PretrainingSource,
-        ),
-        (
+            S::PretrainingLimit,
             with(&|c| c.pretraining.limit = Some(0)),
-            DataSetting::PretrainingLimit,
         ),
         (
-            with(&|c| {
-                c.pretraining.crops = Some(Crops {
-                    per_image: 0,
-                    side: 8,
-                })
-            }),
-            DataSetting::PretrainingCrops,
+            S::PretrainingCrops,
+            with(&|c| c.pretraining.crops = crops(0, 8)),
         ),
         (
-            with(&|c| {
-                c.pretraining.crops = Some(Crops {
-                    per_image: 2,
-                    side: 17,
-                })
-            }),
-            DataSetting::PretrainingCrops,
+            S::PretrainingCrops,
+            with(&|c| c.pretraining.crops = crops(2, 17)),
         ),
-        (
-            with(&|c| c.cache_dir = PathBuf::new()),
-            DataSetting::CacheDir,
-        ),
+        (S::CacheDir, with(&|c| c.cache_dir = PathBuf::new())),
     ];
-    for (config, setting) in cases {
+    for (setting, config) in cases {
         match config.prepare() {
-            Err(e @ DatasetError::Config { .. }) => {
-                let DatasetError::Config { setting: got, .. } = &e else {
-                    unreachable!()
-                };
-                assert_eq!(*got, setting, "{e}");
-                assert!(e.to_string().contains(&setting.to_string()), "{e}");
+            Err(DatasetError::Config {
+                setting: got,
+                reason,
+            }) => {
+                assert_eq!(got, setting, "{reason}");
+                let message = DatasetError::Config { setting, reason }.to_string();
+                assert!(message.contains(&setting.to_string()), "{message}");
             }
             other => panic!("{setting}: expected a config error, got {other:?}"),
         }
     }
-    assert!(synthetic.validate().is_ok());
+    assert!(base.validate().is_ok());
 }

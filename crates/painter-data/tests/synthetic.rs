@@ -129,7 +129,7 @@ fn writes_an_image_folder_that_decodes_back() {
     assert_eq!(ufiles.len(), 5);
     assert!(matches!(
         d.write_image_folder(dir.path(), image::ImageFormat::Ico),
-        Err(SyntheticError::Format(_))
+        Err(DatasetError::Synthetic(SyntheticError::Format(_)))
     ));
 }
 

@@ -3,10 +3,8 @@
 //! impasto relief, blooms). Every painting draws its own values within the painter's habits.
 
 use super::canvas::{hash_noise, lerp, value_noise, Canvas, Color, Paint};
-use super::composition::uniform;
-use super::palette::Palette;
+use super::painting::Painting;
 use rand::Rng;
-use rand_chacha::ChaCha8Rng;
 use std::f32::consts::PI;
 
 /// How a painter's strokes are directed.
@@ -90,40 +88,48 @@ enum Field {
 }
 
 impl Field {
-    fn draw(direction: Direction, s: f32, rng: &mut ChaCha8Rng) -> Self {
+    fn draw(direction: Direction, painting: &mut Painting) -> Self {
+        let s = painting.side();
         match direction {
             Direction::Random => Field::Random,
             Direction::Fixed { angle, spread } => Field::Fixed {
-                angle: angle + uniform(rng, (-0.15, 0.15)),
+                angle: angle + painting.uniform((-0.15, 0.15)),
                 spread,
             },
             Direction::Vortex => {
-                let n = rng.random_range(1..=3);
+                let n = painting.rng.random_range(1..=3);
                 Field::Vortex(
                     (0..n)
                         .map(|_| {
-                            let c = (uniform(rng, (0.0, s)), uniform(rng, (0.0, s)));
-                            (c, if rng.random_bool(0.5) { 1.0 } else { -1.0 })
+                            let c = (painting.uniform((0.0, s)), painting.uniform((0.0, s)));
+                            (
+                                c,
+                                if painting.rng.random_bool(0.5) {
+                                    1.0
+                                } else {
+                                    -1.0
+                                },
+                            )
                         })
                         .collect(),
                 )
             }
             Direction::Contour => Field::Contour {
-                fallback: uniform(rng, (-0.3, 0.3)),
+                fallback: painting.uniform((-0.3, 0.3)),
             },
             Direction::Facets => {
-                let n = rng.random_range(2..=4);
-                Field::Facets((0..n).map(|_| uniform(rng, (0.0, PI))).collect())
+                let n = painting.rng.random_range(2..=4);
+                Field::Facets((0..n).map(|_| painting.uniform((0.0, PI))).collect())
             }
         }
     }
 
     /// The angle of a stroke starting at `p`.
-    fn start(&self, p: (f32, f32), reference: &Canvas, rng: &mut ChaCha8Rng) -> f32 {
+    fn start(&self, p: (f32, f32), reference: &Canvas, painting: &mut Painting) -> f32 {
         match self {
-            Field::Random => uniform(rng, (0.0, 2.0 * PI)),
-            Field::Fixed { angle, spread } => angle + uniform(rng, (-*spread, *spread)),
-            Field::Facets(angles) => angles[rng.random_range(0..angles.len())],
+            Field::Random => painting.uniform((0.0, 2.0 * PI)),
+            Field::Fixed { angle, spread } => angle + painting.uniform((-*spread, *spread)),
+            Field::Facets(angles) => angles[painting.rng.random_range(0..angles.len())],
             Field::Vortex(_) | Field::Contour { .. } => self.follow(p, reference).unwrap_or(0.0),
         }
     }
@@ -162,36 +168,35 @@ impl Field {
 
 impl Hand {
     /// Paints the marks of one painting over its underpainting.
-    pub(crate) fn paint(
-        &self,
-        palette: &Palette,
-        rng: &mut ChaCha8Rng,
-        key: u64,
-        canvas: &mut Canvas,
-    ) {
-        let s = canvas.w as f32;
-        let reference = canvas.clone();
-        let field = Field::draw(self.direction, s, rng);
+    pub(crate) fn paint(&self, painting: &mut Painting) {
+        let s = painting.side();
+        let reference = painting.canvas.clone();
+        let field = Field::draw(self.direction, painting);
         // This painting's habits: a little larger or smaller, denser or sparser than usual.
-        let scale = uniform(rng, (0.8, 1.25));
-        let density = uniform(rng, (0.8, 1.25));
+        let scale = painting.uniform((0.8, 1.25));
+        let density = painting.uniform((0.8, 1.25));
         let marks = ((self.density * density * (s / 128.0).powi(2)).round() as usize).max(1);
         let segments = self.segments.max(1);
         let mut path = Vec::with_capacity(segments + 1);
         for i in 0..marks {
-            let p = (uniform(rng, (0.0, s)), uniform(rng, (0.0, s)));
+            let p = (painting.uniform((0.0, s)), painting.uniform((0.0, s)));
             let beneath = reference.sample(p.0, p.1);
             let light = luminance(beneath);
-            if self.tonal > 0.0 && rng.random::<f32>() < self.tonal * light {
+            if self.tonal > 0.0 && painting.rng.random::<f32>() < self.tonal * light {
                 continue;
             }
-            let length = uniform(rng, self.length) * scale * s;
-            let width = (uniform(rng, self.width) * scale * s).max(0.8);
-            let mut angle = field.start(p, &reference, rng);
-            if self.cross > 0.0 && light < 0.45 && rng.random::<f32>() < self.cross {
+            let length = painting.uniform(self.length) * scale * s;
+            let width = (painting.uniform(self.width) * scale * s).max(0.8);
+            let mut angle = field.start(p, &reference, painting);
+            if self.cross > 0.0 && light < 0.45 && painting.rng.random::<f32>() < self.cross {
                 angle += PI / 2.0;
             }
-            let bend = self.curvature * if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+            let bend = self.curvature
+                * if painting.rng.random_bool(0.5) {
+                    1.0
+                } else {
+                    -1.0
+                };
             path.clear();
             path.push(p);
             if length > 0.0 {
@@ -208,27 +213,29 @@ impl Hand {
                     path.push(at);
                 }
             }
-            let color = lerp(beneath, palette.pick(rng), self.pull)
-                .map(|v| v + rng.random_range(-10.0f32..=10.0));
+            let colour = painting.pick();
+            let color = lerp(beneath, colour, self.pull)
+                .map(|v| v + painting.rng.random_range(-10.0f32..=10.0));
             let paint = Paint {
                 color,
-                alpha: uniform(rng, self.opacity),
+                alpha: painting.uniform(self.opacity),
                 soft: self.softness * width,
                 bristle: self.bristle,
-                key: key ^ ((i as u64) << 8),
+                key: painting.key ^ ((i as u64) << 8),
                 square_ends: self.square_ends,
             };
-            canvas.stroke(&path, width, &paint);
+            painting.canvas.stroke(&path, width, &paint);
         }
     }
 }
 
 impl Surface {
     /// Lays the surface over a finished painting (grey-level changes, the same on every channel).
-    pub(crate) fn apply(&self, key: u64, canvas: &mut Canvas) {
-        let s = canvas.w as f32;
+    pub(crate) fn apply(&self, painting: &mut Painting) {
+        let s = painting.side();
+        let key = painting.key;
         let relief_cell = (self.relief_cell * s).max(1.0);
-        canvas.map(|x, y, c| {
+        painting.canvas.map(|x, y, c| {
             let (xf, yf) = (x as f32, y as f32);
             let n = hash_noise(key ^ 0x11, x as i64, y as i64) * self.grain
                 + value_noise(key ^ 0x12, xf, yf, relief_cell) * self.relief

@@ -45,13 +45,15 @@ mod canvas;
 mod composition;
 mod hand;
 mod painters;
+mod painting;
 mod palette;
 
 use crate::atomic::write_atomic;
-use crate::dataset::{Dataset, DatasetError, Sample};
+use crate::dataset::{checked_index, io_error, Dataset, DatasetError, Sample};
 use canvas::{mix64, Canvas};
 use image::{ImageFormat, RgbImage};
 use painters::PAINTERS;
+use painting::Painting;
 use palette::Palette;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -76,7 +78,7 @@ pub fn painter_names() -> Vec<&'static str> {
     PAINTERS.iter().map(|p| p.name).collect()
 }
 
-/// Invalid synthetic-data settings or a failure writing images.
+/// Invalid synthetic-data settings, or an index past the images.
 #[derive(Debug, thiserror::Error)]
 pub enum SyntheticError {
     /// `painters` is zero or more than [`MAX_PAINTERS`].
@@ -128,22 +130,6 @@ pub enum SyntheticError {
     /// WebP are accepted too, JPEG lossy).
     #[error("cannot write synthetic images as {0:?}")]
     Format(ImageFormat),
-    /// Encoding an image failed.
-    #[error("encoding {path}: {message}")]
-    Encode {
-        /// The target file.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-    /// Writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
 }
 
 /// Renders one image: a pure function of its arguments. `stream` separates the labelled and the
@@ -154,16 +140,30 @@ fn render_raw(seed: u64, stream: u64, painter: usize, index: usize, size: u32) -
     let painter = &PAINTERS[painter % MAX_PAINTERS];
     let palette = Palette::draw(&mut rng);
     let s = size as usize;
-    let mut canvas = Canvas::new(s, s, [128.0; 3]);
-    painter
-        .composition
-        .underpaint(&palette, &mut rng, key, &mut canvas);
-    painter.hand.paint(&palette, &mut rng, key, &mut canvas);
-    painter.surface.apply(key, &mut canvas);
-    canvas.to_image()
+    let mut painting = Painting {
+        canvas: Canvas::new(s, s, [128.0; 3]),
+        palette,
+        rng,
+        key,
+    };
+    painter.composition.underpaint(&mut painting);
+    painter.hand.paint(&mut painting);
+    painter.surface.apply(&mut painting);
+    painting.canvas.to_image()
 }
 
-fn check_size(size: u32) -> Result<(), SyntheticError> {
+/// Checks the settings shared by both datasets: `1 <= painters <= MAX_PAINTERS`, `images >= 1`,
+/// `MIN_SIZE <= size <= MAX_SIZE`.
+fn check_settings(painters: usize, images: usize, size: u32) -> Result<(), SyntheticError> {
+    if painters == 0 || painters > MAX_PAINTERS {
+        return Err(SyntheticError::Painters {
+            got: painters,
+            max: MAX_PAINTERS,
+        });
+    }
+    if images == 0 {
+        return Err(SyntheticError::NoImages);
+    }
     if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
         return Err(SyntheticError::Size {
             got: size,
@@ -174,14 +174,13 @@ fn check_size(size: u32) -> Result<(), SyntheticError> {
     Ok(())
 }
 
-fn check_painters(painters: usize) -> Result<(), SyntheticError> {
-    if painters == 0 || painters > MAX_PAINTERS {
-        return Err(SyntheticError::Painters {
-            got: painters,
-            max: MAX_PAINTERS,
-        });
+/// `Ok` if `index` is below `len`, else [`SyntheticError::IndexOutOfRange`].
+fn check_index(index: usize, len: usize) -> Result<(), SyntheticError> {
+    if index < len {
+        Ok(())
+    } else {
+        Err(SyntheticError::IndexOutOfRange { index, len })
     }
-    Ok(())
 }
 
 /// A labelled synthetic dataset: `painters x per_painter` square images of side `size`.
@@ -205,17 +204,13 @@ impl SyntheticPainters {
         size: u32,
         seed: u64,
     ) -> Result<Self, SyntheticError> {
-        check_painters(painters)?;
-        if per_painter == 0 {
-            return Err(SyntheticError::NoImages);
-        }
+        check_settings(painters, per_painter, size)?;
         if painters.checked_mul(per_painter).is_none() {
             return Err(SyntheticError::TooMany {
                 painters,
                 per_painter,
             });
         }
-        check_size(size)?;
         let names = PAINTERS
             .iter()
             .take(painters)
@@ -268,12 +263,7 @@ impl SyntheticPainters {
                 painters: self.painters,
             });
         }
-        if index >= self.per_painter {
-            return Err(SyntheticError::IndexOutOfRange {
-                index,
-                len: self.per_painter,
-            });
-        }
+        check_index(index, self.per_painter)?;
         Ok(render_raw(self.seed, 0, painter, index, self.size))
     }
 
@@ -300,49 +290,51 @@ impl SyntheticPainters {
         &self,
         root: &Path,
         format: ImageFormat,
-    ) -> Result<Vec<PathBuf>, SyntheticError> {
-        let ext = extension(format)?;
+    ) -> Result<Vec<PathBuf>, DatasetError> {
         let digits = digits(self.per_painter);
-        (0..self.painters * self.per_painter)
-            .into_par_iter()
-            .map(|i| {
-                let (p, k) = (i / self.per_painter, i % self.per_painter);
-                let name = &self.names[p];
-                let path = root.join(name).join(format!("{name}_{k:0digits$}.{ext}"));
-                let img = render_raw(self.seed, 0, p, k, self.size);
-                write_image(&img, &path, format)?;
-                Ok(path)
-            })
-            .collect()
+        write_rendered(self.len(), format, |i, ext| {
+            let (p, k) = (i / self.per_painter, i % self.per_painter);
+            let name = &self.names[p];
+            let path = root.join(name).join(format!("{name}_{k:0digits$}.{ext}"));
+            (path, render_raw(self.seed, 0, p, k, self.size))
+        })
     }
 }
 
+/// The digits of image numbers in file names: enough for `n` images, at least 3.
 fn digits(n: usize) -> usize {
     n.saturating_sub(1).to_string().len().max(3)
 }
 
-fn extension(format: ImageFormat) -> Result<&'static str, SyntheticError> {
-    match format {
-        ImageFormat::Png => Ok("png"),
-        ImageFormat::Jpeg => Ok("jpg"),
-        ImageFormat::Bmp => Ok("bmp"),
-        ImageFormat::Tiff => Ok("tif"),
-        ImageFormat::WebP => Ok("webp"),
-        other => Err(SyntheticError::Format(other)),
-    }
-}
-
-fn write_image(img: &RgbImage, path: &Path, format: ImageFormat) -> Result<(), SyntheticError> {
-    let mut bytes = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut bytes), format)
-        .map_err(|e| SyntheticError::Encode {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    write_atomic(path, &bytes).map_err(|source| SyntheticError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+/// Renders `count` images in parallel and writes each (atomically) where `image(i, extension)`
+/// says, returning the files written.
+fn write_rendered(
+    count: usize,
+    format: ImageFormat,
+    image: impl Fn(usize, &str) -> (PathBuf, RgbImage) + Sync,
+) -> Result<Vec<PathBuf>, DatasetError> {
+    let ext = match format {
+        ImageFormat::Png => "png",
+        ImageFormat::Jpeg => "jpg",
+        ImageFormat::Bmp => "bmp",
+        ImageFormat::Tiff => "tif",
+        ImageFormat::WebP => "webp",
+        other => return Err(SyntheticError::Format(other).into()),
+    };
+    (0..count)
+        .into_par_iter()
+        .map(|i| {
+            let (path, img) = image(i, ext);
+            let mut bytes = Vec::new();
+            img.write_to(&mut std::io::Cursor::new(&mut bytes), format)
+                .map_err(|e| DatasetError::Encode {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+            write_atomic(&path, &bytes).map_err(io_error(&path))?;
+            Ok(path)
+        })
+        .collect()
 }
 
 impl Dataset for SyntheticPainters {
@@ -352,8 +344,7 @@ impl Dataset for SyntheticPainters {
 
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
         let label = self.label(index)?;
-        let k = index % self.per_painter;
-        let p = index / self.per_painter;
+        let (p, k) = (index / self.per_painter, index % self.per_painter);
         Ok(Sample {
             image: render_raw(self.seed, 0, p, k, self.size),
             label,
@@ -365,11 +356,7 @@ impl Dataset for SyntheticPainters {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        let len = self.len();
-        if index >= len {
-            return Err(DatasetError::IndexOutOfRange { index, len });
-        }
-        Ok(Some(index / self.per_painter))
+        checked_index(index, self.len()).map(|i| Some(i / self.per_painter))
     }
 
     fn image_size(&self) -> u32 {
@@ -396,11 +383,7 @@ impl SyntheticUnlabeled {
         size: u32,
         seed: u64,
     ) -> Result<Self, SyntheticError> {
-        check_painters(painters)?;
-        if count == 0 {
-            return Err(SyntheticError::NoImages);
-        }
-        check_size(size)?;
+        check_settings(painters, count, size)?;
         Ok(Self {
             painters,
             count,
@@ -425,19 +408,12 @@ impl SyntheticUnlabeled {
 
     /// Renders image `index`.
     pub fn render(&self, index: usize) -> Result<RgbImage, SyntheticError> {
-        if index >= self.count {
-            return Err(SyntheticError::IndexOutOfRange {
-                index,
-                len: self.count,
-            });
-        }
-        Ok(render_raw(
-            self.seed,
-            1,
-            self.painter_of(index),
-            index,
-            self.size,
-        ))
+        check_index(index, self.count)?;
+        Ok(self.render_unchecked(index))
+    }
+
+    fn render_unchecked(&self, index: usize) -> RgbImage {
+        render_raw(self.seed, 1, self.painter_of(index), index, self.size)
     }
 
     /// Writes every image to `root/unlabeled_<nnn>.<ext>` (atomically, in parallel).
@@ -445,18 +421,12 @@ impl SyntheticUnlabeled {
         &self,
         root: &Path,
         format: ImageFormat,
-    ) -> Result<Vec<PathBuf>, SyntheticError> {
-        let ext = extension(format)?;
+    ) -> Result<Vec<PathBuf>, DatasetError> {
         let digits = digits(self.count);
-        (0..self.count)
-            .into_par_iter()
-            .map(|i| {
-                let path = root.join(format!("unlabeled_{i:0digits$}.{ext}"));
-                let img = render_raw(self.seed, 1, self.painter_of(i), i, self.size);
-                write_image(&img, &path, format)?;
-                Ok(path)
-            })
-            .collect()
+        write_rendered(self.count, format, |i, ext| {
+            let path = root.join(format!("unlabeled_{i:0digits$}.{ext}"));
+            (path, self.render_unchecked(i))
+        })
     }
 }
 
@@ -466,15 +436,9 @@ impl Dataset for SyntheticUnlabeled {
     }
 
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        if index >= self.count {
-            return Err(DatasetError::IndexOutOfRange {
-                index,
-                len: self.count,
-            });
-        }
         Ok(Sample {
-            image: render_raw(self.seed, 1, self.painter_of(index), index, self.size),
-            label: None,
+            label: self.label(index)?,
+            image: self.render_unchecked(index),
         })
     }
 
@@ -483,13 +447,7 @@ impl Dataset for SyntheticUnlabeled {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        if index >= self.count {
-            return Err(DatasetError::IndexOutOfRange {
-                index,
-                len: self.count,
-            });
-        }
-        Ok(None)
+        checked_index(index, self.count).map(|_| None)
     }
 
     fn image_size(&self) -> u32 {

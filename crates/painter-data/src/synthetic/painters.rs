@@ -43,209 +43,83 @@ const SURFACE: Surface = Surface {
     blooms: 0.0,
 };
 
-/// The built-in painters, in label order.
+/// A composition: horizon range, tilt, number of masses, mass radius, layout.
+const fn composition(
+    horizon: (f32, f32),
+    tilt: f32,
+    masses: (usize, usize),
+    mass_radius: (f32, f32),
+    layout: Layout,
+) -> Composition {
+    Composition {
+        horizon,
+        tilt,
+        masses,
+        mass_radius,
+        layout,
+    }
+}
+
+/// The built-in painters, in label order (the [module docs](super) describe each one's hand).
+#[rustfmt::skip]
 pub(crate) const PAINTERS: [Painter; 8] = [
     Painter {
         name: "synthetic-impasto",
-        composition: Composition {
-            horizon: (0.55, 0.72),
-            tilt: 0.1,
-            masses: (1, 2),
-            mass_radius: (0.15, 0.25),
-            layout: Layout::Central,
-        },
-        hand: Hand {
-            density: 300.0,
-            length: (0.05, 0.1),
-            width: (0.035, 0.055),
-            bristle: 1.0,
-            pull: 0.4,
-            ..HAND
-        },
-        surface: Surface {
-            grain: 6.0,
-            relief: 12.0,
-            relief_cell: 0.03,
-            ..SURFACE
-        },
+        composition: composition((0.55, 0.72), 0.1, (1, 2), (0.15, 0.25), Layout::Central),
+        hand: Hand { density: 300.0, length: (0.05, 0.1), width: (0.035, 0.055), bristle: 1.0,
+            pull: 0.4, ..HAND },
+        surface: Surface { grain: 6.0, relief: 12.0, relief_cell: 0.03, ..SURFACE },
     },
     Painter {
         name: "synthetic-pointillist",
-        composition: Composition {
-            horizon: (0.4, 0.6),
-            tilt: 0.05,
-            masses: (2, 3),
-            mass_radius: (0.1, 0.18),
-            layout: Layout::Thirds,
-        },
-        hand: Hand {
-            density: 1400.0,
-            width: (0.03, 0.05),
-            opacity: (0.9, 1.0),
-            pull: 0.7,
-            ..HAND
-        },
+        composition: composition((0.4, 0.6), 0.05, (2, 3), (0.1, 0.18), Layout::Thirds),
+        hand: Hand { density: 1400.0, width: (0.03, 0.05), opacity: (0.9, 1.0), pull: 0.7, ..HAND },
         surface: SURFACE,
     },
     Painter {
         name: "synthetic-watercolor",
-        composition: Composition {
-            horizon: (0.25, 0.42),
-            tilt: 0.05,
-            masses: (1, 3),
-            mass_radius: (0.1, 0.22),
-            layout: Layout::Scattered,
-        },
-        hand: Hand {
-            density: 40.0,
-            length: (0.12, 0.3),
-            width: (0.1, 0.2),
-            segments: 3,
-            curvature: 0.2,
-            direction: Direction::Fixed {
-                angle: 0.0,
-                spread: 0.5,
-            },
-            softness: 0.6,
-            opacity: (0.2, 0.4),
-            pull: 0.7,
-            ..HAND
-        },
-        surface: Surface {
-            grain: 2.0,
-            blooms: 12.0,
-            ..SURFACE
-        },
+        composition: composition((0.25, 0.42), 0.05, (1, 3), (0.1, 0.22), Layout::Scattered),
+        hand: Hand { density: 40.0, length: (0.12, 0.3), width: (0.1, 0.2), segments: 3,
+            curvature: 0.2, direction: Direction::Fixed { angle: 0.0, spread: 0.5 },
+            softness: 0.6, opacity: (0.2, 0.4), pull: 0.7, ..HAND },
+        surface: Surface { grain: 2.0, blooms: 12.0, ..SURFACE },
     },
     Painter {
         name: "synthetic-hatching",
-        composition: Composition {
-            horizon: (0.45, 0.6),
-            tilt: 0.0,
-            masses: (1, 2),
-            mass_radius: (0.1, 0.2),
-            layout: Layout::Mirrored,
-        },
-        hand: Hand {
-            density: 900.0,
-            length: (0.06, 0.12),
-            width: (0.012, 0.02),
-            direction: Direction::Fixed {
-                angle: PI / 4.0,
-                spread: 0.08,
-            },
-            opacity: (0.6, 0.9),
-            tonal: 0.6,
-            cross: 0.5,
-            ..HAND
-        },
-        surface: Surface {
-            grain: 4.0,
-            ..SURFACE
-        },
+        composition: composition((0.45, 0.6), 0.0, (1, 2), (0.1, 0.2), Layout::Mirrored),
+        hand: Hand { density: 900.0, length: (0.06, 0.12), width: (0.012, 0.02),
+            direction: Direction::Fixed { angle: PI / 4.0, spread: 0.08 }, opacity: (0.6, 0.9),
+            tonal: 0.6, cross: 0.5, ..HAND },
+        surface: Surface { grain: 4.0, ..SURFACE },
     },
     Painter {
         name: "synthetic-swirl",
-        composition: Composition {
-            horizon: (0.35, 0.6),
-            tilt: 0.15,
-            masses: (1, 3),
-            mass_radius: (0.08, 0.18),
-            layout: Layout::Scattered,
-        },
-        hand: Hand {
-            density: 160.0,
-            length: (0.14, 0.26),
-            width: (0.016, 0.028),
-            segments: 6,
-            curvature: 0.05,
-            direction: Direction::Vortex,
-            softness: 0.2,
-            bristle: 0.6,
-            pull: 0.45,
-            ..HAND
-        },
-        surface: Surface {
-            grain: 5.0,
-            relief: 6.0,
-            relief_cell: 0.05,
-            ..SURFACE
-        },
+        composition: composition((0.35, 0.6), 0.15, (1, 3), (0.08, 0.18), Layout::Scattered),
+        hand: Hand { density: 160.0, length: (0.14, 0.26), width: (0.016, 0.028), segments: 6,
+            curvature: 0.05, direction: Direction::Vortex, softness: 0.2, bristle: 0.6,
+            pull: 0.45, ..HAND },
+        surface: Surface { grain: 5.0, relief: 6.0, relief_cell: 0.05, ..SURFACE },
     },
     Painter {
         name: "synthetic-contour",
-        composition: Composition {
-            horizon: (0.3, 0.5),
-            tilt: 0.1,
-            masses: (2, 4),
-            mass_radius: (0.08, 0.16),
-            layout: Layout::Diagonal,
-        },
-        hand: Hand {
-            density: 220.0,
-            length: (0.06, 0.12),
-            width: (0.022, 0.035),
-            segments: 3,
-            direction: Direction::Contour,
-            softness: 0.1,
-            bristle: 0.8,
-            pull: 0.4,
-            ..HAND
-        },
-        surface: Surface {
-            grain: 5.0,
-            relief: 8.0,
-            ..SURFACE
-        },
+        composition: composition((0.3, 0.5), 0.1, (2, 4), (0.08, 0.16), Layout::Diagonal),
+        hand: Hand { density: 220.0, length: (0.06, 0.12), width: (0.022, 0.035), segments: 3,
+            direction: Direction::Contour, softness: 0.1, bristle: 0.8, pull: 0.4, ..HAND },
+        surface: Surface { grain: 5.0, relief: 8.0, ..SURFACE },
     },
     Painter {
         name: "synthetic-feathery",
-        composition: Composition {
-            horizon: (0.2, 0.4),
-            tilt: 0.05,
-            masses: (1, 2),
-            mass_radius: (0.12, 0.2),
-            layout: Layout::Thirds,
-        },
-        hand: Hand {
-            density: 380.0,
-            length: (0.03, 0.06),
-            width: (0.02, 0.035),
-            segments: 3,
-            curvature: 0.35,
-            direction: Direction::Fixed {
-                angle: -0.3,
-                spread: 0.6,
-            },
-            softness: 0.5,
-            opacity: (0.5, 0.75),
-            bristle: 0.2,
-            pull: 0.55,
-            ..HAND
-        },
-        surface: Surface {
-            blooms: 4.0,
-            ..SURFACE
-        },
+        composition: composition((0.2, 0.4), 0.05, (1, 2), (0.12, 0.2), Layout::Thirds),
+        hand: Hand { density: 380.0, length: (0.03, 0.06), width: (0.02, 0.035), segments: 3,
+            curvature: 0.35, direction: Direction::Fixed { angle: -0.3, spread: 0.6 },
+            softness: 0.5, opacity: (0.5, 0.75), bristle: 0.2, pull: 0.55, ..HAND },
+        surface: Surface { blooms: 4.0, ..SURFACE },
     },
     Painter {
         name: "synthetic-faceted",
-        composition: Composition {
-            horizon: (0.45, 0.65),
-            tilt: 0.0,
-            masses: (2, 3),
-            mass_radius: (0.1, 0.2),
-            layout: Layout::Central,
-        },
-        hand: Hand {
-            density: 70.0,
-            length: (0.08, 0.16),
-            width: (0.05, 0.09),
-            direction: Direction::Facets,
-            opacity: (0.8, 0.92),
-            square_ends: true,
-            ..HAND
-        },
+        composition: composition((0.45, 0.65), 0.0, (2, 3), (0.1, 0.2), Layout::Central),
+        hand: Hand { density: 70.0, length: (0.08, 0.16), width: (0.05, 0.09),
+            direction: Direction::Facets, opacity: (0.8, 0.92), square_ends: true, ..HAND },
         surface: SURFACE,
     },
 ];

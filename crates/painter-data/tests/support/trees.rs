@@ -44,6 +44,13 @@ pub fn tree(root: &Path) {
     }
 }
 
+/// A folder holding [`tree`], and an empty one for the caches.
+pub fn tree_and_cache() -> (tempfile::TempDir, tempfile::TempDir) {
+    let src = tempfile::tempdir().unwrap();
+    tree(src.path());
+    (src, tempfile::tempdir().unwrap())
+}
+
 /// The kinds of unreadable files named `.jpg`.
 #[derive(Debug, Clone, Copy)]
 pub enum Bad {
