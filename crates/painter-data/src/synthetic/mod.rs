@@ -254,8 +254,8 @@ impl SyntheticPainters {
         )
     }
 
-    /// Renders image `index` of `painter`. Deterministic in `(seed, painter, index, size)`; about a
-    /// millisecond or two for a 128-pixel image.
+    /// Renders image `index` of `painter`. Deterministic in `(seed, painter, index, size)`; a few
+    /// milliseconds for a 128-pixel image in a release build.
     pub fn render(&self, painter: usize, index: usize) -> Result<RgbImage, SyntheticError> {
         if painter >= self.painters {
             return Err(SyntheticError::PainterOutOfRange {
