@@ -392,12 +392,13 @@ impl DataConfig {
             caches,
             scrape,
         } = prepared;
+        // The labelled images read at two sizes are listed twice.
+        unreadable.sort_by(|a, b| a.path.cmp(&b.path));
+        unreadable.dedup_by(|a, b| a.path == b.path);
         if !unreadable.is_empty() && !self.skip_unreadable {
             return Err(DatasetError::Unreadable(unreadable));
         }
         self.check_every_painter_has_images(&labelled)?;
-        unreadable.sort_by(|a, b| a.path.cmp(&b.path));
-        unreadable.dedup_by(|a, b| a.path == b.path);
         Ok(PreparedData {
             labelled,
             pretraining,

@@ -329,6 +329,10 @@ fn pretraining_on_the_labelled_images_at_another_size() {
         .map(|c| (c.name, c.report.images))
         .collect();
     assert_eq!(caches, [("labelled", 12), ("labelled", 12)]);
+    // A bad file is named once, though read at both sizes.
+    let bad = src.path().join("goya/bad.jpg");
+    Bad::Corrupt.write(&bad);
+    assert_eq!(named(config.prepare()), [bad]);
 }
 
 #[test]
