@@ -63,9 +63,11 @@ pub(crate) struct Hand {
 /// The surface the paint leaves.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Surface {
-    /// Pixel-scale grain of the ground (canvas weave, paper), in grey levels.
+    /// Pixel-scale grain of the ground (canvas weave, paper): how far, in grey levels, one
+    /// pixel may stray from its neighbours.
     pub(crate) grain: f32,
-    /// Impasto relief: noise at the scale of the strokes, in grey levels.
+    /// Impasto relief: smooth noise at the scale of the strokes (light catching on ridges of
+    /// paint), in grey levels.
     pub(crate) relief: f32,
     /// The relief's scale, as a fraction of the side.
     pub(crate) relief_cell: f32,
