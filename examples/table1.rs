@@ -17,17 +17,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use painter_data::cache::{CacheOptions, PixelCache};
-use painter_data::folder::{FolderOptions, ImageFolder};
-use painter_data::select::{restrict_classes, take_per_class};
-use painter_data::Dataset;
+use painter_data::{take_per_class, DataConfig, Dataset, Source};
 use painter_eval::{cross_validate, CrossValidationConfig, ScoreSummary, StratifiedKFold};
 use painter_handcrafted::{
     BaselineConfig, ClassifierConfig, DescriptorConfig, Descriptors, HandcraftedConfig,
     HandcraftedModel, SvmConfig,
 };
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
@@ -113,34 +109,19 @@ fn main() -> Result<()> {
         bail!("--draws must be at least 1");
     }
     let started = Instant::now();
-    let folder = ImageFolder::open(
-        &args.data,
-        FolderOptions {
-            progress: false,
-            ..FolderOptions::default().with_size(args.size)
-        },
-    )?;
-    let name = args
-        .data
-        .file_name()
-        .map_or_else(|| "data".into(), |n| n.to_string_lossy().into_owned());
-    let cache_dir = args
-        .cache
-        .join("pixels")
-        .join(format!("labelled-{name}-{}px", args.size));
-    let cached = PixelCache::build_or_open(
-        &folder,
-        &cache_dir,
-        &CacheOptions {
-            progress: false,
-            ..CacheOptions::default()
-        },
-    )?;
-    let all: Arc<dyn Dataset> = Arc::new(cached);
-    let kept: Arc<dyn Dataset> = match &args.painters {
-        Some(names) => Arc::new(restrict_classes(all, names)?),
-        None => all,
-    };
+    let data = DataConfig {
+        painters: args.painters.clone(),
+        pretraining: Vec::new(),
+        ..DataConfig::new(
+            Source::Folder {
+                dir: args.data.clone(),
+            },
+            args.size,
+            args.cache.join("pixels"),
+        )
+    }
+    .prepare()?;
+    let kept = data.labelled.clone();
     println!(
         "table1: {} paintings of {} painters at {} px ({:.1} s to open)",
         kept.len(),

@@ -12,6 +12,7 @@ use deep_painter::pipeline::{
     pretrain_only, run, DataSource, Experiment, PipelineError, RunOptions, RECIPE_FILE,
 };
 use deep_painter::recipe::{Assignment, Recipe};
+use painter_data::Dataset;
 use std::path::{Path, PathBuf};
 
 /// Options that take seconds: 3 synthetic painters x 12 paintings, 48 unlabeled, 3 folds, in `dir`.
@@ -645,7 +646,8 @@ fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
     assert_eq!((cae.image_size, cae.filters), (32, vec![8, 12, 16]));
     let report = std::fs::read_to_string(e.run.out.join("report.txt")).unwrap();
     assert!(
-        report.contains("144 random 32x32 crops (3 per painting) of 48 paintings at 64 px")
+        report.contains("144 random 32x32 crops (3 per image) of 48 unlabeled synthetic images")
+            && report.contains("standardized to 64x64")
             && report.contains("pixel dropout 0,"),
         "{report}"
     );
@@ -680,7 +682,7 @@ fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_cached() {
         let sets: Vec<Assignment> = [
             "cae.image_size=32",
             "pretraining.epochs=1",
-            "classifier.image_size=32",
+            "classifier.image_size=64",
             "classifier.negative_slope=0.1",
             "classifier.c_grid=[0.1, 1.0]",
         ]
@@ -733,6 +735,7 @@ fn an_ensemble_of_encoders_is_pretrained_read_by_the_probe_and_cached() {
     // The first folder refuses a single encoder.
     let single = Experiment {
         recipe: tiny_recipe(&[
+            "classifier.image_size=64",
             "classifier.negative_slope=0.1",
             "classifier.c_grid=[0.1, 1.0]",
         ]),
@@ -782,4 +785,56 @@ fn pretraining_alone_stops_before_the_folds_and_the_full_run_reuses_it() {
     }
     let args = Args::try_parse_from(["reproduce", "--pretrain-only"]).unwrap();
     assert!(args.pretrain_only);
+}
+
+/// A folder of 3 synthetic painters x 6 paintings as PNG files, with a truncated JPEG in one
+/// painter's folder and a zero-byte one in another's; and the two bad files, sorted.
+fn folder_with_bad_files(root: &Path) -> Vec<PathBuf> {
+    let painters = painter_data::SyntheticPainters::new(3, 6, 48, 0).unwrap();
+    let names = painters.class_names().to_vec();
+    for (p, name) in names.iter().enumerate() {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for i in 0..6 {
+            painters
+                .render(p, i)
+                .unwrap()
+                .save(dir.join(format!("{i}.png")))
+                .unwrap();
+        }
+    }
+    let truncated = root.join(&names[0]).join("truncated.jpg");
+    std::fs::write(&truncated, [0xff, 0xd8, 0xff, 0xe0, 0x00]).unwrap();
+    let empty = root.join(&names[2]).join("empty.jpg");
+    std::fs::write(&empty, []).unwrap();
+    let mut bad = vec![truncated, empty];
+    bad.sort();
+    bad
+}
+
+#[test]
+fn unreadable_images_are_all_named_or_skipped_and_listed_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("paintings");
+    let bad = folder_with_bad_files(&data);
+    let mut e = experiment(dir.path(), "strict", &[]);
+    e.run.source = DataSource::Folder { dir: data.clone() };
+    let err = run(&e).unwrap_err().to_string();
+    for path in &bad {
+        assert!(err.contains(&path.display().to_string()), "{err}");
+    }
+
+    let mut skip = experiment(dir.path(), "skip", &[]);
+    skip.run.source = DataSource::Folder { dir: data };
+    skip.run.skip_unreadable = true;
+    let outcome = run(&skip).unwrap();
+    assert_eq!(outcome.summary.images, 18);
+    let report = std::fs::read_to_string(skip.run.out.join("report.txt")).unwrap();
+    assert!(
+        report.contains("left out (--skip-unreadable): 2 unreadable image(s)"),
+        "{report}"
+    );
+    for path in &bad {
+        assert!(report.contains(&path.display().to_string()), "{report}");
+    }
 }

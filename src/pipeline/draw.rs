@@ -1,7 +1,6 @@
 //! One draw of the cross-validation stage: the recipe's classifier and the colour-histogram
 //! baseline, each through the one [`FoldRunner`], on the very same stratified folds.
 
-use super::data::labels_of;
 use super::dense::{head_config, train_config, DenseFolds};
 use super::folds::{
     cross_validate_runner, splitter, FoldClassifier, FoldOutput, FoldPlace, FoldRunner, FoldTally,
@@ -12,6 +11,7 @@ use super::{Experiment, PipelineError};
 use crate::recipe::ClassifierRecipe;
 use candle_core::Device;
 use painter_classify::PretrainedEncoder;
+use painter_data::labels_of;
 use painter_data::Dataset;
 use painter_eval::{CrossValidation, StratifiedKFold};
 use painter_handcrafted::{Descriptors, HandcraftedModel};

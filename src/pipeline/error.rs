@@ -12,15 +12,9 @@ pub enum PipelineError {
     /// The recipe could not be read, completed or checked.
     #[error(transparent)]
     Recipe(#[from] crate::recipe::RecipeError),
-    /// Reading or standardizing the data failed.
+    /// Reading, generating, scraping or standardizing the data failed.
     #[error("data: {0}")]
     Data(#[from] painter_data::DatasetError),
-    /// Generating the synthetic painters failed.
-    #[error("synthetic data: {0}")]
-    Synthetic(#[from] painter_data::SyntheticError),
-    /// Scraping WikiArt failed.
-    #[error("WikiArt: {0}")]
-    WikiArt(#[from] painter_data::wikiart::ScrapeError),
     /// The autoencoder (configuration, pretraining, checkpoint) failed.
     #[error("autoencoder: {0}")]
     Cae(#[from] painter_cae::CaeError),

@@ -41,9 +41,9 @@ pub mod report;
 mod run_options;
 pub mod state;
 
-pub use data::GatheredData;
 pub use draw::DrawResult;
 pub use error::PipelineError;
+pub use painter_data::PreparedData;
 pub use pretrain::Encoders;
 pub use report::RunSummary;
 pub use run_options::{DataSource, Experiment, RunOptions};
@@ -103,7 +103,7 @@ struct Start {
     resumed: bool,
     device: Device,
     machine: String,
-    data: GatheredData,
+    data: PreparedData,
     encoders: Encoders,
 }
 
@@ -217,7 +217,7 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     let mut draws = Vec::with_capacity(run.draws);
     for d in 0..run.draws {
         let seed = run.seed.wrapping_add(d as u64);
-        let dataset = data::draw(&data.labelled, run.per_painter, seed)?;
+        let dataset = data.draw(run.per_painter, seed)?;
         if run.draws > 1 || run.per_painter.is_some() {
             println!(
                 "  draw {}/{}: {} paintings (seed {seed})",

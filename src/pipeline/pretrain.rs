@@ -8,7 +8,7 @@
 //! every pretraining setting and the seeds. Any run, of any recipe, that needs the same
 //! autoencoder reuses it.
 
-use super::data::{GatheredData, SharedDataset};
+use super::data::pretrained_encoders;
 use super::state::{read_json, write_json, PretrainingRecord};
 use super::{Experiment, PipelineError};
 use crate::recipe::{EncoderRecipe, Objective, PretrainingRecipe};
@@ -16,16 +16,12 @@ use candle_core::Device;
 use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, PretrainConfig};
 use painter_classify::PretrainedEncoder;
 use painter_data::atomic::write_atomic;
-use painter_data::select::Subset;
-use painter_data::{Dataset, ImageBatch, RandomCrops};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use painter_data::{Dataset, ImageBatch, PreparedData, PretrainingImages, SharedDataset};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// The file in a cached autoencoder's folder that says what it is.
@@ -40,7 +36,8 @@ pub struct CaeKey {
     pub format: String,
     /// The SHA-256 of the pretraining paintings' pixels (whole paintings at `side`, in order).
     pub data: String,
-    /// How many paintings that is, and where they come from (for people; not hashed twice).
+    /// How many paintings that is, and where they come from: for people, left out of the hash
+    /// (the same paintings reached by another path are the same data).
     pub data_description: String,
     /// The side the paintings are standardized to.
     pub side: usize,
@@ -55,9 +52,14 @@ pub struct CaeKey {
 }
 
 impl CaeKey {
-    /// The folder name: the first 16 hex digits of the key's SHA-256.
+    /// The folder name: the first 16 hex digits of the SHA-256 of the key without its
+    /// description.
     pub fn folder_name(&self) -> Result<String, PipelineError> {
-        let text = serde_json::to_string(self)
+        let hashed = Self {
+            data_description: String::new(),
+            ..self.clone()
+        };
+        let text = serde_json::to_string(&hashed)
             .map_err(|e| PipelineError::InvalidOption(format!("CAE key: {e}")))?;
         let digest = Sha256::digest(text.as_bytes());
         Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
@@ -131,28 +133,11 @@ fn finished(
         .then_some((best, record)))
 }
 
-/// The first `limit` paintings of a seeded shuffle of `dataset` (all of them with 0).
-fn limited(
-    dataset: SharedDataset,
-    limit: usize,
-    seed: u64,
-) -> Result<SharedDataset, PipelineError> {
-    if limit == 0 || limit >= dataset.len() {
-        return Ok(dataset);
-    }
-    let mut order: Vec<usize> = (0..dataset.len()).collect();
-    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
-        seed ^ 0x756e_6c61_6265_6c00,
-    ));
-    let mut keep = order[..limit].to_vec();
-    keep.sort_unstable();
-    Ok(Arc::new(Subset::new(dataset, keep)?))
-}
-
-/// Pretrains (or finds in the cache) the autoencoder of one encoder.
+/// Pretrains (or finds in the cache) the autoencoder of one encoder, on the images the data stage
+/// prepared for it.
 fn cached_cae(
     experiment: &Experiment,
-    data: &GatheredData,
+    images: &PretrainingImages,
     digests: &mut HashMap<u32, String>,
     member: &EncoderRecipe,
     device: &Device,
@@ -160,17 +145,15 @@ fn cached_cae(
     let run = &experiment.run;
     let cae = &experiment.recipe.cae;
     let p = &member.pretraining;
-    let side = u32::try_from(p.image_side(cae.image_size))
-        .map_err(|_| PipelineError::InvalidOption("pretraining side too large".into()))?;
-    let whole = data.pretraining_at(side)?;
+    let side = images.whole.image_size();
     let digest = match digests.get(&side) {
         Some(d) => d.clone(),
         None => {
             let t = Instant::now();
-            let d = content_digest(whole.dataset.as_ref())?;
+            let d = content_digest(images.whole.as_ref())?;
             println!(
                 "  fingerprinted the {} pretraining paintings at {side} px ({:.1} s)",
-                whole.dataset.len(),
+                images.whole.len(),
                 t.elapsed().as_secs_f64()
             );
             digests.insert(side, d.clone());
@@ -180,7 +163,7 @@ fn cached_cae(
     let key = CaeKey {
         format: KEY_FORMAT.into(),
         data: digest,
-        data_description: whole.description.clone(),
+        data_description: images.description.clone(),
         side: side as usize,
         cae: cae.clone(),
         pretraining: p.clone(),
@@ -189,28 +172,9 @@ fn cached_cae(
     };
     let dir = run.cache.join("cae").join(key.folder_name()?);
     if let Some((best, record)) = finished(&dir, cae)? {
-        return Ok((dir, best, record, true, whole.description.clone()));
+        return Ok((dir, best, record, true, images.description.clone()));
     }
-    let images = limited(whole.dataset.clone(), p.images, run.seed)?;
-    let (images, description): (SharedDataset, String) = if p.crops > 0 {
-        let crops = RandomCrops::new(images.clone(), cae.image_size as u32, p.crops, run.seed)?;
-        let d = format!(
-            "{count} random {s}x{s} crops ({per} per painting) of {n} paintings at {side} px ({from})",
-            count = crops.len(),
-            s = cae.image_size,
-            per = p.crops,
-            n = images.len(),
-            from = whole.description
-        );
-        (Arc::new(crops), d)
-    } else {
-        let d = format!(
-            "{} paintings at {side} px ({})",
-            images.len(),
-            whole.description
-        );
-        (images, d)
-    };
+    let description = images.description.clone();
     write_json(&dir.join(KEY_FILE), &key)?;
     let config = PretrainConfig {
         epochs: p.epochs,
@@ -227,7 +191,7 @@ fn cached_cae(
     };
     println!("  pretraining on {description} in {}", dir.display());
     let started = Instant::now();
-    let report = pretrain(cae, &config, images.as_ref(), device, &dir, true)?;
+    let report = pretrain(cae, &config, images.dataset.as_ref(), device, &dir, true)?;
     if let Some(e) = report.resumed_from {
         println!("  resumed after epoch {e}");
     }
@@ -315,13 +279,21 @@ fn write_reconstructions(
 /// Runs the pretraining stage (see the [module docs](self)).
 pub fn pretrain_stage(
     experiment: &Experiment,
-    data: &GatheredData,
+    data: &PreparedData,
     device: &Device,
 ) -> Result<Encoders, PipelineError> {
     let recipe = &experiment.recipe;
     let run = &experiment.run;
     let cae = &recipe.cae;
     let count = recipe.encoders.len();
+    let expected = pretrained_encoders(experiment).count();
+    if data.pretraining.len() != expected {
+        return Err(PipelineError::InvalidOption(format!(
+            "the data stage prepared {} set(s) of pretraining images for {expected} pretrained encoder(s)",
+            data.pretraining.len()
+        )));
+    }
+    let mut prepared = data.pretraining.iter();
     let mut digests = HashMap::new();
     let mut members = Vec::with_capacity(count);
     let mut notes = Vec::new();
@@ -350,8 +322,11 @@ pub fn pretrain_stage(
             });
             continue;
         }
+        let pretraining_images = prepared.next().ok_or_else(|| {
+            PipelineError::InvalidOption("no pretraining images for a pretrained encoder".into())
+        })?;
         let (dir, best, record, reused, images) =
-            cached_cae(experiment, data, &mut digests, member, device)?;
+            cached_cae(experiment, pretraining_images, &mut digests, member, device)?;
         if reused {
             println!(
                 "  found in the cache: {} ({})",
@@ -359,8 +334,7 @@ pub fn pretrain_stage(
                 record.summary()
             );
         }
-        let side = member.pretraining.image_side(cae.image_size) as u32;
-        if data.pretraining_at(side)?.includes_evaluation_images && notes.is_empty() {
+        if pretraining_images.includes_evaluation_images && notes.is_empty() {
             notes.push(
                 "Pretraining used the labelled paintings' pixels (never their labels), including \
                  the paintings each fold tests on: pass --unlabeled DIR for a separate set."

@@ -2,11 +2,11 @@
 //! accuracy, mean +- std, the baseline beside it), `metrics.json` (every figure), `confusion.png`
 //! (and `confusion_baseline.png`), and the run's summary line.
 
-use super::data::GatheredData;
 use super::draw::DrawResult;
 use super::pretrain::Encoders;
 use super::state::write_json;
 use super::{Experiment, PipelineError};
+use painter_data::PreparedData;
 use painter_eval::{
     ClassificationReport, ConfusionMatrixPlot, CrossValidation, ReportConfig, ScoreSummary,
 };
@@ -205,7 +205,7 @@ pub struct ReportInputs<'a> {
     /// The experiment.
     pub experiment: &'a Experiment,
     /// The gathered data.
-    pub data: &'a GatheredData,
+    pub data: &'a PreparedData,
     /// The encoders.
     pub encoders: &'a Encoders,
     /// Every draw.
@@ -260,6 +260,16 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         recipe.description
     );
     let _ = writeln!(t, "data: {}", data.description);
+    if !data.unreadable.is_empty() {
+        let _ = writeln!(
+            t,
+            "left out (--skip-unreadable): {} unreadable image(s)",
+            data.unreadable.len()
+        );
+        for image in &data.unreadable {
+            let _ = writeln!(t, "  {image}");
+        }
+    }
     let _ = writeln!(t, "painters ({}): {}", names.len(), names.join(", "));
     let _ = writeln!(
         t,

@@ -25,7 +25,6 @@ mod init;
 mod model;
 mod optim;
 mod pool;
-mod preload;
 mod pretrain;
 mod unpool;
 
@@ -40,7 +39,6 @@ pub use init::init_parameters;
 pub use model::Cae;
 pub use optim::{CaeOptimizer, OptimizerConfig};
 pub use pool::{MaxPool2d, PoolSwitches};
-pub use preload::InMemoryDataset;
 pub use pretrain::{
     evaluate_mse, pretrain, validation_split, PretrainConfig, PretrainReport, StopReason,
 };

@@ -27,13 +27,13 @@
 use crate::checkpoint::{read_json, write_json};
 use crate::epoch::EpochRecord;
 use crate::figures::{write_loss_chart, write_reconstructions};
-use crate::preload::InMemoryDataset;
 use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, CaeOptimizer, OptimizerConfig};
 use candle_core::{DType, Device};
 use candle_nn::{VarBuilder, VarMap};
 use indicatif::{ProgressBar, ProgressStyle};
 use painter_data::atomic::write_atomic;
 use painter_data::batcher::{Batcher, BatcherConfig, LastBatch};
+use painter_data::InMemoryDataset;
 use painter_data::{Dataset, PixelDropout};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

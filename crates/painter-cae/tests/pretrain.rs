@@ -61,11 +61,7 @@ fn synthetic(count: usize, size: u32) -> SyntheticUnlabeled {
 /// 48 real paintings at 32 px, spread over the painters, if the shared data is present.
 fn real_paintings(count: usize, size: u32) -> Option<Box<dyn Dataset>> {
     let root = shared_paintings()?;
-    let options = FolderOptions {
-        image_size: size,
-        progress: false,
-        ..FolderOptions::default()
-    };
+    let options = FolderOptions::default().with_size(size);
     let all = UnlabeledFolder::open(&root, options).ok()?;
     let step = (all.len() / count).max(1);
     let picks: Vec<usize> = (0..count)

@@ -74,10 +74,7 @@ fn run<D: Dataset>(data: &D, what: &str) {
 fn small_run_beats_chance() {
     match painter_data::shared::shared_paintings() {
         Some(root) => {
-            let options = FolderOptions {
-                progress: false,
-                ..FolderOptions::default().with_size(64)
-            };
+            let options = FolderOptions::default().with_size(64);
             let folder = ImageFolder::open(&root, options).unwrap();
             let three =
                 restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
@@ -148,10 +145,7 @@ fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String
 fn linear_probe_on_patches_beats_chance() {
     let data: Box<dyn Dataset> = match painter_data::shared::shared_paintings() {
         Some(root) => {
-            let options = FolderOptions {
-                progress: false,
-                ..FolderOptions::default().with_size(128)
-            };
+            let options = FolderOptions::default().with_size(128);
             let folder = ImageFolder::open(&root, options).unwrap();
             let three =
                 restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])

@@ -57,6 +57,25 @@ pub enum AugmentError {
     Candle(#[from] candle_core::Error),
 }
 
+/// `Ok` if `ok`, else [`AugmentError::InvalidParameter`] naming the parameter, its value and
+/// what it must be.
+fn check_parameter(
+    name: &'static str,
+    value: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), AugmentError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(AugmentError::InvalidParameter {
+            name,
+            value,
+            expected,
+        })
+    }
+}
+
 /// A per-sample image augmentation, keyed by the sample's dataset index and the epoch.
 ///
 /// Implemented by [`PixelDropout`], [`HorizontalFlip`], [`RandomCrop`], [`Compose`] and by any closure
@@ -107,13 +126,8 @@ pub struct PixelDropout {
 impl PixelDropout {
     /// A dropout of `fraction` of the pixels (in `[0, 1)`; the paper uses `0.2`), keyed by `seed`.
     pub fn new(fraction: f64, seed: u64) -> Result<Self, AugmentError> {
-        if !(0.0..1.0).contains(&fraction) {
-            return Err(AugmentError::InvalidParameter {
-                name: "fraction",
-                value: fraction,
-                expected: "a number in [0, 1)",
-            });
-        }
+        let ok = (0.0..1.0).contains(&fraction);
+        check_parameter("fraction", fraction, ok, "a number in [0, 1)")?;
         Ok(Self { fraction, seed })
     }
 
@@ -202,12 +216,8 @@ impl PixelDropout {
 }
 
 impl Augmentation for PixelDropout {
-    fn apply(
-        &self,
-        mut image: RgbImage,
-        index: usize,
-        epoch: u64,
-    ) -> Result<RgbImage, AugmentError> {
+    fn apply(&self, image: RgbImage, index: usize, epoch: u64) -> Result<RgbImage, AugmentError> {
+        let mut image = image;
         self.apply_in_place(&mut image, index, epoch);
         Ok(image)
     }
@@ -223,13 +233,7 @@ pub struct HorizontalFlip {
 impl HorizontalFlip {
     /// A flip with probability `p` (in `[0, 1]`), keyed by `seed`.
     pub fn new(p: f64, seed: u64) -> Result<Self, AugmentError> {
-        if !(0.0..=1.0).contains(&p) {
-            return Err(AugmentError::InvalidParameter {
-                name: "p",
-                value: p,
-                expected: "a probability in [0, 1]",
-            });
-        }
+        check_parameter("p", p, (0.0..=1.0).contains(&p), "a probability in [0, 1]")?;
         Ok(Self { p, seed })
     }
 
@@ -245,12 +249,8 @@ impl HorizontalFlip {
 }
 
 impl Augmentation for HorizontalFlip {
-    fn apply(
-        &self,
-        mut image: RgbImage,
-        index: usize,
-        epoch: u64,
-    ) -> Result<RgbImage, AugmentError> {
+    fn apply(&self, image: RgbImage, index: usize, epoch: u64) -> Result<RgbImage, AugmentError> {
+        let mut image = image;
         if self.flips(index, epoch) {
             image::imageops::flip_horizontal_in_place(&mut image);
         }
@@ -289,20 +289,15 @@ impl RandomCrop {
     /// A crop whose side fraction is drawn from `[min_scale, max_scale]`, with
     /// `0 < min_scale <= max_scale <= 1`, keyed by `seed`.
     pub fn new(min_scale: f64, max_scale: f64, seed: u64) -> Result<Self, AugmentError> {
-        if !(min_scale > 0.0 && min_scale <= 1.0) {
-            return Err(AugmentError::InvalidParameter {
-                name: "min_scale",
-                value: min_scale,
-                expected: "a side fraction in (0, 1]",
-            });
-        }
-        if !(max_scale >= min_scale && max_scale <= 1.0) {
-            return Err(AugmentError::InvalidParameter {
-                name: "max_scale",
-                value: max_scale,
-                expected: "a side fraction in [min_scale, 1]",
-            });
-        }
+        let ok = min_scale > 0.0 && min_scale <= 1.0;
+        check_parameter("min_scale", min_scale, ok, "a side fraction in (0, 1]")?;
+        let ok = max_scale >= min_scale && max_scale <= 1.0;
+        check_parameter(
+            "max_scale",
+            max_scale,
+            ok,
+            "a side fraction in [min_scale, 1]",
+        )?;
         Ok(Self {
             min_scale,
             max_scale,

@@ -74,12 +74,7 @@ impl Default for BatcherConfig {
 impl BatcherConfig {
     /// Checks the settings: `batch_size` must be at least 1.
     pub fn validate(&self) -> Result<(), DatasetError> {
-        if self.batch_size == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "batch_size must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        crate::dataset::at_least_one("batch_size", self.batch_size as u64)
     }
 }
 

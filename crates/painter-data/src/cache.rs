@@ -11,13 +11,27 @@
 //!   not read from files, a caller-given key);
 //! - the source files: path relative to the dataset root, byte size and modification time;
 //! - the class names and every sample's label;
+//! - the source samples that could not be read, each with its file and why;
 //! - the shard layout (file, first sample, sample count) and a checksum of every image.
+//!
+//! # Unreadable images
+//!
+//! Building decodes every source sample once. A sample that cannot be read (a truncated or
+//! corrupt file, an empty one, a file that is not an image at all) does not stop the build: it is
+//! left out of the cache and recorded in the manifest, and the build goes on, so that one build
+//! finds every unreadable file. Then, unless [`CacheOptions::skip_unreadable`] is set,
+//! [`PixelCache::build_or_open`] fails with [`DatasetError::Unreadable`] naming all of them; with
+//! it, the cache holds the readable samples and [`CachedDataset::unreadable`] lists the others.
+//! Either way the recorded list is reused while the sources are unchanged (nothing is decoded
+//! again), and a change to an unreadable file (repaired, replaced) or a readable one (broken)
+//! rebuilds the cache like any other change.
 //!
 //! # Validity
 //!
 //! [`PixelCache::build_or_open`] compares the recorded settings and source files with the dataset's;
 //! any difference (a file's size or mtime, a file added, removed or renamed, a label, the size, the
-//! method or the limits) rebuilds the cache. A file rewritten with identical size *and* mtime is not
+//! method or the limits) rebuilds the cache. Its folder is named by the caller: one folder per
+//! source and settings, or they rebuild each other in turn. A file rewritten with identical size *and* mtime is not
 //! detected (contents are not hashed).
 //!
 //! A build is crash-safe: the old manifest is removed first, each shard is written to a temporary
@@ -46,16 +60,18 @@
 //! ```
 
 use crate::atomic::write_atomic;
+use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::DecodeLimits;
 use crate::folder::FileDataset;
+use crate::progress::progress_bar;
 use crate::standardize::StandardizeMethod;
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
-use indicatif::{ProgressBar, ProgressStyle};
 use memmap2::Mmap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,8 +81,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The `format` field of a manifest.
 const FORMAT: &str = "painter-pixel-cache";
-/// The manifest version this code writes and reads.
-const VERSION: u32 = 1;
+/// The manifest version this code writes and reads (2: unreadable samples are recorded).
+const VERSION: u32 = 2;
 
 /// How a cache is built and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +95,10 @@ pub struct CacheOptions {
     pub chunk_size: usize,
     /// Check every image's checksum when it is read (default `true`; costs a SHA-256 of the pixels).
     pub verify_reads: bool,
+    /// Go on without the source samples that cannot be read, listing them in
+    /// [`CachedDataset::unreadable`], instead of failing with [`DatasetError::Unreadable`]
+    /// (default `false`).
+    pub skip_unreadable: bool,
 }
 
 impl Default for CacheOptions {
@@ -88,6 +108,7 @@ impl Default for CacheOptions {
             shard_bytes: 1 << 30,
             chunk_size: 64,
             verify_reads: true,
+            skip_unreadable: false,
         }
     }
 }
@@ -95,17 +116,8 @@ impl Default for CacheOptions {
 impl CacheOptions {
     /// Checks the settings: `shard_bytes` and `chunk_size` must be at least 1.
     pub fn validate(&self) -> Result<(), DatasetError> {
-        if self.shard_bytes == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "shard_bytes must be at least 1".into(),
-            ));
-        }
-        if self.chunk_size == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "chunk_size must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        at_least_one("shard_bytes", self.shard_bytes)?;
+        at_least_one("chunk_size", self.chunk_size as u64)
     }
 }
 
@@ -120,6 +132,25 @@ pub struct SourceFile {
     pub mtime_secs: i64,
     /// Modification time: nanoseconds within the second.
     pub mtime_nanos: u32,
+}
+
+/// A source sample that could not be read: left out of the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableImage {
+    /// Its index in the source dataset.
+    pub index: usize,
+    /// Its label in the source dataset (`None` when unlabeled).
+    pub label: Option<usize>,
+    /// Its file.
+    pub path: PathBuf,
+    /// Why it could not be read.
+    pub message: String,
+}
+
+impl fmt::Display for UnreadableImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
 }
 
 /// Everything a cache's validity depends on.
@@ -150,8 +181,10 @@ struct Manifest {
     build_id: String,
     fingerprint: Fingerprint,
     shards: Vec<ShardRecord>,
-    /// Per image: the first 8 bytes of the SHA-256 of its pixels, hex.
+    /// Per cached image: the first 8 bytes of the SHA-256 of its pixels, hex.
     checksums: Vec<String>,
+    /// The source samples left out because they could not be read, in source order.
+    unreadable: Vec<UnreadableImage>,
 }
 
 /// What [`PixelCache::build_or_open`] did.
@@ -165,12 +198,40 @@ pub struct CacheReport {
     pub decoded: usize,
     /// The number of images in the cache.
     pub images: usize,
+    /// The number of source samples left out because they could not be read.
+    pub unreadable: usize,
     /// The number of shard files.
     pub shards: usize,
     /// The total size of the shards in bytes.
     pub bytes: u64,
     /// Seconds spent (checking, and building if rebuilt).
     pub seconds: f64,
+}
+
+impl fmt::Display for CacheReport {
+    /// One line: what was standardized or read back, how big, how long, and why it was rebuilt.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rebuilt {
+            write!(
+                f,
+                "standardized {} images into the pixel cache ({:.1} MB, {:.1} s; {})",
+                self.images,
+                self.bytes as f64 / 1e6,
+                self.seconds,
+                self.reason
+            )?;
+        } else {
+            write!(
+                f,
+                "{} images read from the pixel cache ({:.1} s)",
+                self.images, self.seconds
+            )?;
+        }
+        if self.unreadable > 0 {
+            write!(f, "; {} unreadable images left out", self.unreadable)?;
+        }
+        Ok(())
+    }
 }
 
 /// Builds, checks and opens pixel caches (see the [module docs](self)).
@@ -231,16 +292,24 @@ impl PixelCache {
             path: dir.to_path_buf(),
             message: "no manifest (no complete cache here)".into(),
         })?;
-        let report = CacheReport {
-            rebuilt: false,
-            reason: "opened without checking the sources".into(),
-            decoded: 0,
+        let report = CacheReport::before_opening(false, "opened without checking the sources", 0);
+        CachedDataset::from_manifest(dir, manifest, options, report, start)
+    }
+}
+
+impl CacheReport {
+    /// A report whose counts [`CachedDataset::from_manifest`] fills in.
+    fn before_opening(rebuilt: bool, reason: impl Into<String>, decoded: usize) -> Self {
+        Self {
+            rebuilt,
+            reason: reason.into(),
+            decoded,
             images: 0,
+            unreadable: 0,
             shards: 0,
             bytes: 0,
             seconds: 0.0,
-        };
-        CachedDataset::from_manifest(dir, manifest, options, report, start)
+        }
     }
 }
 
@@ -248,13 +317,6 @@ fn cache_err(path: &Path, message: impl Into<String>) -> DatasetError {
     DatasetError::Cache {
         path: path.to_path_buf(),
         message: message.into(),
-    }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
-    move |source| DatasetError::Io {
-        path: path.to_path_buf(),
-        source,
     }
 }
 
@@ -283,13 +345,13 @@ fn mtime_parts(t: SystemTime) -> (i64, u32) {
 /// Stats every source file (in parallel) and records the settings.
 fn file_fingerprint<S: FileDataset + ?Sized>(source: &S) -> Result<Fingerprint, DatasetError> {
     let root = source.root();
-    let canonical = fs::canonicalize(root).map_err(io_err(root))?;
+    let canonical = fs::canonicalize(root).map_err(io_error(root))?;
     let files = (0..source.len())
         .into_par_iter()
         .map(|i| {
             let path = source.path(i)?;
-            let meta = fs::metadata(path).map_err(io_err(path))?;
-            let modified = meta.modified().map_err(io_err(path))?;
+            let meta = fs::metadata(path).map_err(io_error(path))?;
+            let modified = meta.modified().map_err(io_error(path))?;
             let (mtime_secs, mtime_nanos) = mtime_parts(modified);
             Ok(SourceFile {
                 path: relative_string(path, root),
@@ -381,7 +443,7 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DatasetError> {
     let bytes = match fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_err(&path)(e)),
+        Err(e) => return Err(io_error(&path)(e)),
     };
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .map_err(|e| cache_err(&path, format!("unreadable manifest: {e}")))?;
@@ -408,32 +470,19 @@ fn build_or_open_with<S: Dataset + ?Sized>(
         Ok(None) => "no cache yet".to_string(),
         Ok(Some(manifest)) => match difference(&manifest.fingerprint, &fingerprint) {
             None => {
-                let report = CacheReport {
-                    rebuilt: false,
-                    reason: "reused: sources and settings unchanged".into(),
-                    decoded: 0,
-                    images: 0,
-                    shards: 0,
-                    bytes: 0,
-                    seconds: 0.0,
-                };
-                return CachedDataset::from_manifest(dir, manifest, options, report, start);
+                let report =
+                    CacheReport::before_opening(false, "reused: sources and settings unchanged", 0);
+                return CachedDataset::from_manifest(dir, manifest, options, report, start)?
+                    .checked(options);
             }
             Some(why) => why,
         },
         Err(e) => format!("previous manifest unusable ({e})"),
     };
     let manifest = build(source, fingerprint, dir, options)?;
-    let report = CacheReport {
-        rebuilt: true,
-        reason,
-        decoded: manifest.checksums.len(),
-        images: 0,
-        shards: 0,
-        bytes: 0,
-        seconds: 0.0,
-    };
-    CachedDataset::from_manifest(dir, manifest, options, report, start)
+    let decoded = manifest.fingerprint.labels.len();
+    let report = CacheReport::before_opening(true, reason, decoded);
+    CachedDataset::from_manifest(dir, manifest, options, report, start)?.checked(options)
 }
 
 fn checksum(pixels: &[u8]) -> String {
@@ -456,18 +505,55 @@ fn is_shard_name(name: &str) -> bool {
 
 /// Removes shard files (and leftover shard temporaries) not in `keep`.
 fn remove_stale_shards(dir: &Path, keep: &[ShardRecord]) -> Result<(), DatasetError> {
-    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
-        let entry = entry.map_err(io_err(dir))?;
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_shard_name(&name) && !keep.iter().any(|s| s.file == name) {
             let path = entry.path();
-            fs::remove_file(&path).map_err(io_err(&path))?;
+            fs::remove_file(&path).map_err(io_error(&path))?;
         }
     }
     Ok(())
 }
 
-/// Writes the shards (streaming) and then the manifest.
+/// Reads source sample `k` for the cache: its pixels, checked against the cache's size and the
+/// listed label; `Ok(Err(_))` when the sample's image cannot be read (it is left out and recorded).
+fn read_for_cache<S: Dataset + ?Sized>(
+    source: &S,
+    k: usize,
+    size: u32,
+    label: Option<usize>,
+) -> Result<Result<RgbImage, UnreadableImage>, DatasetError> {
+    let sample = match source.get(k) {
+        Ok(sample) => sample,
+        Err(DatasetError::Image { path, message }) => {
+            return Ok(Err(UnreadableImage {
+                index: k,
+                label,
+                path,
+                message,
+            }))
+        }
+        Err(other) => return Err(other),
+    };
+    if sample.image.dimensions() != (size, size) {
+        return Err(DatasetError::InvalidSetting(format!(
+            "sample {k} is {}x{}, the cache holds {size}x{size} images",
+            sample.image.width(),
+            sample.image.height()
+        )));
+    }
+    if label != sample.label {
+        return Err(DatasetError::InvalidSetting(format!(
+            "sample {k} has label {:?}, the dataset listed {label:?}",
+            sample.label
+        )));
+    }
+    Ok(Ok(sample.image))
+}
+
+/// Writes the shards (streaming) and then the manifest. Samples whose image cannot be read are
+/// left out and recorded; any other failure stops the build and leaves no manifest.
 fn build<S: Dataset + ?Sized>(
     source: &S,
     fingerprint: Fingerprint,
@@ -490,13 +576,13 @@ fn build<S: Dataset + ?Sized>(
     let size = fingerprint.image_size;
     let per_image = image_bytes(size)?;
     let per_shard = ((options.shard_bytes / per_image as u64) as usize).max(1);
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
     // No manifest means no cache: from here until the new manifest lands, the folder is "building".
     let manifest_path = dir.join(MANIFEST_FILE);
     match fs::remove_file(&manifest_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_err(&manifest_path)(e)),
+        Err(e) => return Err(io_error(&manifest_path)(e)),
     }
     remove_stale_shards(dir, &[])?;
 
@@ -507,18 +593,14 @@ fn build<S: Dataset + ?Sized>(
             .unwrap_or(0);
         format!("{:x}{:x}", nanos, std::process::id())
     };
-    let bar = if options.progress {
-        ProgressBar::new(n as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) = ProgressStyle::with_template(
+    let bar = progress_bar(
+        n,
+        options.progress,
         "caching images {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}",
-    ) {
-        bar.set_style(style);
-    }
+    );
     let mut shards = Vec::new();
     let mut checksums = Vec::with_capacity(n);
+    let mut unreadable = Vec::new();
     let chunk = options.chunk_size.max(1);
     let mut first = 0;
     while first < n {
@@ -526,43 +608,33 @@ fn build<S: Dataset + ?Sized>(
         let file = format!("shard-{build_id}-{:05}.bin", shards.len());
         let path = dir.join(&file);
         bar.set_message(file.clone());
+        let cached_before = checksums.len();
         let mut failure: Option<DatasetError> = None;
         let written = crate::atomic::write_atomic_with(&path, |w| {
             let mut i = first;
             while i < end {
                 let j = (i + chunk).min(end);
-                let samples: Vec<Result<Sample, DatasetError>> =
-                    (i..j).into_par_iter().map(|k| source.get(k)).collect();
-                for (k, sample) in (i..j).zip(samples) {
-                    let checked = sample.and_then(|s| {
-                        if s.image.dimensions() != (size, size) {
-                            return Err(DatasetError::InvalidSetting(format!(
-                                "sample {k} is {}x{}, the cache holds {size}x{size} images",
-                                s.image.width(),
-                                s.image.height()
-                            )));
-                        }
-                        if fingerprint.labels.get(k).copied().flatten() != s.label {
-                            return Err(DatasetError::InvalidSetting(format!(
-                                "sample {k} has label {:?}, the dataset listed {:?}",
-                                s.label,
-                                fingerprint.labels.get(k)
-                            )));
-                        }
-                        Ok(s.image)
-                    });
-                    match checked {
-                        Ok(image) => {
+                let samples: Vec<_> = (i..j)
+                    .into_par_iter()
+                    .map(|k| {
+                        let label = fingerprint.labels.get(k).copied().flatten();
+                        read_for_cache(source, k, size, label)
+                    })
+                    .collect();
+                for sample in samples {
+                    match sample {
+                        Ok(Ok(image)) => {
                             let raw = image.as_raw();
                             checksums.push(checksum(raw));
                             w.write_all(raw)?;
-                            bar.inc(1);
                         }
+                        Ok(Err(bad)) => unreadable.push(bad),
                         Err(e) => {
                             failure = Some(e);
                             return Err(std::io::Error::other("reading a sample failed"));
                         }
                     }
+                    bar.inc(1);
                 }
                 i = j;
             }
@@ -570,13 +642,19 @@ fn build<S: Dataset + ?Sized>(
         });
         if let Err(e) = written {
             bar.abandon();
-            return Err(failure.unwrap_or_else(|| io_err(&path)(e)));
+            return Err(failure.unwrap_or_else(|| io_error(&path)(e)));
         }
-        shards.push(ShardRecord {
-            file,
-            first,
-            count: end - first,
-        });
+        let count = checksums.len() - cached_before;
+        if count == 0 {
+            // Every sample of this range was unreadable: no shard.
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        } else {
+            shards.push(ShardRecord {
+                file,
+                first: cached_before,
+                count,
+            });
+        }
         first = end;
     }
     bar.finish_and_clear();
@@ -587,10 +665,11 @@ fn build<S: Dataset + ?Sized>(
         fingerprint,
         shards,
         checksums,
+        unreadable,
     };
     let json = serde_json::to_vec(&manifest)
         .map_err(|e| cache_err(&manifest_path, format!("cannot serialize manifest: {e}")))?;
-    write_atomic(&manifest_path, &json).map_err(io_err(&manifest_path))?;
+    write_atomic(&manifest_path, &json).map_err(io_error(&manifest_path))?;
     Ok(manifest)
 }
 
@@ -600,6 +679,8 @@ fn build<S: Dataset + ?Sized>(
 pub struct CachedDataset {
     dir: PathBuf,
     manifest: Manifest,
+    /// The labels of the cached images (the source's, less the unreadable samples').
+    labels: Vec<Option<usize>>,
     maps: Vec<Mmap>,
     image_bytes: usize,
     verify_reads: bool,
@@ -616,18 +697,35 @@ impl CachedDataset {
     ) -> Result<Self, DatasetError> {
         let manifest_path = dir.join(MANIFEST_FILE);
         let fp = &manifest.fingerprint;
-        let n = fp.labels.len();
         let per_image = image_bytes(fp.image_size)?;
+        let mut left_out = manifest.unreadable.iter().map(|u| u.index).peekable();
+        let mut labels = Vec::with_capacity(fp.labels.len());
+        for (k, &label) in fp.labels.iter().enumerate() {
+            if left_out.next_if_eq(&k).is_none() {
+                labels.push(label);
+            }
+        }
+        if left_out.next().is_some() {
+            return Err(cache_err(
+                &manifest_path,
+                "unreadable samples out of order or out of range",
+            ));
+        }
+        let n = labels.len();
         if manifest.checksums.len() != n {
             return Err(cache_err(
                 &manifest_path,
                 format!("{} checksums for {n} images", manifest.checksums.len()),
             ));
         }
-        if !fp.files.is_empty() && fp.files.len() != n {
+        if !fp.files.is_empty() && fp.files.len() != fp.labels.len() {
             return Err(cache_err(
                 &manifest_path,
-                format!("{} source files for {n} images", fp.files.len()),
+                format!(
+                    "{} source files for {} samples",
+                    fp.files.len(),
+                    fp.labels.len()
+                ),
             ));
         }
         if let Some(bad) = fp
@@ -659,7 +757,7 @@ impl CachedDataset {
                 .ok_or_else(|| cache_err(&path, "shard too large"))?;
             let file = fs::File::open(&path)
                 .map_err(|e| cache_err(&path, format!("missing or unreadable shard: {e}")))?;
-            let len = file.metadata().map_err(io_err(&path))?.len();
+            let len = file.metadata().map_err(io_error(&path))?.len();
             if len != expected as u64 {
                 return Err(cache_err(
                     &path,
@@ -673,7 +771,7 @@ impl CachedDataset {
             // files under a new build id and deletes old ones only after removing the manifest). A
             // foreign process truncating a mapped shard could still fault the reader; checksums guard
             // against every other kind of corruption.
-            let map = unsafe { Mmap::map(&file) }.map_err(io_err(&path))?;
+            let map = unsafe { Mmap::map(&file) }.map_err(io_error(&path))?;
             maps.push(map);
             total += len;
         }
@@ -684,17 +782,35 @@ impl CachedDataset {
             ));
         }
         report.images = n;
+        report.unreadable = manifest.unreadable.len();
         report.shards = maps.len();
         report.bytes = total;
         report.seconds = start.elapsed().as_secs_f64();
         Ok(Self {
             dir: dir.to_path_buf(),
             manifest,
+            labels,
             maps,
             image_bytes: per_image,
             verify_reads: options.verify_reads,
             report,
         })
+    }
+
+    /// The cache, or [`DatasetError::Unreadable`] naming every unreadable source sample unless
+    /// `options` skip them.
+    fn checked(self, options: &CacheOptions) -> Result<Self, DatasetError> {
+        if self.manifest.unreadable.is_empty() || options.skip_unreadable {
+            Ok(self)
+        } else {
+            Err(DatasetError::Unreadable(self.manifest.unreadable))
+        }
+    }
+
+    /// The source samples left out because they could not be read, in source order (empty
+    /// unless built with [`CacheOptions::skip_unreadable`] or opened with [`PixelCache::open`]).
+    pub fn unreadable(&self) -> &[UnreadableImage] {
+        &self.manifest.unreadable
     }
 
     /// What building or opening did.
@@ -712,7 +828,8 @@ impl CachedDataset {
         self.maps.len()
     }
 
-    /// The recorded source files (empty for a keyed cache), in sample order.
+    /// The recorded source files (empty for a keyed cache), in source order, the unreadable
+    /// ones included.
     pub fn source_files(&self) -> &[SourceFile] {
         &self.manifest.fingerprint.files
     }
@@ -720,7 +837,7 @@ impl CachedDataset {
     /// The raw HWC `u8` pixels of sample `index`, straight from the map, checksum-verified when
     /// reads are verified.
     pub fn pixels(&self, index: usize) -> Result<&[u8], DatasetError> {
-        let n = self.manifest.fingerprint.labels.len();
+        let n = self.labels.len();
         if index >= n {
             return Err(DatasetError::IndexOutOfRange { index, len: n });
         }
@@ -783,7 +900,7 @@ impl CachedDataset {
 
 impl Dataset for CachedDataset {
     fn len(&self) -> usize {
-        self.manifest.fingerprint.labels.len()
+        self.labels.len()
     }
 
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
@@ -802,14 +919,7 @@ impl Dataset for CachedDataset {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        let labels = &self.manifest.fingerprint.labels;
-        labels
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: labels.len(),
-            })
+        item(&self.labels, index).copied()
     }
 
     fn image_size(&self) -> u32 {

@@ -1,7 +1,10 @@
 //! The [`Dataset`] trait: a finite, indexable collection of standardized images with optional labels.
 
+use crate::cache::UnreadableImage;
+use crate::prepare::DataSetting;
 use image::RgbImage;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One image of a dataset, already standardized to the dataset's square size, with its label.
 #[derive(Debug, Clone)]
@@ -58,13 +61,21 @@ pub enum DatasetError {
         /// What went wrong.
         message: String,
     },
-    /// A file-system error, with the path involved.
+    /// An image could not be encoded for writing.
+    #[error("encoding {path}: {message}")]
+    Encode {
+        /// The file it was meant for.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file or folder could not be read or written.
     #[error("{path}: {source}")]
     Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
+        /// What the operating system said.
         source: std::io::Error,
+        /// The file or folder.
+        path: PathBuf,
     },
     /// The on-disk cache is corrupt or does not match its description.
     #[error("cache {path}: {message}")]
@@ -74,9 +85,33 @@ pub enum DatasetError {
         /// What is wrong.
         message: String,
     },
+    /// Images of the data could not be read: every one of them, found in one pass (set
+    /// `skip_unreadable` to go on without them).
+    #[error("{} unreadable image(s); set skip_unreadable to go on without them:{}", .0.len(), list_lines(.0))]
+    Unreadable(Vec<UnreadableImage>),
+    /// A sample that must be labelled has no label.
+    #[error("sample {index} has no label")]
+    Unlabeled {
+        /// The sample.
+        index: usize,
+    },
     /// An invalid setting (size zero, empty selection, ...).
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    /// A setting of a data configuration is invalid.
+    #[error("data setting `{setting}`: {reason}")]
+    Config {
+        /// The setting.
+        setting: DataSetting,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// Generating the synthetic painters failed.
+    #[error(transparent)]
+    Synthetic(#[from] crate::synthetic::SyntheticError),
+    /// Scraping WikiArt failed.
+    #[error("WikiArt: {0}")]
+    Scrape(#[from] crate::wikiart::ScrapeError),
     /// Building a batch failed.
     #[error(transparent)]
     Batch(#[from] crate::BatchError),
@@ -110,38 +145,83 @@ pub trait Dataset: Send + Sync {
     fn image_size(&self) -> u32;
 }
 
-impl<D: Dataset + ?Sized> Dataset for &D {
-    fn len(&self) -> usize {
-        (**self).len()
-    }
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        (**self).get(index)
-    }
-    fn class_names(&self) -> &[String] {
-        (**self).class_names()
-    }
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        (**self).label(index)
-    }
-    fn image_size(&self) -> u32 {
-        (**self).image_size()
+/// A dataset shared between threads and stages.
+pub type SharedDataset = Arc<dyn Dataset>;
+
+/// Implements [`Dataset`] for references and shared pointers to datasets.
+macro_rules! forward_dataset {
+    ($($pointer:ty),+) => {$(
+        impl<D: Dataset + ?Sized> Dataset for $pointer {
+            fn len(&self) -> usize {
+                (**self).len()
+            }
+            fn get(&self, index: usize) -> Result<Sample, DatasetError> {
+                (**self).get(index)
+            }
+            fn class_names(&self) -> &[String] {
+                (**self).class_names()
+            }
+            fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
+                (**self).label(index)
+            }
+            fn image_size(&self) -> u32 {
+                (**self).image_size()
+            }
+        }
+    )+};
+}
+
+forward_dataset!(&D, Arc<D>);
+
+/// The label of every sample of a dataset, in sample order; [`DatasetError::Unlabeled`] names the
+/// first sample without one.
+pub fn labels_of<D: Dataset + ?Sized>(dataset: &D) -> Result<Vec<usize>, DatasetError> {
+    (0..dataset.len())
+        .map(|index| {
+            dataset
+                .label(index)?
+                .ok_or(DatasetError::Unlabeled { index })
+        })
+        .collect()
+}
+
+/// Item `index` of `items`, or [`DatasetError::IndexOutOfRange`].
+pub(crate) fn item<T>(items: &[T], index: usize) -> Result<&T, DatasetError> {
+    items.get(index).ok_or(DatasetError::IndexOutOfRange {
+        index,
+        len: items.len(),
+    })
+}
+
+/// `Ok` if `value` is at least 1, else [`DatasetError::InvalidSetting`] saying that `what` must be.
+pub(crate) fn at_least_one(what: &str, value: u64) -> Result<(), DatasetError> {
+    if value == 0 {
+        Err(DatasetError::InvalidSetting(format!(
+            "{what} must be at least 1"
+        )))
+    } else {
+        Ok(())
     }
 }
 
-impl<D: Dataset + ?Sized> Dataset for std::sync::Arc<D> {
-    fn len(&self) -> usize {
-        (**self).len()
+/// `Ok(index)` if it is below `len`, else [`DatasetError::IndexOutOfRange`].
+pub(crate) fn checked_index(index: usize, len: usize) -> Result<usize, DatasetError> {
+    if index < len {
+        Ok(index)
+    } else {
+        Err(DatasetError::IndexOutOfRange { index, len })
     }
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        (**self).get(index)
+}
+
+/// A file-system error on `path`, for `map_err`.
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
+    move |source| DatasetError::Io {
+        path: path.to_path_buf(),
+        source,
     }
-    fn class_names(&self) -> &[String] {
-        (**self).class_names()
-    }
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        (**self).label(index)
-    }
-    fn image_size(&self) -> u32 {
-        (**self).image_size()
-    }
+}
+
+/// The unreadable images, one per line.
+fn list_lines(images: &[UnreadableImage]) -> String {
+    images.iter().map(|u| format!("\n  {u}")).collect()
 }

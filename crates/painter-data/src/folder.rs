@@ -1,9 +1,12 @@
 //! Datasets read from folders of image files: [`ImageFolder`] (`root/<class>/<image>`, labelled) and
-//! [`UnlabeledFolder`] (every image under a root, for autoencoder pretraining).
+//! [`UnlabeledFolder`] (every image under a root, for autoencoder pretraining), two layouts of one
+//! [`Folder`].
 //!
 //! Files are listed when the dataset is opened; pixels are decoded (and standardized to a square)
-//! only when a sample is read, unless [`FolderOptions::verify`] asks to decode every file once at
-//! open time. Files that are not images are skipped and reported in [`ImageFolder::skipped`].
+//! only when a sample is read. Files that are not images are skipped and reported in
+//! [`Folder::skipped`]. Whether every image can be read is found by decoding it: the
+//! [`PixelCache`](crate::cache::PixelCache) does that once for every file and names all the
+//! unreadable ones.
 //!
 //! ```no_run
 //! use painter_data::folder::{FolderOptions, ImageFolder};
@@ -16,16 +19,16 @@
 //! # Ok::<(), painter_data::DatasetError>(())
 //! ```
 
+use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::{is_image_extension, load_rgb, DecodeLimits};
 use crate::select::Subset;
 use crate::standardize::{standardize, StandardizeMethod, DEFAULT_SIZE};
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
-use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How a folder dataset reads its images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,14 +39,6 @@ pub struct FolderOptions {
     pub method: StandardizeMethod,
     /// Limits against oversized or malicious files.
     pub limits: DecodeLimits,
-    /// Decode every image once when opening (in parallel), so an unreadable file is found at open time
-    /// rather than when it is first read (default `false`).
-    pub verify: bool,
-    /// Skip unreadable images (listing them in `skipped`) instead of failing. Finding them requires
-    /// decoding, so this implies [`FolderOptions::verify`] (default `false`).
-    pub skip_unreadable: bool,
-    /// Show a progress bar while verifying (drawn only on a terminal; default `true`).
-    pub progress: bool,
 }
 
 impl Default for FolderOptions {
@@ -52,9 +47,6 @@ impl Default for FolderOptions {
             image_size: DEFAULT_SIZE,
             method: StandardizeMethod::Pad,
             limits: DecodeLimits::default(),
-            verify: false,
-            skip_unreadable: false,
-            progress: true,
         }
     }
 }
@@ -62,12 +54,7 @@ impl Default for FolderOptions {
 impl FolderOptions {
     /// Checks the settings: `image_size` must be at least 1.
     pub fn validate(&self) -> Result<(), DatasetError> {
-        if self.image_size == 0 {
-            return Err(DatasetError::InvalidSetting(
-                "image_size must be at least 1".into(),
-            ));
-        }
-        Ok(())
+        at_least_one("image_size", u64::from(self.image_size))
     }
 
     /// These options with another image size.
@@ -87,7 +74,7 @@ impl FolderOptions {
     }
 }
 
-/// Why a file or folder under a dataset root was not used.
+/// Why a file or folder under a dataset root was not listed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
     /// The file's extension is not an image extension.
@@ -100,20 +87,17 @@ pub enum SkipReason {
     Hidden,
     /// A symbolic link to a folder inside an [`UnlabeledFolder`] (not followed, to avoid cycles).
     FolderLink,
-    /// An image that could not be decoded (only with [`FolderOptions::skip_unreadable`]).
-    Unreadable(String),
 }
 
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotAnImage => f.write_str("not an image (extension)"),
-            Self::NotInClassFolder => f.write_str("a file outside the class folders"),
-            Self::NestedFolder => f.write_str("a folder inside a class folder (not read)"),
-            Self::Hidden => f.write_str("hidden"),
-            Self::FolderLink => f.write_str("a link to a folder (not followed)"),
-            Self::Unreadable(m) => write!(f, "unreadable image: {m}"),
-        }
+        f.write_str(match self {
+            Self::NotAnImage => "not an image (extension)",
+            Self::NotInClassFolder => "a file outside the class folders",
+            Self::NestedFolder => "a folder inside a class folder (not read)",
+            Self::Hidden => "hidden",
+            Self::FolderLink => "a link to a folder (not followed)",
+        })
     }
 }
 
@@ -124,6 +108,12 @@ pub struct SkippedFile {
     pub path: PathBuf,
     /// Why it was skipped.
     pub reason: SkipReason,
+}
+
+impl fmt::Display for SkippedFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.reason)
+    }
 }
 
 /// A dataset whose samples are image files under a root folder: what the
@@ -139,29 +129,24 @@ pub trait FileDataset: Dataset {
     fn options(&self) -> &FolderOptions;
 }
 
-impl<D: FileDataset + ?Sized> FileDataset for &D {
-    fn root(&self) -> &Path {
-        (**self).root()
-    }
-    fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        (**self).path(index)
-    }
-    fn options(&self) -> &FolderOptions {
-        (**self).options()
-    }
+/// Implements [`FileDataset`] for references and shared pointers to file datasets.
+macro_rules! forward_file_dataset {
+    ($($pointer:ty),+) => {$(
+        impl<D: FileDataset + ?Sized> FileDataset for $pointer {
+            fn root(&self) -> &Path {
+                (**self).root()
+            }
+            fn path(&self, index: usize) -> Result<&Path, DatasetError> {
+                (**self).path(index)
+            }
+            fn options(&self) -> &FolderOptions {
+                (**self).options()
+            }
+        }
+    )+};
 }
 
-impl<D: FileDataset + ?Sized> FileDataset for std::sync::Arc<D> {
-    fn root(&self) -> &Path {
-        (**self).root()
-    }
-    fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        (**self).path(index)
-    }
-    fn options(&self) -> &FolderOptions {
-        (**self).options()
-    }
-}
+forward_file_dataset!(&D, Arc<D>);
 
 impl<D: FileDataset> FileDataset for Subset<D> {
     fn root(&self) -> &Path {
@@ -175,34 +160,75 @@ impl<D: FileDataset> FileDataset for Subset<D> {
     }
 }
 
+/// How a folder's files are laid out: what [`Folder`] needs to know of its classes.
+pub trait Layout: fmt::Debug + Clone + Send + Sync {
+    /// The class names, indexed by label (empty when unlabeled).
+    fn class_names(&self) -> &[String];
+
+    /// The label of file `index` (`None` when unlabeled); `index` is in range.
+    fn label(&self, index: usize) -> Option<usize>;
+}
+
+/// `root/<class>/<image>`: one folder per class, read flat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classes {
+    names: Vec<String>,
+    labels: Vec<usize>,
+}
+
+impl Layout for Classes {
+    fn class_names(&self) -> &[String] {
+        &self.names
+    }
+    fn label(&self, index: usize) -> Option<usize> {
+        self.labels.get(index).copied()
+    }
+}
+
+/// Every image under the root, searched recursively, without labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unlabeled;
+
+impl Layout for Unlabeled {
+    fn class_names(&self) -> &[String] {
+        &[]
+    }
+    fn label(&self, _: usize) -> Option<usize> {
+        None
+    }
+}
+
+/// A dataset of the image files under a root folder, laid out as `L` says.
+#[derive(Debug, Clone)]
+pub struct Folder<L> {
+    root: PathBuf,
+    options: FolderOptions,
+    files: Vec<PathBuf>,
+    skipped: Vec<SkippedFile>,
+    layout: L,
+}
+
 /// A labelled dataset laid out as `root/<class>/<image>` (the layout of `../shared/paintings`).
 ///
 /// Classes are the sub-folders of `root`, sorted by name; label `k` is the `k`-th class. Within a
 /// class, files are sorted by name and samples are numbered class by class. Class folders are read
 /// flat (nested folders are skipped and reported). Hidden entries, files that are not images and
-/// files directly in the root are skipped and listed in [`ImageFolder::skipped`].
-#[derive(Debug, Clone)]
-pub struct ImageFolder {
-    root: PathBuf,
-    options: FolderOptions,
-    class_names: Vec<String>,
-    files: Vec<PathBuf>,
-    labels: Vec<usize>,
-    skipped: Vec<SkippedFile>,
-}
+/// files directly in the root are skipped and listed in [`Folder::skipped`].
+pub type ImageFolder = Folder<Classes>;
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
-    move |source| DatasetError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+/// Every image file under a root, searched **recursively**, without labels (for autoencoder
+/// pretraining on e.g. `../shared/paintings-unlabeled`).
+///
+/// Files are ordered by their path relative to the root (folder by folder, names sorted). Hidden
+/// entries and files that are not images are skipped and reported; symbolic links to folders are not
+/// followed (reported), links to files are.
+pub type UnlabeledFolder = Folder<Unlabeled>;
 
 /// The entries of a folder, sorted by file name.
 fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
     let mut entries = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
-        let entry = entry.map_err(io_err(dir))?;
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
         let name = entry.file_name();
         entries.push((name, entry.path()));
     }
@@ -213,95 +239,50 @@ fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
         .collect())
 }
 
-fn check_root(root: &Path) -> Result<(), DatasetError> {
+/// The options checked and the root, which must be a folder.
+fn checked_root(root: &Path, options: &FolderOptions) -> Result<PathBuf, DatasetError> {
+    options.validate()?;
     if root.is_dir() {
-        Ok(())
+        Ok(root.to_path_buf())
     } else {
         Err(DatasetError::MissingRoot(root.to_path_buf()))
     }
 }
 
-/// Decodes every file in parallel; returns, per file, `None` if readable or the error naming it.
-fn verify_files(files: &[PathBuf], options: &FolderOptions) -> Vec<Option<DatasetError>> {
-    let bar = if options.progress {
-        ProgressBar::new(files.len() as u64)
-    } else {
-        ProgressBar::hidden()
-    };
-    if let Ok(style) = ProgressStyle::with_template(
-        "verifying images {bar:40} {pos}/{len} [{elapsed_precise}<{eta_precise}]",
-    ) {
-        bar.set_style(style);
+impl<L: Layout> Folder<L> {
+    /// The root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
-    let out = files
-        .par_iter()
-        .map(|p| {
-            let r = load_rgb(p, &options.limits)
-                .err()
-                .map(|e| DatasetError::Image {
-                    path: p.clone(),
-                    message: e.to_string(),
-                });
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-    out
-}
 
-/// Applies verification to `files` (and `labels`, kept in step): an unreadable file is an error, or
-/// with `skip_unreadable` is removed and reported.
-fn apply_verification(
-    files: &mut Vec<PathBuf>,
-    labels: &mut Option<&mut Vec<usize>>,
-    skipped: &mut Vec<SkippedFile>,
-    options: &FolderOptions,
-) -> Result<(), DatasetError> {
-    if !(options.verify || options.skip_unreadable) {
-        return Ok(());
+    /// The options it was opened with.
+    pub fn options(&self) -> &FolderOptions {
+        &self.options
     }
-    let results = verify_files(files, options);
-    let mut keep_files = Vec::with_capacity(files.len());
-    let mut keep_labels = Vec::with_capacity(files.len());
-    for (i, (file, result)) in files.drain(..).zip(results).enumerate() {
-        match result {
-            None => {
-                keep_files.push(file);
-                if let Some(l) = labels.as_ref().and_then(|l| l.get(i)) {
-                    keep_labels.push(*l);
-                }
-            }
-            Some(err) if options.skip_unreadable => {
-                let message = match err {
-                    DatasetError::Image { message, .. } => message,
-                    other => other.to_string(),
-                };
-                skipped.push(SkippedFile {
-                    path: file,
-                    reason: SkipReason::Unreadable(message),
-                });
-            }
-            Some(err) => return Err(err),
-        }
+
+    /// The file of sample `index`.
+    pub fn path(&self, index: usize) -> Result<&Path, DatasetError> {
+        item(&self.files, index).map(PathBuf::as_path)
     }
-    *files = keep_files;
-    if let Some(l) = labels.as_mut() {
-        **l = keep_labels;
+
+    /// The files of all samples, in sample order.
+    pub fn paths(&self) -> &[PathBuf] {
+        &self.files
     }
-    Ok(())
+
+    /// The files and folders that were skipped, with the reason.
+    pub fn skipped(&self) -> &[SkippedFile] {
+        &self.skipped
+    }
 }
 
 impl ImageFolder {
     /// Lists `root/<class>/<image>`. Fails with [`DatasetError::MissingRoot`], with
-    /// [`DatasetError::EmptyRoot`] when there is no class folder, with [`DatasetError::EmptyClass`]
-    /// when a class folder holds no (readable) image, and — when verifying without
-    /// `skip_unreadable` — with [`DatasetError::Image`] naming the first unreadable file.
+    /// [`DatasetError::EmptyRoot`] when there is no class folder, and with
+    /// [`DatasetError::EmptyClass`] when a class folder holds no image file.
     pub fn open(root: impl AsRef<Path>, options: FolderOptions) -> Result<Self, DatasetError> {
-        options.validate()?;
-        let root = root.as_ref().to_path_buf();
-        check_root(&root)?;
-        let mut class_names = Vec::new();
+        let root = checked_root(root.as_ref(), &options)?;
+        let mut names = Vec::new();
         let mut class_dirs = Vec::new();
         let mut skipped = Vec::new();
         for (name, path) in sorted_entries(&root)? {
@@ -311,7 +292,7 @@ impl ImageFolder {
                     reason: SkipReason::Hidden,
                 });
             } else if path.is_dir() {
-                class_names.push(name);
+                names.push(name);
                 class_dirs.push(path);
             } else {
                 skipped.push(SkippedFile {
@@ -320,12 +301,13 @@ impl ImageFolder {
                 });
             }
         }
-        if class_names.is_empty() {
+        if names.is_empty() {
             return Err(DatasetError::EmptyRoot(root));
         }
         let mut files = Vec::new();
         let mut labels = Vec::new();
         for (label, dir) in class_dirs.iter().enumerate() {
+            let before = files.len();
             for (name, path) in sorted_entries(dir)? {
                 let reason = if name.starts_with('.') {
                     Some(SkipReason::Hidden)
@@ -344,18 +326,9 @@ impl ImageFolder {
                     }
                 }
             }
-        }
-        apply_verification(&mut files, &mut Some(&mut labels), &mut skipped, &options)?;
-        let mut counts = vec![0usize; class_names.len()];
-        for &l in &labels {
-            if let Some(c) = counts.get_mut(l) {
-                *c += 1;
-            }
-        }
-        for ((class, dir), count) in class_names.iter().zip(&class_dirs).zip(&counts) {
-            if *count == 0 {
+            if files.len() == before {
                 return Err(DatasetError::EmptyClass {
-                    class: class.clone(),
+                    class: names[label].clone(),
                     path: dir.clone(),
                 });
             }
@@ -363,48 +336,21 @@ impl ImageFolder {
         Ok(Self {
             root,
             options,
-            class_names,
             files,
-            labels,
             skipped,
+            layout: Classes { names, labels },
         })
-    }
-
-    /// The root folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The options it was opened with.
-    pub fn options(&self) -> &FolderOptions {
-        &self.options
-    }
-
-    /// The file of sample `index`.
-    pub fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        self.files
-            .get(index)
-            .map(PathBuf::as_path)
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.files.len(),
-            })
-    }
-
-    /// The files of all samples, in sample order.
-    pub fn paths(&self) -> &[PathBuf] {
-        &self.files
     }
 
     /// The labels of all samples, in sample order.
     pub fn labels(&self) -> &[usize] {
-        &self.labels
+        &self.layout.labels
     }
 
     /// The number of samples of each class, indexed by label.
     pub fn class_counts(&self) -> Vec<usize> {
-        let mut counts = vec![0usize; self.class_names.len()];
-        for &l in &self.labels {
+        let mut counts = vec![0usize; self.layout.names.len()];
+        for &l in &self.layout.labels {
             if let Some(c) = counts.get_mut(l) {
                 *c += 1;
             }
@@ -414,82 +360,15 @@ impl ImageFolder {
 
     /// The label of the class named `name`, if any.
     pub fn class_index(&self, name: &str) -> Option<usize> {
-        self.class_names.iter().position(|c| c == name)
+        self.layout.names.iter().position(|c| c == name)
     }
-
-    /// The files and folders that were skipped, with the reason.
-    pub fn skipped(&self) -> &[SkippedFile] {
-        &self.skipped
-    }
-}
-
-impl Dataset for ImageFolder {
-    fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        let image = self.options.load(self.path(index)?)?;
-        Ok(Sample {
-            image,
-            label: self.labels.get(index).copied(),
-        })
-    }
-
-    fn class_names(&self) -> &[String] {
-        &self.class_names
-    }
-
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        self.labels
-            .get(index)
-            .copied()
-            .map(Some)
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.labels.len(),
-            })
-    }
-
-    fn image_size(&self) -> u32 {
-        self.options.image_size
-    }
-}
-
-impl FileDataset for ImageFolder {
-    fn root(&self) -> &Path {
-        &self.root
-    }
-    fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        ImageFolder::path(self, index)
-    }
-    fn options(&self) -> &FolderOptions {
-        &self.options
-    }
-}
-
-/// Every image file under a root, searched **recursively**, without labels (for autoencoder
-/// pretraining on e.g. `../shared/paintings-unlabeled`).
-///
-/// Files are ordered by their path relative to the root (folder by folder, names sorted). Hidden
-/// entries and files that are not images are skipped and reported; symbolic links to folders are not
-/// followed (reported), links to files are.
-#[derive(Debug, Clone)]
-pub struct UnlabeledFolder {
-    root: PathBuf,
-    options: FolderOptions,
-    files: Vec<PathBuf>,
-    skipped: Vec<SkippedFile>,
 }
 
 impl UnlabeledFolder {
-    /// Lists every image under `root`. Fails with [`DatasetError::MissingRoot`], with
-    /// [`DatasetError::EmptyRoot`] when no (readable) image is found, and — when verifying without
-    /// `skip_unreadable` — with [`DatasetError::Image`] naming the first unreadable file.
+    /// Lists every image under `root`. Fails with [`DatasetError::MissingRoot`], and with
+    /// [`DatasetError::EmptyRoot`] when no image file is found.
     pub fn open(root: impl AsRef<Path>, options: FolderOptions) -> Result<Self, DatasetError> {
-        options.validate()?;
-        let root = root.as_ref().to_path_buf();
-        check_root(&root)?;
+        let root = checked_root(root.as_ref(), &options)?;
         let mut files = Vec::new();
         let mut skipped = Vec::new();
         // Depth-first over sorted entries gives files ordered by relative path components.
@@ -528,7 +407,6 @@ impl UnlabeledFolder {
         }
         // Interleaving files of a folder with its sub-folders' files: order by relative path.
         files.sort_by(|a, b| a.components().cmp(b.components()));
-        apply_verification(&mut files, &mut None, &mut skipped, &options)?;
         if files.is_empty() {
             return Err(DatasetError::EmptyRoot(root));
         }
@@ -537,42 +415,12 @@ impl UnlabeledFolder {
             options,
             files,
             skipped,
+            layout: Unlabeled,
         })
-    }
-
-    /// The root folder.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The options it was opened with.
-    pub fn options(&self) -> &FolderOptions {
-        &self.options
-    }
-
-    /// The file of sample `index`.
-    pub fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        self.files
-            .get(index)
-            .map(PathBuf::as_path)
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.files.len(),
-            })
-    }
-
-    /// The files of all samples, in sample order.
-    pub fn paths(&self) -> &[PathBuf] {
-        &self.files
-    }
-
-    /// The files and folders that were skipped, with the reason.
-    pub fn skipped(&self) -> &[SkippedFile] {
-        &self.skipped
     }
 }
 
-impl Dataset for UnlabeledFolder {
+impl<L: Layout> Dataset for Folder<L> {
     fn len(&self) -> usize {
         self.files.len()
     }
@@ -580,23 +428,17 @@ impl Dataset for UnlabeledFolder {
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
         Ok(Sample {
             image: self.options.load(self.path(index)?)?,
-            label: None,
+            label: self.layout.label(index),
         })
     }
 
     fn class_names(&self) -> &[String] {
-        &[]
+        self.layout.class_names()
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        if index < self.files.len() {
-            Ok(None)
-        } else {
-            Err(DatasetError::IndexOutOfRange {
-                index,
-                len: self.files.len(),
-            })
-        }
+        self.path(index)?;
+        Ok(self.layout.label(index))
     }
 
     fn image_size(&self) -> u32 {
@@ -604,12 +446,12 @@ impl Dataset for UnlabeledFolder {
     }
 }
 
-impl FileDataset for UnlabeledFolder {
+impl<L: Layout> FileDataset for Folder<L> {
     fn root(&self) -> &Path {
         &self.root
     }
     fn path(&self, index: usize) -> Result<&Path, DatasetError> {
-        UnlabeledFolder::path(self, index)
+        Folder::path(self, index)
     }
     fn options(&self) -> &FolderOptions {
         &self.options

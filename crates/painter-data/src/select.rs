@@ -1,5 +1,6 @@
 //! Selecting part of a dataset: a [`Subset`] view, `n` images per class drawn with a seed (the paper's
-//! benchmark uses 3 painters x 40 paintings), and restriction to named classes.
+//! benchmark uses 3 painters x 40 paintings), `n` images drawn with a seed, and restriction to named
+//! classes.
 //!
 //! ```
 //! # use image::RgbImage;
@@ -25,11 +26,17 @@
 //! ```
 
 use crate::augment::keyed_rng;
+use crate::dataset::{at_least_one, item};
 use crate::{Dataset, DatasetError, Sample};
 use rand::seq::SliceRandom;
+use rand::SeedableRng;
 
 /// Stream number for per-class selection draws.
 const STREAM_SELECT: u64 = 0x7365_6c65; // "sele"
+
+/// Mixed into the seed of [`take_random`]'s shuffle ("unlabel\0": it first chose the unlabeled
+/// images a run pretrains on, and keeps choosing the same ones).
+const RANDOM_SUBSET_KEY: u64 = 0x756e_6c61_6265_6c00;
 
 /// A view of some samples of a parent dataset, with its own class list.
 ///
@@ -72,13 +79,7 @@ impl<D: Dataset> Subset<D> {
 
     /// The parent index of subset sample `index`.
     pub fn parent_index(&self, index: usize) -> Result<usize, DatasetError> {
-        self.indices
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.indices.len(),
-            })
+        item(&self.indices, index).copied()
     }
 
     /// Unwraps the view into its parent and parent indices.
@@ -106,13 +107,7 @@ impl<D: Dataset> Dataset for Subset<D> {
     }
 
     fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        self.labels
-            .get(index)
-            .copied()
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.labels.len(),
-            })
+        item(&self.labels, index).copied()
     }
 
     fn image_size(&self) -> u32 {
@@ -156,11 +151,7 @@ pub fn take_per_class<D: Dataset>(
     n: usize,
     seed: u64,
 ) -> Result<Subset<D>, DatasetError> {
-    if n == 0 {
-        return Err(DatasetError::InvalidSetting(
-            "samples per class must be at least 1".into(),
-        ));
-    }
+    at_least_one("samples per class", n as u64)?;
     let per_class = class_indices(&dataset)?;
     let mut chosen = Vec::with_capacity(n * per_class.len());
     for (label, mut members) in per_class.into_iter().enumerate() {
@@ -231,4 +222,22 @@ pub fn restrict_classes<D: Dataset, S: AsRef<str>>(
         labels,
         class_names,
     })
+}
+
+/// `n` samples drawn with `seed` without replacement, in the dataset's order (all of them, in
+/// order, when `n` is at least the dataset's length).
+///
+/// Which samples are chosen depends only on `seed`, `n` and the dataset's length. Fails with
+/// [`DatasetError::InvalidSetting`] when `n == 0`.
+pub fn take_random<D: Dataset>(dataset: D, n: usize, seed: u64) -> Result<Subset<D>, DatasetError> {
+    at_least_one("the number of samples to draw", n as u64)?;
+    let mut order: Vec<usize> = (0..dataset.len()).collect();
+    if n < order.len() {
+        order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
+            seed ^ RANDOM_SUBSET_KEY,
+        ));
+        order.truncate(n);
+        order.sort_unstable();
+    }
+    Subset::new(dataset, order)
 }

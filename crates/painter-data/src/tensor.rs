@@ -121,22 +121,25 @@ impl Normalization {
 
     /// Normalizes a `3 x H x W` array in place.
     pub fn apply(&self, x: &mut Array3<f32>) -> Result<(), TensorError> {
-        self.validate()?;
-        check_chw(x)?;
-        for (c, mut plane) in x.outer_iter_mut().enumerate() {
-            let (m, s) = (self.mean[c], self.std[c]);
-            plane.mapv_inplace(|v| (v - m) / s);
-        }
-        Ok(())
+        self.map_channels(x, |v, mean, std| (v - mean) / std)
     }
 
     /// Undoes [`Normalization::apply`] in place.
     pub fn invert(&self, x: &mut Array3<f32>) -> Result<(), TensorError> {
+        self.map_channels(x, |v, mean, std| v * std + mean)
+    }
+
+    /// Maps every value `v` of channel `c` of a `3 x H x W` array to `f(v, mean[c], std[c])`.
+    fn map_channels(
+        &self,
+        x: &mut Array3<f32>,
+        f: impl Fn(f32, f32, f32) -> f32,
+    ) -> Result<(), TensorError> {
         self.validate()?;
         check_chw(x)?;
         for (c, mut plane) in x.outer_iter_mut().enumerate() {
-            let (m, s) = (self.mean[c], self.std[c]);
-            plane.mapv_inplace(|v| v * s + m);
+            let (mean, std) = (self.mean[c], self.std[c]);
+            plane.mapv_inplace(|v| f(v, mean, std));
         }
         Ok(())
     }

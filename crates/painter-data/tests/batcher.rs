@@ -5,51 +5,30 @@ use candle_core::Device;
 use image::{Rgb, RgbImage};
 use painter_data::augment::{AugmentError, PixelDropout};
 use painter_data::batcher::{Batcher, BatcherConfig, LastBatch};
-use painter_data::{Dataset, DatasetError, ImageBatch, Sample};
+use painter_data::{DatasetError, ImageBatch, InMemoryDataset};
 
-/// Sample i: a 4x4 image whose red channel encodes i, labelled i % 3 (or unlabeled).
-struct Indexed {
-    n: usize,
-    names: Vec<String>,
+/// Sample i: a 4x4 image whose red channel encodes i, labelled i % 3.
+fn indexed(n: usize) -> InMemoryDataset {
+    let images = (0..n)
+        .map(|i| RgbImage::from_pixel(4, 4, Rgb([i as u8, 128, 255])))
+        .collect();
+    let labels = (0..n).map(|i| Some(i % 3)).collect();
+    InMemoryDataset::new(4, images, labels, vec!["a".into(), "b".into(), "c".into()]).unwrap()
 }
 
-impl Indexed {
-    fn labelled(n: usize) -> Self {
-        Self {
-            n,
-            names: vec!["a".into(), "b".into(), "c".into()],
-        }
-    }
+/// A batcher of [`indexed`]`(n)` in shuffled batches of `batch_size` with seed 42.
+fn batcher(n: usize, batch_size: usize, last_batch: LastBatch) -> Batcher<InMemoryDataset> {
+    Batcher::new(indexed(n), config(batch_size, last_batch), Device::Cpu).unwrap()
 }
 
-impl Dataset for Indexed {
-    fn len(&self) -> usize {
-        self.n
-    }
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        let label = self.label(index)?;
-        Ok(Sample {
-            image: RgbImage::from_pixel(4, 4, Rgb([index as u8, 128, 255])),
-            label,
-        })
-    }
-    fn class_names(&self) -> &[String] {
-        &self.names
-    }
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        if index >= self.n {
-            return Err(DatasetError::IndexOutOfRange { index, len: self.n });
-        }
-        Ok((!self.names.is_empty()).then_some(index % 3))
-    }
-    fn image_size(&self) -> u32 {
-        4
-    }
+/// Every value of a batch's images, flattened.
+fn values(batch: &ImageBatch) -> Vec<f32> {
+    batch.images().flatten_all().unwrap().to_vec1().unwrap()
 }
 
 /// The dataset index of every image of a batch, read back from the red channel.
 fn decoded_indices(batch: &ImageBatch) -> Vec<usize> {
-    let v: Vec<f32> = batch.images().flatten_all().unwrap().to_vec1().unwrap();
+    let v = values(batch);
     (0..batch.len())
         .map(|k| (v[k * 48] * 255.0).round() as usize)
         .collect()
@@ -66,12 +45,7 @@ fn config(batch_size: usize, last_batch: LastBatch) -> BatcherConfig {
 
 #[test]
 fn shapes_labels_and_last_batch_policies() {
-    let keep = Batcher::new(
-        Indexed::labelled(10),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap();
+    let keep = batcher(10, 4, LastBatch::Keep);
     assert_eq!(keep.num_batches(), 3);
     let batches: Vec<ImageBatch> = keep.epoch(0).map(Result::unwrap).collect();
     assert_eq!(
@@ -93,51 +67,27 @@ fn shapes_labels_and_last_batch_policies() {
         "each sample once per epoch"
     );
 
-    let drop = Batcher::new(
-        Indexed::labelled(10),
-        config(4, LastBatch::Drop),
-        Device::Cpu,
-    )
-    .unwrap();
+    let drop = batcher(10, 4, LastBatch::Drop);
     assert_eq!(drop.num_batches(), 2);
     let sizes: Vec<usize> = drop.epoch(0).map(|b| b.unwrap().len()).collect();
     assert_eq!(sizes, [4, 4]);
     // Drop with a dataset smaller than a batch yields nothing.
-    let tiny = Batcher::new(
-        Indexed::labelled(3),
-        config(4, LastBatch::Drop),
-        Device::Cpu,
-    )
-    .unwrap();
+    let tiny = batcher(3, 4, LastBatch::Drop);
     assert_eq!(tiny.epoch(0).count(), 0);
     // Exact multiple: no short batch either way.
-    let exact = Batcher::new(
-        Indexed::labelled(8),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap();
+    let exact = batcher(8, 4, LastBatch::Keep);
     assert_eq!(exact.epoch(1).len(), 2);
 
     assert!(matches!(
-        Batcher::new(
-            Indexed::labelled(3),
-            config(0, LastBatch::Keep),
-            Device::Cpu
-        ),
+        Batcher::new(indexed(3), config(0, LastBatch::Keep), Device::Cpu),
         Err(DatasetError::InvalidSetting(_))
     ));
 }
 
 #[test]
 fn order_is_deterministic_per_seed_and_epoch() {
-    let b = Batcher::new(
-        Indexed::labelled(50),
-        config(8, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap();
-    let order = |batcher: &Batcher<Indexed>, epoch| -> Vec<usize> {
+    let b = batcher(50, 8, LastBatch::Keep);
+    let order = |batcher: &Batcher<InMemoryDataset>, epoch| -> Vec<usize> {
         batcher
             .epoch(epoch)
             .flat_map(|r| decoded_indices(&r.unwrap()))
@@ -153,7 +103,7 @@ fn order_is_deterministic_per_seed_and_epoch() {
     assert_ne!(e0, order(&b, 1), "a new epoch is reshuffled");
     assert_ne!(e0, (0..50).collect::<Vec<_>>(), "shuffled");
     let other_seed = Batcher::new(
-        Indexed::labelled(50),
+        indexed(50),
         BatcherConfig {
             seed: 43,
             ..config(8, LastBatch::Keep)
@@ -163,7 +113,7 @@ fn order_is_deterministic_per_seed_and_epoch() {
     .unwrap();
     assert_ne!(e0, order(&other_seed, 0));
     let plain = Batcher::new(
-        Indexed::labelled(50),
+        indexed(50),
         BatcherConfig {
             shuffle: false,
             ..config(8, LastBatch::Keep)
@@ -186,14 +136,9 @@ fn order_is_deterministic_per_seed_and_epoch() {
 #[test]
 fn index_lists_restrict_the_epoch() {
     let fold = vec![1, 3, 5, 7, 9, 11];
-    let b = Batcher::new(
-        Indexed::labelled(12),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap()
-    .with_indices(fold.clone())
-    .unwrap();
+    let b = batcher(12, 4, LastBatch::Keep)
+        .with_indices(fold.clone())
+        .unwrap();
     assert_eq!(b.num_samples(), 6);
     assert_eq!(b.num_batches(), 2);
     let mut seen: Vec<usize> = b
@@ -202,13 +147,7 @@ fn index_lists_restrict_the_epoch() {
         .collect();
     seen.sort_unstable();
     assert_eq!(seen, fold);
-    let bad = Batcher::new(
-        Indexed::labelled(12),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap()
-    .with_indices(vec![2, 12]);
+    let bad = batcher(12, 4, LastBatch::Keep).with_indices(vec![2, 12]);
     assert!(matches!(
         bad,
         Err(DatasetError::IndexOutOfRange { index: 12, len: 12 })
@@ -226,22 +165,10 @@ fn augmentation_hook_gets_dataset_index_and_epoch() {
         img.put_pixel(1, 0, Rgb([0, epoch as u8, 0]));
         Ok(img)
     };
-    let b = Batcher::new(
-        Indexed::labelled(9),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap()
-    .with_augmentation(hook);
+    let b = batcher(9, 4, LastBatch::Keep).with_augmentation(hook);
     for epoch in [0u64, 5] {
         for batch in b.epoch(epoch) {
-            let v: Vec<f32> = batch
-                .unwrap()
-                .images()
-                .flatten_all()
-                .unwrap()
-                .to_vec1()
-                .unwrap();
+            let v = values(&batch.unwrap());
             // Pixel (1, 0) of the green plane (offset 16) of each image holds the epoch.
             for k in 0..v.len() / 48 {
                 assert_eq!((v[k * 48 + 16 + 1] * 255.0).round() as u64, epoch);
@@ -250,40 +177,17 @@ fn augmentation_hook_gets_dataset_index_and_epoch() {
     }
     // Pixel dropout as the hook equals dropout applied to the batch afterwards.
     let dropout = PixelDropout::new(0.25, 9).unwrap();
-    let plain = Batcher::new(
-        Indexed::labelled(9),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap();
-    let hooked = Batcher::new(
-        Indexed::labelled(9),
-        config(4, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap()
-    .with_augmentation(dropout);
+    let plain = batcher(9, 4, LastBatch::Keep);
+    let hooked = batcher(9, 4, LastBatch::Keep).with_augmentation(dropout);
     for (a, b) in plain.epoch_indexed(2).zip(hooked.epoch(2)) {
         let (indices, batch) = a.unwrap();
         let after = dropout.apply_batch(&batch, &indices, 2).unwrap();
-        let x: Vec<f32> = after.images().flatten_all().unwrap().to_vec1().unwrap();
-        let y: Vec<f32> = b
-            .unwrap()
-            .images()
-            .flatten_all()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
+        let x = values(&after);
+        let y = values(&b.unwrap());
         assert_eq!(x, y);
     }
     // A failing hook surfaces as an error.
-    let failing = Batcher::new(
-        Indexed::labelled(3),
-        config(2, LastBatch::Keep),
-        Device::Cpu,
-    )
-    .unwrap()
-    .with_augmentation(
+    let failing = batcher(3, 2, LastBatch::Keep).with_augmentation(
         |_: RgbImage, _: usize, _: u64| -> Result<RgbImage, AugmentError> {
             Err(AugmentError::Resize("nope".into()))
         },
@@ -296,10 +200,8 @@ fn augmentation_hook_gets_dataset_index_and_epoch() {
 
 #[test]
 fn unlabeled_datasets_give_unlabeled_batches() {
-    let ds = Indexed {
-        n: 5,
-        names: Vec::new(),
-    };
+    let images = (0..5).map(|_| RgbImage::new(4, 4)).collect();
+    let ds = InMemoryDataset::new(4, images, vec![None; 5], Vec::new()).unwrap();
     let b = Batcher::new(ds, config(2, LastBatch::Keep), Device::Cpu).unwrap();
     for batch in b.epoch(0) {
         assert!(batch.unwrap().labels().is_none());

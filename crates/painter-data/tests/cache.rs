@@ -1,6 +1,10 @@
 //! The pixel cache: pixels identical to direct decoding, reuse without decoding, invalidation on any
-//! source or setting change, typed errors for truncated or corrupt shards, crash safety, sharding,
-//! and a real-data cache of a subset of `../shared/paintings` when present.
+//! source or setting change, every unreadable source file found in one build (named in one error or
+//! skipped), typed errors for truncated or corrupt shards, crash safety, sharding, and a real-data
+//! cache of a subset of `../shared/paintings` when present.
+
+#[path = "support/trees.rs"]
+mod trees;
 
 use image::{Rgb, RgbImage};
 use painter_data::cache::{CacheOptions, PixelCache, MANIFEST_FILE};
@@ -12,44 +16,10 @@ use painter_data::{Dataset, DatasetError, Sample};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
-
-fn write_image(path: &Path, w: u32, h: u32, seed: u8) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    RgbImage::from_fn(w, h, |x, y| {
-        Rgb([
-            seed.wrapping_mul(31).wrapping_add((x * 3) as u8),
-            seed.wrapping_add((y * 5) as u8),
-            (x ^ y) as u8,
-        ])
-    })
-    .save(path)
-    .unwrap();
-}
-
-fn tree(root: &Path) {
-    for (i, class) in ["monet", "goya", "klimt"].iter().enumerate() {
-        for j in 0..4u8 {
-            let ext = if j % 2 == 0 { "png" } else { "jpg" };
-            write_image(
-                &root.join(format!("{class}/{j}.{ext}")),
-                20 + 3 * j as u32,
-                14 + i as u32,
-                (i as u8) * 10 + j,
-            );
-        }
-    }
-}
+use trees::{tree_and_cache, write_image, Bad};
 
 fn folder(root: &Path, size: u32) -> ImageFolder {
-    ImageFolder::open(
-        root,
-        FolderOptions {
-            image_size: size,
-            progress: false,
-            ..FolderOptions::default()
-        },
-    )
-    .unwrap()
+    ImageFolder::open(root, FolderOptions::default().with_size(size)).unwrap()
 }
 
 fn quiet() -> CacheOptions {
@@ -83,9 +53,7 @@ fn assert_same_as_source(cached: &dyn Dataset, source: &dyn Dataset) {
 
 #[test]
 fn cache_pixels_equal_direct_decoding_and_reuse_skips_decoding() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     let built = PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
     let r = built.report().clone();
@@ -109,9 +77,7 @@ fn cache_pixels_equal_direct_decoding_and_reuse_skips_decoding() {
 
 #[test]
 fn any_change_to_sources_or_settings_rebuilds() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
 
@@ -158,7 +124,6 @@ fn any_change_to_sources_or_settings_rebuilds() {
         FolderOptions {
             image_size: 8,
             method: StandardizeMethod::CenterCrop,
-            progress: false,
             ..FolderOptions::default()
         },
     )
@@ -175,9 +140,7 @@ fn any_change_to_sources_or_settings_rebuilds() {
 
 #[test]
 fn truncated_or_corrupt_shards_are_typed_errors() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 16);
     PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
     let shard = shard_files(cache.path()).pop().unwrap();
@@ -219,37 +182,166 @@ fn truncated_or_corrupt_shards_are_typed_errors() {
     assert_same_as_source(&c, &ds);
 }
 
+/// Sets a file's modification time `secs` seconds from now (a change the cache must see even
+/// where the file system's clock is coarse).
+fn touch(path: &Path, secs: u64) {
+    let f = fs::File::options().write(true).open(path).unwrap();
+    f.set_modified(SystemTime::now() + Duration::from_secs(secs))
+        .unwrap();
+}
+
+#[test]
+fn every_unreadable_file_is_named_in_one_error_or_skipped() {
+    let (src, cache) = tree_and_cache();
+    // Four kinds of bad files named .jpg, in two of the three class folders.
+    let bad = [
+        ("goya/5.jpg", Bad::Truncated),
+        ("klimt/5.jpg", Bad::Corrupt),
+        ("klimt/6.jpg", Bad::ZeroBytes),
+        ("klimt/7.jpg", Bad::NotAnImage),
+    ];
+    for (file, kind) in bad {
+        kind.write(&src.path().join(file));
+    }
+    let ds = folder(src.path(), 16);
+    assert_eq!(ds.len(), 16);
+
+    // Strict: one error naming every bad file (in source order), each with why.
+    let named = |result: Result<_, DatasetError>| match result {
+        Err(DatasetError::Unreadable(images)) => images,
+        Err(e) => panic!("expected Unreadable, got {e}"),
+        Ok(c) => panic!(
+            "expected Unreadable, got a cache of {} images",
+            Dataset::len(&c)
+        ),
+    };
+    let images = named(PixelCache::build_or_open(&ds, cache.path(), &quiet()));
+    let paths: Vec<PathBuf> = images.iter().map(|u| u.path.clone()).collect();
+    let expected: Vec<PathBuf> = bad.iter().map(|(f, _)| src.path().join(f)).collect();
+    assert_eq!(paths, expected);
+    for u in &images {
+        assert!(!u.message.is_empty(), "{u}");
+        assert_eq!(ds.path(u.index).unwrap(), u.path);
+        assert_eq!(u.label, ds.label(u.index).unwrap());
+    }
+    let message = PixelCache::build_or_open(&ds, cache.path(), &quiet())
+        .err()
+        .unwrap()
+        .to_string();
+    for (file, _) in bad {
+        assert!(message.contains(file), "{message}");
+    }
+    // The build was recorded: asking again decodes nothing (same shards, same error).
+    let shards = shard_files(cache.path());
+    assert_eq!(shards.len(), 1);
+    assert_eq!(
+        named(PixelCache::build_or_open(&ds, cache.path(), &quiet())),
+        images
+    );
+    assert_eq!(shard_files(cache.path()), shards);
+
+    // Skipping: the same cache, reused, holds the 12 readable images with their labels.
+    let skip = CacheOptions {
+        skip_unreadable: true,
+        ..quiet()
+    };
+    let c = PixelCache::build_or_open(&ds, cache.path(), &skip).unwrap();
+    assert!(!c.report().rebuilt, "{:?}", c.report());
+    assert_eq!((c.report().decoded, c.report().unreadable), (0, 4));
+    assert!(c
+        .report()
+        .to_string()
+        .contains("4 unreadable images left out"));
+    assert_eq!(c.unreadable(), images.as_slice());
+    let readable: Vec<usize> = (0..ds.len())
+        .filter(|i| !images.iter().any(|u| u.index == *i))
+        .collect();
+    let subset = painter_data::Subset::new(&ds, readable).unwrap();
+    assert_same_as_source(&c, &subset);
+    assert_eq!(
+        c.source_files().len(),
+        16,
+        "every source file is fingerprinted"
+    );
+}
+
+#[test]
+fn a_repaired_or_a_broken_file_rebuilds_the_cache() {
+    let (src, cache) = tree_and_cache();
+    let broken = src.path().join("monet/3.jpg");
+    Bad::Truncated.write(&broken);
+    let skip = CacheOptions {
+        skip_unreadable: true,
+        ..quiet()
+    };
+    let ds = folder(src.path(), 16);
+    let c = PixelCache::build_or_open(&ds, cache.path(), &skip).unwrap();
+    assert_eq!((c.len(), c.unreadable().len()), (11, 1));
+
+    // The skipped file is repaired: the cache is rebuilt and holds it.
+    write_image(&broken, 10, 10, 1);
+    touch(&broken, 5);
+    let c = PixelCache::build_or_open(&ds, cache.path(), &skip).unwrap();
+    assert!(c.report().rebuilt);
+    assert!(
+        c.report().reason.contains("monet/3.jpg"),
+        "{:?}",
+        c.report()
+    );
+    assert!(c.unreadable().is_empty());
+    assert_same_as_source(&c, &ds);
+    // Now strict too.
+    assert_same_as_source(
+        &PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap(),
+        &ds,
+    );
+
+    // A readable file breaks: rebuilt, and named (strict) or left out (skipping).
+    let now_broken = src.path().join("goya/0.png");
+    Bad::Corrupt.write(&now_broken);
+    touch(&now_broken, 10);
+    match PixelCache::build_or_open(&ds, cache.path(), &quiet()) {
+        Err(DatasetError::Unreadable(images)) => {
+            assert_eq!(images.len(), 1);
+            assert_eq!(images[0].path, now_broken);
+        }
+        other => panic!("expected Unreadable, got {:?}", other.map(|c| c.len())),
+    }
+    let c = PixelCache::build_or_open(&ds, cache.path(), &skip).unwrap();
+    assert!(!c.report().rebuilt, "the strict call recorded the build");
+    assert_eq!(c.len(), 11);
+    assert_eq!(c.unreadable()[0].path, now_broken);
+}
+
 #[test]
 fn a_failed_build_leaves_no_cache_and_is_rebuilt() {
-    let src = tempfile::tempdir().unwrap();
     let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
-    let ds = folder(src.path(), 16);
-    PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
-    // A source file becomes unreadable: the rebuild fails naming it, and no manifest remains.
-    let bad = src.path().join("monet/3.jpg");
-    fs::write(&bad, b"broken").unwrap();
-    match PixelCache::build_or_open(&ds, cache.path(), &quiet()) {
-        Err(DatasetError::Image { path, .. }) => assert_eq!(path, bad),
-        other => panic!("expected an image error, got {:?}", other.map(|c| c.len())),
+    let good = Generated::new(9, 1);
+    PixelCache::build_or_open_keyed(&good, "shade=1", cache.path(), &quiet()).unwrap();
+    // A sample of the wrong size is not an unreadable image but a broken dataset: the rebuild
+    // stops, and no manifest remains.
+    let broken = Generated::new(9, 0);
+    match PixelCache::build_or_open_keyed(&broken, "shade=0", cache.path(), &quiet()) {
+        Err(e @ DatasetError::InvalidSetting(_)) => assert!(e.to_string().contains("sample 0")),
+        other => panic!(
+            "expected an invalid setting, got {:?}",
+            other.map(|c| c.len())
+        ),
     }
     assert!(!cache.path().join(MANIFEST_FILE).exists());
     assert!(PixelCache::open(cache.path(), &quiet()).is_err());
     // Like a killed build: shards (or temporaries) without a manifest are never used.
     fs::write(cache.path().join("shard-dead-00000.bin"), vec![7u8; 999]).unwrap();
-    write_image(&bad, 10, 10, 1);
-    let c = PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
+    let c = PixelCache::build_or_open_keyed(&good, "shade=1", cache.path(), &quiet()).unwrap();
     assert!(c.report().rebuilt);
     assert_eq!(c.report().reason, "no cache yet");
-    assert_same_as_source(&c, &ds);
+    assert_same_as_source(&c, &good);
     assert_eq!(shard_files(cache.path()).len(), 1, "leftovers removed");
 }
 
 #[test]
 fn many_shards_and_small_chunks() {
-    let src = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    tree(src.path());
+    let (src, cache) = tree_and_cache();
     let ds = folder(src.path(), 10);
     let opts = CacheOptions {
         shard_bytes: 3 * 10 * 10 * 3 + 5, // 3 images per shard
@@ -281,13 +373,26 @@ struct Generated {
     names: Vec<String>,
 }
 
+impl Generated {
+    /// `n` images of a shade, labelled `even` and `odd` in turn.
+    fn new(n: usize, shade: u8) -> Self {
+        Self {
+            n,
+            shade,
+            names: vec!["even".to_string(), "odd".to_string()],
+        }
+    }
+}
+
 impl Dataset for Generated {
     fn len(&self) -> usize {
         self.n
     }
+    /// Shade 0 renders a broken dataset: sample 0 has the wrong size.
     fn get(&self, index: usize) -> Result<Sample, DatasetError> {
+        let side = if self.shade == 0 && index == 0 { 5 } else { 6 };
         Ok(Sample {
-            image: RgbImage::from_fn(6, 6, |x, y| {
+            image: RgbImage::from_fn(side, side, |x, y| {
                 Rgb([index as u8, self.shade, (x * 6 + y) as u8])
             }),
             label: self.label(index)?,
@@ -307,22 +412,13 @@ impl Dataset for Generated {
 #[test]
 fn keyed_cache_for_generated_data() {
     let cache = tempfile::tempdir().unwrap();
-    let names = vec!["even".to_string(), "odd".to_string()];
-    let g = Generated {
-        n: 9,
-        shade: 1,
-        names: names.clone(),
-    };
+    let g = Generated::new(9, 1);
     let c = PixelCache::build_or_open_keyed(&g, "shade=1", cache.path(), &quiet()).unwrap();
     assert!(c.report().rebuilt);
     assert_same_as_source(&c, &g);
     let c = PixelCache::build_or_open_keyed(&g, "shade=1", cache.path(), &quiet()).unwrap();
     assert!(!c.report().rebuilt);
-    let g2 = Generated {
-        n: 9,
-        shade: 2,
-        names,
-    };
+    let g2 = Generated::new(9, 2);
     let c = PixelCache::build_or_open_keyed(&g2, "shade=2", cache.path(), &quiet()).unwrap();
     assert!(c.report().rebuilt);
     assert_same_as_source(&c, &g2);
@@ -388,10 +484,7 @@ fn measure_full_real_cache_at_256() {
         eprintln!("../shared not present: nothing to measure");
         return;
     };
-    let opts = FolderOptions {
-        progress: false,
-        ..FolderOptions::default()
-    };
+    let opts = FolderOptions::default();
     let cache = tempfile::tempdir().unwrap();
     let a = ImageFolder::open(&labelled, opts).unwrap();
     let b = UnlabeledFolder::open(&unlabeled, opts).unwrap();

@@ -1,43 +1,30 @@
 //! Folder datasets (ImageFolder, UnlabeledFolder) on temporary trees and on `../shared` when present,
-//! and selection (n per class, class restriction, Subset).
+//! and selection (n per class, n at random, class restriction, Subset).
+
+#[path = "support/trees.rs"]
+mod trees;
 
 use image::{Rgb, RgbImage};
 use painter_data::folder::{FolderOptions, ImageFolder, SkipReason, UnlabeledFolder};
-use painter_data::select::{class_indices, restrict_classes, take_per_class, Subset};
+use painter_data::select::{class_indices, restrict_classes, take_per_class, take_random, Subset};
 use painter_data::shared::{shared_paintings, shared_unlabeled};
 use painter_data::standardize::standardize;
-use painter_data::{load_rgb, Dataset, DatasetError, Sample};
+use painter_data::{load_rgb, Dataset, DatasetError, InMemoryDataset, Sample};
 use std::fs;
 use std::path::Path;
-
-fn write_image(path: &Path, w: u32, h: u32, color: [u8; 3]) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    RgbImage::from_fn(w, h, |x, y| {
-        Rgb([
-            color[0].wrapping_add((x % 7) as u8),
-            color[1].wrapping_add((y % 5) as u8),
-            color[2],
-        ])
-    })
-    .save(path)
-    .unwrap();
-}
+use trees::{write_image, Bad};
 
 fn options(size: u32) -> FolderOptions {
-    FolderOptions {
-        image_size: size,
-        progress: false,
-        ..FolderOptions::default()
-    }
+    FolderOptions::default().with_size(size)
 }
 
 /// root/{b_class,a_class}/..., plus a note, a stray file and a hidden file.
 fn tree(root: &Path) {
-    write_image(&root.join("b_class/z.png"), 30, 20, [10, 200, 30]);
-    write_image(&root.join("b_class/a.png"), 20, 30, [200, 10, 30]);
+    write_image(&root.join("b_class/z.png"), 30, 20, 10);
+    write_image(&root.join("b_class/a.png"), 20, 30, 200);
     fs::write(root.join("b_class/notes.txt"), "not an image").unwrap();
-    write_image(&root.join("a_class/2.jpg"), 40, 40, [90, 90, 200]);
-    write_image(&root.join("a_class/1.jpg"), 25, 16, [120, 60, 20]);
+    write_image(&root.join("a_class/2.jpg"), 40, 40, 90);
+    write_image(&root.join("a_class/1.jpg"), 25, 16, 120);
     fs::write(root.join("README.md"), "stray").unwrap();
     fs::write(root.join("a_class/.DS_Store"), "hidden").unwrap();
 }
@@ -103,63 +90,31 @@ fn image_folder_sorts_classes_and_files_and_reports_skips() {
 }
 
 #[test]
-fn corrupt_image_is_an_error_naming_the_file_or_skipped_by_option() {
+fn reading_an_unreadable_image_is_an_error_naming_the_file() {
+    // Listing does not decode: every file named like an image is listed; reading a bad one fails,
+    // naming it. (The pixel cache decodes every file once and names all the bad ones: see the
+    // cache and data-stage tests.)
     let dir = tempfile::tempdir().unwrap();
-    write_image(&dir.path().join("a/good.png"), 8, 8, [50, 60, 70]);
-    write_image(&dir.path().join("b/fine.png"), 8, 8, [50, 60, 70]);
-    fs::write(
-        dir.path().join("a/bad.jpg"),
-        b"\xff\xd8\xff\xe0 this is not a jpeg",
-    )
-    .unwrap();
-
-    // Without verification the listing succeeds and reading the file fails, naming it.
+    write_image(&dir.path().join("a/good.png"), 8, 8, 50);
+    write_image(&dir.path().join("b/fine.png"), 8, 8, 60);
+    for (k, bad) in Bad::ALL.iter().enumerate() {
+        bad.write(&dir.path().join(format!("a/bad{k}.jpg")));
+    }
     let lazy = ImageFolder::open(dir.path(), options(8)).unwrap();
-    assert_eq!(lazy.len(), 3);
-    let bad = lazy
-        .paths()
-        .iter()
-        .position(|p| p.ends_with("a/bad.jpg"))
-        .unwrap();
-    match lazy.get(bad) {
-        Err(e @ DatasetError::Image { .. }) => {
-            assert!(e.to_string().contains("bad.jpg"), "{e}");
+    assert_eq!(lazy.len(), 6);
+    for (k, bad) in Bad::ALL.iter().enumerate() {
+        let name = format!("bad{k}.jpg");
+        let index = lazy
+            .paths()
+            .iter()
+            .position(|p| p.ends_with(format!("a/{name}")))
+            .unwrap();
+        match lazy.get(index) {
+            Err(e @ DatasetError::Image { .. }) => {
+                assert!(e.to_string().contains(&name), "{bad:?}: {e}");
+            }
+            other => panic!("{bad:?}: expected an image error, got {other:?}"),
         }
-        other => panic!("expected an image error, got {other:?}"),
-    }
-
-    // Verifying on open fails at open time, naming the file.
-    let verify = FolderOptions {
-        verify: true,
-        ..options(8)
-    };
-    match ImageFolder::open(dir.path(), verify) {
-        Err(DatasetError::Image { path, .. }) => assert!(path.ends_with("a/bad.jpg")),
-        other => panic!("expected an image error, got {other:?}"),
-    }
-
-    // Skipping lists it and leaves it out.
-    let skip = FolderOptions {
-        skip_unreadable: true,
-        ..options(8)
-    };
-    let ds = ImageFolder::open(dir.path(), skip).unwrap();
-    assert_eq!(ds.len(), 2);
-    assert_eq!(ds.labels(), [0, 1]);
-    let skipped = ds
-        .skipped()
-        .iter()
-        .find(|s| s.path.ends_with("a/bad.jpg"))
-        .expect("bad.jpg listed");
-    assert!(matches!(skipped.reason, SkipReason::Unreadable(_)));
-    assert!(ds.get(0).is_ok() && ds.get(1).is_ok());
-
-    // If skipping empties a class, that class is an error.
-    fs::remove_file(dir.path().join("b/fine.png")).unwrap();
-    fs::write(dir.path().join("b/broken.png"), b"garbage").unwrap();
-    match ImageFolder::open(dir.path(), skip) {
-        Err(DatasetError::EmptyClass { class, .. }) => assert_eq!(class, "b"),
-        other => panic!("expected EmptyClass, got {other:?}"),
     }
 }
 
@@ -175,7 +130,7 @@ fn empty_class_empty_root_missing_root_and_bad_options() {
         ImageFolder::open(dir.path(), options(8)),
         Err(DatasetError::EmptyRoot(_))
     ));
-    write_image(&dir.path().join("full/x.png"), 4, 4, [1, 2, 3]);
+    write_image(&dir.path().join("full/x.png"), 4, 4, 1);
     fs::create_dir_all(dir.path().join("empty")).unwrap();
     fs::write(dir.path().join("empty/notes.txt"), "x").unwrap();
     match ImageFolder::open(dir.path(), options(8)) {
@@ -203,10 +158,10 @@ fn empty_class_empty_root_missing_root_and_bad_options() {
 fn unlabeled_folder_recurses_in_sorted_order() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_image(&root.join("x/2.png"), 10, 6, [1, 2, 3]);
-    write_image(&root.join("x/1.png"), 6, 10, [4, 5, 6]);
-    write_image(&root.join("a.png"), 8, 8, [7, 8, 9]);
-    write_image(&root.join("y/z/3.jpg"), 12, 12, [70, 80, 90]);
+    write_image(&root.join("x/2.png"), 10, 6, 1);
+    write_image(&root.join("x/1.png"), 6, 10, 4);
+    write_image(&root.join("a.png"), 8, 8, 7);
+    write_image(&root.join("y/z/3.jpg"), 12, 12, 70);
     fs::write(root.join("notes.txt"), "x").unwrap();
     fs::write(root.join(".hidden.png"), "x").unwrap();
     let ds = UnlabeledFolder::open(root, options(12)).unwrap();
@@ -232,58 +187,57 @@ fn unlabeled_folder_recurses_in_sorted_order() {
     assert!(ds.label(4).is_err());
 }
 
-/// An in-memory labelled dataset: sample i has label `labels[i]` and pixel (0,0) = i.
-struct Toy {
-    labels: Vec<usize>,
-    names: Vec<String>,
+/// A labelled dataset of `per_class[c]` images of class `c`, classes interleaved; sample i's
+/// pixel (0, 0) is i.
+fn toy(per_class: &[usize]) -> InMemoryDataset {
+    let mut labels = Vec::new();
+    for (c, &n) in per_class.iter().enumerate() {
+        labels.extend(std::iter::repeat_n(Some(c), n));
+    }
+    // Interleave classes so indices of a class are not contiguous.
+    labels.sort_by_key(|l| l.unwrap_or(0) * 7919 % 13);
+    let images = (0..labels.len())
+        .map(|i| RgbImage::from_pixel(2, 2, Rgb([i as u8, 0, 0])))
+        .collect();
+    let names = (0..per_class.len())
+        .map(|c| format!("painter-{c}"))
+        .collect();
+    InMemoryDataset::new(2, images, labels, names).unwrap()
 }
 
-impl Toy {
-    fn new(per_class: &[usize]) -> Self {
-        let mut labels = Vec::new();
-        for (c, &n) in per_class.iter().enumerate() {
-            labels.extend(std::iter::repeat_n(c, n));
-        }
-        // Interleave classes so indices of a class are not contiguous.
-        labels.sort_by_key(|&l| l * 7919 % 13);
-        let names = (0..per_class.len())
-            .map(|c| format!("painter-{c}"))
-            .collect();
-        Self { labels, names }
+#[test]
+fn in_memory_datasets_check_what_they_are_given() {
+    let d = toy(&[2, 1]);
+    assert_eq!((d.len(), d.image_size(), d.bytes()), (3, 2, 3 * 12));
+    assert_eq!(d.get(1).unwrap().image.get_pixel(0, 0).0, [1, 0, 0]);
+    assert!(matches!(
+        d.get(3),
+        Err(DatasetError::IndexOutOfRange { index: 3, len: 3 })
+    ));
+    let square = || vec![RgbImage::new(2, 2)];
+    let names = || vec!["a".to_string()];
+    for (images, labels) in [
+        (square(), vec![]),
+        (vec![RgbImage::new(2, 3)], vec![None]),
+        (square(), vec![Some(1)]),
+    ] {
+        assert!(matches!(
+            InMemoryDataset::new(2, images, labels, names()),
+            Err(DatasetError::InvalidSetting(_))
+        ));
     }
-}
-
-impl Dataset for Toy {
-    fn len(&self) -> usize {
-        self.labels.len()
+    // Loading another dataset keeps its images, labels and classes.
+    let loaded = InMemoryDataset::load(&d, false).unwrap();
+    for i in 0..3 {
+        let (a, b) = (loaded.get(i).unwrap(), d.get(i).unwrap());
+        assert_eq!((a.image, a.label), (b.image, b.label));
     }
-    fn get(&self, index: usize) -> Result<Sample, DatasetError> {
-        let label = self.label(index)?;
-        Ok(Sample {
-            image: RgbImage::from_pixel(2, 2, Rgb([index as u8, 0, 0])),
-            label,
-        })
-    }
-    fn class_names(&self) -> &[String] {
-        &self.names
-    }
-    fn label(&self, index: usize) -> Result<Option<usize>, DatasetError> {
-        self.labels
-            .get(index)
-            .map(|&l| Some(l))
-            .ok_or(DatasetError::IndexOutOfRange {
-                index,
-                len: self.labels.len(),
-            })
-    }
-    fn image_size(&self) -> u32 {
-        2
-    }
+    assert_eq!(loaded.class_names(), d.class_names());
 }
 
 #[test]
 fn take_per_class_is_exact_and_seeded() {
-    let toy = Toy::new(&[50, 45, 60]);
+    let toy = toy(&[50, 45, 60]);
     let a = take_per_class(&toy, 40, 1).unwrap();
     assert_eq!(a.len(), 120);
     let per = class_indices(&a).unwrap();
@@ -326,8 +280,40 @@ fn take_per_class_is_exact_and_seeded() {
 }
 
 #[test]
+fn take_random_is_seeded_in_order_and_keeps_earlier_choices() {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let toy = toy(&[50, 45, 60]);
+    let a = take_random(&toy, 20, 5).unwrap();
+    assert_eq!(a.len(), 20);
+    assert!(a.indices().windows(2).all(|w| w[0] < w[1]), "dataset order");
+    assert_eq!(a.indices(), take_random(&toy, 20, 5).unwrap().indices());
+    assert_ne!(a.indices(), take_random(&toy, 20, 6).unwrap().indices());
+    for i in 0..a.len() {
+        let p = a.parent_index(i).unwrap();
+        assert_eq!(a.label(i).unwrap(), toy.label(p).unwrap());
+    }
+    // The choice the pipeline made before this function existed (a shuffle keyed by the seed
+    // mixed with "unlabel\0", its first `n`), so earlier runs keep their pretraining images.
+    let mut order: Vec<usize> = (0..toy.len()).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
+        5 ^ 0x756e_6c61_6265_6c00,
+    ));
+    let mut earlier = order[..20].to_vec();
+    earlier.sort_unstable();
+    assert_eq!(a.indices(), earlier.as_slice());
+    // Asking for as many or more takes everything, in order.
+    let all = take_random(&toy, 500, 5).unwrap();
+    assert_eq!(all.indices(), (0..toy.len()).collect::<Vec<_>>().as_slice());
+    assert!(matches!(
+        take_random(&toy, 0, 1),
+        Err(DatasetError::InvalidSetting(_))
+    ));
+}
+
+#[test]
 fn restrict_classes_remaps_labels_in_the_given_order() {
-    let toy = Toy::new(&[5, 6, 7]);
+    let toy = toy(&[5, 6, 7]);
     let r = restrict_classes(&toy, &["painter-2", "painter-0"]).unwrap();
     assert_eq!(r.class_names(), ["painter-2", "painter-0"]);
     assert_eq!(r.len(), 12);

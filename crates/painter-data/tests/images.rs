@@ -142,27 +142,15 @@ fn exif_orientation_is_honoured() {
     let rotated = decode_rgb(&jpeg_with_orientation(&img, 6), &limits).unwrap();
     assert_eq!(rotated.dimensions(), (16, 32));
     // Clockwise: stored bottom-left goes to the top-left, stored top-left to the top-right.
-    let at = |x, y| rotated.get_pixel(x, y).0;
-    assert!(
-        close(at(4, 8), [20, 20, 220], 30),
-        "top-left is blue: {:?}",
-        at(4, 8)
-    );
-    assert!(
-        close(at(12, 8), [220, 20, 20], 30),
-        "top-right is red: {:?}",
-        at(12, 8)
-    );
-    assert!(
-        close(at(4, 24), [240, 240, 240], 30),
-        "bottom-left is white: {:?}",
-        at(4, 24)
-    );
-    assert!(
-        close(at(12, 24), [20, 200, 20], 30),
-        "bottom-right is green: {:?}",
-        at(12, 24)
-    );
+    for (x, y, colour, corner) in [
+        (4, 8, [20, 20, 220], "top-left is blue"),
+        (12, 8, [220, 20, 20], "top-right is red"),
+        (4, 24, [240, 240, 240], "bottom-left is white"),
+        (12, 24, [20, 200, 20], "bottom-right is green"),
+    ] {
+        let at = rotated.get_pixel(x, y).0;
+        assert!(close(at, colour, 30), "{corner}: {at:?}");
+    }
     // Same as rotating the plain decode.
     assert_eq!(rotated, image::imageops::rotate90(&plain));
     // Orientation 3: 180 degrees, dimensions kept.
@@ -350,24 +338,21 @@ fn decompression_bombs_are_refused_before_allocating() {
         ImageFormat::Tiff,
     ] {
         let bytes = encode(&img, format);
-        let tight = DecodeLimits {
+        let too_wide = DecodeLimits {
             max_width: 299,
             ..DecodeLimits::default()
         };
-        let r = decode_rgb(&bytes, &tight);
-        assert!(
-            matches!(r, Err(DecodeError::LimitExceeded { .. })),
-            "{format:?}: {r:?}"
-        );
-        let tight = DecodeLimits {
+        let too_big = DecodeLimits {
             max_alloc_bytes: 100_000,
             ..DecodeLimits::default()
         };
-        let r = decode_rgb(&bytes, &tight);
-        assert!(
-            matches!(r, Err(DecodeError::LimitExceeded { .. })),
-            "{format:?}: {r:?}"
-        );
+        for tight in [too_wide, too_big] {
+            let r = decode_rgb(&bytes, &tight);
+            assert!(
+                matches!(r, Err(DecodeError::LimitExceeded { .. })),
+                "{format:?}: {r:?}"
+            );
+        }
         assert!(decode_rgb(&bytes, &limits).is_ok());
     }
     // File-size limit, checked before reading.

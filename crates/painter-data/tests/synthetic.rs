@@ -1,7 +1,9 @@
 //! Synthetic painters: determinism, validation, dataset behaviour, image-folder output, and that the
 //! painters are distinguishable but not trivially so.
 
-use painter_data::synthetic::{style_names, SyntheticError, SyntheticPainters, SyntheticUnlabeled};
+use painter_data::synthetic::{
+    painter_names, SyntheticError, SyntheticPainters, SyntheticUnlabeled,
+};
 use painter_data::{decode::DecodeLimits, load_rgb, Dataset, DatasetError};
 
 #[test]
@@ -72,7 +74,7 @@ fn dataset_metadata() {
     assert_eq!(d.image_size(), 40);
     assert_eq!(d.class_names().len(), 5);
     assert_eq!(d.class_names()[1], "synthetic-pointillist");
-    let names = style_names();
+    let names = painter_names();
     assert_eq!(names.len(), 8);
     let mut uniq = names.clone();
     uniq.sort();
@@ -127,13 +129,25 @@ fn writes_an_image_folder_that_decodes_back() {
     assert_eq!(ufiles.len(), 5);
     assert!(matches!(
         d.write_image_folder(dir.path(), image::ImageFormat::Ico),
-        Err(SyntheticError::Format(_))
+        Err(DatasetError::Synthetic(SyntheticError::Format(_)))
     ));
 }
 
-/// Simple per-image features: mean and standard deviation of each channel, plus mean absolute
-/// horizontal, vertical and diagonal differences of the luminance (texture direction).
-fn features(img: &image::RgbImage, with_texture: bool) -> Vec<f64> {
+/// What [`features`] describes.
+#[derive(Clone, Copy)]
+enum Describe {
+    /// The mean of each channel (what a painting's colours amount to).
+    Colour,
+    /// The mean and standard deviation of each channel, plus the mean absolute luminance
+    /// differences between neighbours in four directions at steps of 1 and 2 pixels (texture,
+    /// stroke direction and scale).
+    ColourAndTexture,
+    /// Only the luminance differences and the luminance's standard deviation (the hand alone).
+    Texture,
+}
+
+/// Simple per-image features (see [`Describe`]).
+fn features(img: &image::RgbImage, describe: Describe) -> Vec<f64> {
     let n = f64::from(img.width() * img.height());
     let mut mean = [0.0f64; 3];
     let mut sq = [0.0f64; 3];
@@ -145,26 +159,36 @@ fn features(img: &image::RgbImage, with_texture: bool) -> Vec<f64> {
         }
     }
     let mut f = Vec::new();
-    for c in 0..3 {
-        let m = mean[c] / n;
-        f.push(m);
-        if with_texture {
-            f.push((sq[c] / n - m * m).max(0.0).sqrt());
+    if !matches!(describe, Describe::Texture) {
+        for c in 0..3 {
+            let m = mean[c] / n;
+            f.push(m);
+            if matches!(describe, Describe::ColourAndTexture) {
+                f.push((sq[c] / n - m * m).max(0.0).sqrt());
+            }
         }
     }
-    if with_texture {
-        let lum = |x: u32, y: u32| {
-            let p = img.get_pixel(x, y).0;
-            0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])
-        };
+    if matches!(describe, Describe::Colour) {
+        return f;
+    }
+    let lum = |x: u32, y: u32| {
+        let p = img.get_pixel(x, y).0;
+        0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])
+    };
+    if matches!(describe, Describe::Texture) {
+        let values: Vec<f64> = img.enumerate_pixels().map(|(x, y, _)| lum(x, y)).collect();
+        let m = values.iter().sum::<f64>() / n;
+        f.push((values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt());
+    }
+    for step in [1, 2] {
         let (mut h, mut v, mut d1, mut d2) = (0.0, 0.0, 0.0, 0.0);
-        for y in 0..img.height() - 1 {
-            for x in 0..img.width() - 1 {
+        for y in 0..img.height() - step {
+            for x in 0..img.width() - step {
                 let l = lum(x, y);
-                h += (lum(x + 1, y) - l).abs();
-                v += (lum(x, y + 1) - l).abs();
-                d1 += (lum(x + 1, y + 1) - l).abs();
-                d2 += (lum(x, y + 1) - lum(x + 1, y)).abs();
+                h += (lum(x + step, y) - l).abs();
+                v += (lum(x, y + step) - l).abs();
+                d1 += (lum(x + step, y + step) - l).abs();
+                d2 += (lum(x, y + step) - lum(x + step, y)).abs();
             }
         }
         for t in [h, v, d1, d2] {
@@ -176,12 +200,12 @@ fn features(img: &image::RgbImage, with_texture: bool) -> Vec<f64> {
 
 /// Nearest-centroid accuracy with standardized features: centroids from images `0..train`, tested
 /// on `train..per`.
-fn nearest_centroid_accuracy(d: &SyntheticPainters, train: usize, with_texture: bool) -> f64 {
+fn nearest_centroid_accuracy(d: &SyntheticPainters, train: usize, describe: Describe) -> f64 {
     let (k, per) = (d.painters(), d.per_painter());
     let feats: Vec<Vec<Vec<f64>>> = (0..k)
         .map(|p| {
             (0..per)
-                .map(|i| features(&d.render(p, i).unwrap(), with_texture))
+                .map(|i| features(&d.render(p, i).unwrap(), describe))
                 .collect()
         })
         .collect();
@@ -240,22 +264,29 @@ fn nearest_centroid_accuracy(d: &SyntheticPainters, train: usize, with_texture: 
 }
 
 #[test]
-fn painters_are_distinguishable_but_not_trivially() {
+fn painters_differ_in_their_hand_not_in_their_colours() {
     let d = SyntheticPainters::new(8, 40, 64, 2024).unwrap();
     let chance = 1.0 / 8.0;
-    let colour_only = nearest_centroid_accuracy(&d, 20, false);
-    let with_texture = nearest_centroid_accuracy(&d, 20, true);
+    let colour = nearest_centroid_accuracy(&d, 20, Describe::Colour);
+    let texture = nearest_centroid_accuracy(&d, 20, Describe::Texture);
+    let both = nearest_centroid_accuracy(&d, 20, Describe::ColourAndTexture);
     eprintln!(
-        "nearest centroid on 8 synthetic painters: mean colour {colour_only:.3}, colour + texture \
-         statistics {with_texture:.3} (chance {chance:.3})"
+        "nearest centroid on 8 synthetic painters: mean colour {colour:.3}, texture {texture:.3}, \
+         colour + texture statistics {both:.3} (chance {chance:.3})"
+    );
+    // Every painting draws its colours from one shared pool: the mean colour says little.
+    assert!(
+        colour < 2.0 * chance,
+        "the mean colour alone must carry little about the painter: {colour}"
+    );
+    // The hand does: simple texture statistics alone are far above chance and the colours.
+    assert!(
+        texture > 3.0 * chance && texture > colour + 0.25,
+        "texture statistics should tell the painters apart: {texture} (colour {colour})"
     );
     assert!(
-        with_texture > 3.0 * chance,
-        "simple statistics should be well above chance: {with_texture}"
-    );
-    assert!(
-        colour_only < 0.97,
-        "the mean colour alone must not identify the painter: {colour_only}"
+        both > 3.0 * chance,
+        "simple statistics should be well above chance: {both}"
     );
     // Not degenerate: images of one painter vary (pixel-wise standard deviation across images).
     for p in 0..8 {
@@ -270,7 +301,7 @@ fn painters_are_distinguishable_but_not_trivially() {
             / a.as_raw().len() as f64;
         assert!(diff > 8.0, "painter {p}: images too similar ({diff:.1})");
         // And each image has structure (not a flat colour).
-        let f = features(&a, true);
+        let f = features(&a, Describe::ColourAndTexture);
         assert!(
             f[1] + f[3] + f[5] > 6.0,
             "painter {p}: image is nearly flat"

@@ -8,15 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use painter_data::wikiart::api::{ApiClient, V2Session};
-use painter_data::wikiart::manifest::read_entries;
 use painter_data::wikiart::{
-    run_scrape, HostAllowList, HttpClient, ManifestEntry, RateLimit, RateLimiter, Status,
+    run_scrape, HostAllowList, HttpClient, RateLimit, RateLimiter, Status,
 };
 use support::*;
-
-fn entries(out: &std::path::Path) -> Vec<ManifestEntry> {
-    read_entries(&out.join("manifest.jsonl")).unwrap()
-}
 
 #[tokio::test]
 async fn malformed_json_fails_the_artist_but_not_the_run() {
@@ -76,9 +71,7 @@ async fn missing_fields_nulls_and_huge_ids() {
     s.route("/i/four.jpg!Large.jpg", Reply::jpeg(jpeg_bytes(8, 8, 2)));
     s.route("/i/noid.jpg!Large.jpg", Reply::jpeg(jpeg_bytes(8, 8, 3)));
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (2, 5), "{sum}");
     let es = entries(dir.path());
     let e = es
@@ -260,9 +253,7 @@ async fn hosts_off_the_allow_list_are_never_contacted() {
         ),
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (0, 4));
     assert_eq!(s.hits("/i/f.jpg!Large.jpg"), 0, "foreign host contacted");
     assert_eq!(s.hits("/i/r.jpg!Large.jpg"), 1);
@@ -298,9 +289,7 @@ async fn image_sizes_fall_back_on_404() {
         Reply::ok("image/png", png_bytes(8, 8, 3)),
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (3, 1));
     let es = entries(dir.path());
     let src = |id| {

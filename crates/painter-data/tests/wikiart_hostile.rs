@@ -6,34 +6,13 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use painter_data::wikiart::manifest::read_entries;
-use painter_data::wikiart::{run_scrape, ManifestEntry, Status};
+use painter_data::wikiart::{run_scrape, Status};
 use support::*;
-
-fn img_path(name: &str) -> String {
-    format!("/images/{name}.jpg!Large.jpg")
-}
-
-fn img_url(base: &str, name: &str) -> String {
-    format!("{base}/images/{name}.jpg!Large.jpg")
-}
-
-fn entry_for(out: &std::path::Path, id: i64) -> ManifestEntry {
-    read_entries(&out.join("manifest.jsonl"))
-        .unwrap()
-        .into_iter()
-        .rev()
-        .find(|e| e.painting.content_id == Some(id))
-        .unwrap_or_else(|| panic!("no manifest entry for {id}"))
-}
 
 #[tokio::test]
 async fn status_429_without_retry_after_is_retried_with_backoff() {
     let s = TestServer::start().await;
-    s.listing(
-        "a",
-        &serde_json::json!([painting(1, "One", &img_url(&s.base, "one"))]),
-    );
+    s.list_images(&[(1, "One", "one")]);
     s.route(
         &img_path("one"),
         Reply::Seq(vec![
@@ -43,9 +22,7 @@ async fn status_429_without_retry_after_is_retried_with_backoff() {
         ]),
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.skipped, sum.failed), (1, 0, 0));
     assert_eq!(s.hits(&img_path("one")), 3);
     assert_clean_output(dir.path());
@@ -54,10 +31,7 @@ async fn status_429_without_retry_after_is_retried_with_backoff() {
 #[tokio::test]
 async fn status_429_retry_after_seconds_is_honoured() {
     let s = TestServer::start().await;
-    s.listing(
-        "a",
-        &serde_json::json!([painting(1, "One", &img_url(&s.base, "one"))]),
-    );
+    s.list_images(&[(1, "One", "one")]);
     s.route(
         &img_path("one"),
         Reply::Seq(vec![
@@ -67,9 +41,7 @@ async fn status_429_retry_after_seconds_is_honoured() {
     );
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     let el = t.elapsed();
     assert_eq!(sum.downloaded, 1);
     assert!(el >= Duration::from_millis(950), "waited only {el:?}");
@@ -81,13 +53,7 @@ async fn status_429_retry_after_seconds_is_honoured() {
 async fn status_503_retry_after_http_date_is_honoured_and_long_waits_are_capped() {
     let s = TestServer::start().await;
     let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
-    s.listing(
-        "a",
-        &serde_json::json!([
-            painting(1, "Dated", &img_url(&s.base, "dated")),
-            painting(2, "Capped", &img_url(&s.base, "capped")),
-        ]),
-    );
+    s.list_images(&[(1, "Dated", "dated"), (2, "Capped", "capped")]);
     s.route(
         &img_path("dated"),
         Reply::Seq(vec![
@@ -144,9 +110,7 @@ async fn bursts_of_500_and_503_then_success() {
     );
     s.route(&img_path("down"), Reply::status(500));
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (1, 1));
     assert_eq!(s.hits("/en/App/Painting/PaintingsByArtist"), 3);
     assert_eq!(s.hits(&img_path("burst")), 4);
@@ -187,9 +151,7 @@ async fn connection_reset_mid_body_is_retried_and_never_kept() {
         ]),
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (1, 1));
     assert_eq!(s.hits(&img_path("reset")), 4);
     assert_eq!(s.hits(&img_path("once")), 2);
@@ -217,9 +179,7 @@ async fn body_shorter_than_content_length_is_refused() {
         },
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (0, 1));
     let e = entry_for(dir.path(), 1);
     eprintln!("short body reason: {:?}", e.reason);
@@ -230,16 +190,13 @@ async fn body_shorter_than_content_length_is_refused() {
 #[tokio::test]
 async fn html_json_and_undecodable_jpeg_are_refused_without_retry() {
     let s = TestServer::start().await;
-    s.listing(
-        "a",
-        &serde_json::json!([
-            painting(1, "Html", &img_url(&s.base, "html")),
-            painting(2, "Json", &img_url(&s.base, "json")),
-            painting(3, "Html disguised", &img_url(&s.base, "disguised")),
-            painting(4, "Broken jpeg", &img_url(&s.base, "broken")),
-            painting(5, "Fine", &img_url(&s.base, "fine")),
-        ]),
-    );
+    s.list_images(&[
+        (1, "Html", "html"),
+        (2, "Json", "json"),
+        (3, "Html disguised", "disguised"),
+        (4, "Broken jpeg", "broken"),
+        (5, "Fine", "fine"),
+    ]);
     s.route(
         &img_path("html"),
         Reply::ok(
@@ -268,9 +225,7 @@ async fn html_json_and_undecodable_jpeg_are_refused_without_retry() {
         Reply::ok("image/png", png_bytes(20, 10, 9)),
     );
     let dir = tempfile::tempdir().unwrap();
-    let sum = run_scrape(test_config(&s, &["a"], dir.path()))
-        .await
-        .unwrap();
+    let sum = scrape_a(&s, dir.path()).await;
     assert_eq!((sum.downloaded, sum.failed), (1, 4));
     for (id, name, want) in [
         (1, "html", "not an image"),
@@ -294,13 +249,10 @@ async fn html_json_and_undecodable_jpeg_are_refused_without_retry() {
 #[tokio::test]
 async fn oversized_image_stops_at_the_byte_limit() {
     let s = TestServer::start().await;
-    s.listing(
-        "a",
-        &serde_json::json!([
-            painting(1, "Huge stream", &img_url(&s.base, "huge")),
-            painting(2, "Huge announced", &img_url(&s.base, "announced")),
-        ]),
-    );
+    s.list_images(&[
+        (1, "Huge stream", "huge"),
+        (2, "Huge announced", "announced"),
+    ]);
     s.route(
         &img_path("huge"),
         Reply::Huge {
@@ -359,13 +311,7 @@ async fn oversized_image_stops_at_the_byte_limit() {
 #[tokio::test]
 async fn endless_slow_and_stalled_bodies_time_out() {
     let s = TestServer::start().await;
-    s.listing(
-        "a",
-        &serde_json::json!([
-            painting(1, "Slow", &img_url(&s.base, "slow")),
-            painting(2, "Stalled", &img_url(&s.base, "stalled")),
-        ]),
-    );
+    s.list_images(&[(1, "Slow", "slow"), (2, "Stalled", "stalled")]);
     // A byte every 50 ms never trips the idle timeout; the total timeout ends it.
     s.route(
         &img_path("slow"),

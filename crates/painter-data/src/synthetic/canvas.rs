@@ -1,10 +1,28 @@
-//! A tiny floating-point raster with the primitives the synthetic painters use: anti-aliased
-//! brush strokes with bristle texture, soft discs, convex polygons, and hash-based noise.
+//! A tiny floating-point raster with the primitives the synthetic painters use: brush strokes
+//! along polylines (round dabs, straight or curved strokes, hard or soft edges, bristle texture),
+//! soft discs, and hash-based noise.
 
 use image::RgbImage;
 
 /// An RGB colour with components in `[0, 255]` (kept as `f32` while painting).
 pub(crate) type Color = [f32; 3];
+
+/// How a stroke lays down paint.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Paint {
+    /// The colour.
+    pub(crate) color: Color,
+    /// The opacity at the stroke's core, in `[0, 1]`.
+    pub(crate) alpha: f32,
+    /// The width, in pixels, over which the edge fades (1: hard, anti-aliased).
+    pub(crate) soft: f32,
+    /// The strength of the bristle texture (0: flat paint).
+    pub(crate) bristle: f32,
+    /// The key of the bristle noise.
+    pub(crate) key: u64,
+    /// Whether the stroke's two ends are cut square (else round, like its joints).
+    pub(crate) square_ends: bool,
+}
 
 /// A `w x h` RGB canvas of `f32` values in `[0, 255]`.
 #[derive(Clone)]
@@ -92,146 +110,91 @@ impl Canvas {
         (xa < xb && ya < yb).then_some((xa, ya, xb, yb))
     }
 
-    /// A straight brush stroke from `p0` to `p1` of the given `width`, with anti-aliased edges and a
-    /// bristle texture of strength `bristle` (0: flat) keyed by `key`.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn stroke(
-        &mut self,
-        p0: (f32, f32),
-        p1: (f32, f32),
-        width: f32,
-        color: Color,
-        alpha: f32,
-        bristle: f32,
-        key: u64,
-    ) {
+    /// A brush stroke along the polyline `path` (one point: a round dab), painted in one pass so
+    /// that its overlapping segments do not darken each other.
+    ///
+    /// Each pixel's coverage falls from 1 to 0 over `paint.soft` pixels across the stroke's edge
+    /// (1: an anti-aliased hard edge). With `paint.bristle > 0` the paint shows bristle lines that
+    /// run along the stroke and thins out towards its end.
+    pub(crate) fn stroke(&mut self, path: &[(f32, f32)], width: f32, paint: &Paint) {
+        let Some(&first) = path.first() else {
+            return;
+        };
         let r = (width * 0.5).max(0.5);
-        let (dx, dy) = (p1.0 - p0.0, p1.1 - p0.1);
-        let len2 = (dx * dx + dy * dy).max(1e-6);
-        let len = len2.sqrt();
-        let (nx, ny) = (-dy / len, dx / len);
-        let Some((xa, ya, xb, yb)) = self.clip(
-            p0.0.min(p1.0) - r - 1.0,
-            p0.1.min(p1.1) - r - 1.0,
-            p0.0.max(p1.0) + r + 1.0,
-            p0.1.max(p1.1) + r + 1.0,
-        ) else {
-            return;
-        };
-        for y in ya..yb {
-            for x in xa..xb {
-                let (px, py) = (x as f32 + 0.5 - p0.0, y as f32 + 0.5 - p0.1);
-                let t = ((px * dx + py * dy) / len2).clamp(0.0, 1.0);
-                let (ex, ey) = (px - t * dx, py - t * dy);
-                let d = (ex * ex + ey * ey).sqrt();
-                let cover = (r - d + 0.5).clamp(0.0, 1.0);
-                if cover <= 0.0 {
-                    continue;
-                }
-                let mut a = alpha * cover;
-                let mut c = color;
-                if bristle > 0.0 {
-                    // Bristle lines run along the stroke: noise indexed by the perpendicular offset.
-                    let across = px * nx + py * ny;
-                    let n = hash_noise(key, (across * 1.7).round() as i64, 0);
-                    let shade = 1.0 + bristle * 0.35 * n;
-                    c = [c[0] * shade, c[1] * shade, c[2] * shade];
-                    // Paint thins out towards the end of the stroke.
-                    a *= 1.0 - bristle * 0.5 * t * (0.5 + 0.5 * n.abs());
-                }
-                self.blend(x, y, c, a);
-            }
-        }
-    }
-
-    /// A disc of radius `r` whose edge fades over `soft` pixels.
-    pub(crate) fn disc(&mut self, c: (f32, f32), r: f32, color: Color, alpha: f32, soft: f32) {
-        let soft = soft.max(0.75);
-        let Some((xa, ya, xb, yb)) = self.clip(
-            c.0 - r - soft,
-            c.1 - r - soft,
-            c.0 + r + soft,
-            c.1 + r + soft,
-        ) else {
-            return;
-        };
-        for y in ya..yb {
-            for x in xa..xb {
-                let (dx, dy) = (x as f32 + 0.5 - c.0, y as f32 + 0.5 - c.1);
-                let d = (dx * dx + dy * dy).sqrt();
-                let cover = ((r - d) / soft + 0.5).clamp(0.0, 1.0);
-                if cover > 0.0 {
-                    self.blend(x, y, color, alpha * cover);
-                }
-            }
-        }
-    }
-
-    /// A filled convex polygon (vertices in either winding order), anti-aliased over one pixel.
-    pub(crate) fn polygon(&mut self, pts: &[(f32, f32)], color: Color, alpha: f32) {
-        if pts.len() < 3 {
-            return;
-        }
-        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for &(x, y) in pts {
+        let soft = paint.soft.max(1.0);
+        let reach = r + soft;
+        let (mut x0, mut y0, mut x1, mut y1) = (first.0, first.1, first.0, first.1);
+        for &(x, y) in path {
             x0 = x0.min(x);
             y0 = y0.min(y);
             x1 = x1.max(x);
             y1 = y1.max(y);
         }
-        // Signed area gives the winding; edge distances are then positive inside.
-        let mut area = 0.0;
-        for i in 0..pts.len() {
-            let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
-            area += a.0 * b.1 - b.0 * a.1;
-        }
-        let sign = if area >= 0.0 { 1.0 } else { -1.0 };
-        let Some((xa, ya, xb, yb)) = self.clip(x0, y0, x1, y1) else {
+        let Some((xa, ya, xb, yb)) = self.clip(x0 - reach, y0 - reach, x1 + reach, y1 + reach)
+        else {
             return;
         };
-        for y in ya..yb {
-            for x in xa..xb {
-                let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
-                let mut inside = f32::MAX;
-                for i in 0..pts.len() {
-                    let (a, b) = (pts[i], pts[(i + 1) % pts.len()]);
-                    let (ex, ey) = (b.0 - a.0, b.1 - a.1);
-                    let el = (ex * ex + ey * ey).sqrt().max(1e-6);
-                    let d = sign * (ex * (py - a.1) - ey * (px - a.0)) / el;
-                    inside = inside.min(d);
-                }
-                let cover = (inside + 0.5).clamp(0.0, 1.0);
-                if cover > 0.0 {
-                    self.blend(x, y, color, alpha * cover);
-                }
+        // Segments (a single point is a segment of length zero), with the path length before each.
+        let mut segments = Vec::with_capacity(path.len());
+        let mut travelled = 0.0f32;
+        for (k, &a) in path.iter().enumerate() {
+            let b = path.get(k + 1).copied().unwrap_or(a);
+            if k + 1 < path.len() || path.len() == 1 {
+                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                let len = (dx * dx + dy * dy).sqrt();
+                segments.push((a, (dx, dy), len, travelled));
+                travelled += len;
             }
         }
-    }
-
-    /// An axis-aligned rectangle whose edges fade over `soft` pixels.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn soft_rect(
-        &mut self,
-        x0: f32,
-        y0: f32,
-        x1: f32,
-        y1: f32,
-        color: Color,
-        alpha: f32,
-        soft: f32,
-    ) {
-        let soft = soft.max(0.5);
-        let Some((xa, ya, xb, yb)) = self.clip(x0 - soft, y0 - soft, x1 + soft, y1 + soft) else {
-            return;
-        };
+        let total = travelled.max(1e-6);
         for y in ya..yb {
             for x in xa..xb {
                 let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
-                let d = (px - x0).min(x1 - px).min(py - y0).min(y1 - py);
-                let cover = (d / soft + 0.5).clamp(0.0, 1.0);
-                if cover > 0.0 {
-                    self.blend(x, y, color, alpha * cover);
+                // The nearest segment: distance, offset across it, and how far along the path.
+                let mut best = (f32::MAX, 0.0f32, 0.0f32);
+                let last = segments.len() - 1;
+                for (k, &(a, (dx, dy), len, before)) in segments.iter().enumerate() {
+                    let (ax, ay) = (px - a.0, py - a.1);
+                    let raw = if len > 0.0 {
+                        (ax * dx + ay * dy) / (len * len)
+                    } else {
+                        0.0
+                    };
+                    let t = raw.clamp(0.0, 1.0);
+                    let (ex, ey) = (ax - t * dx, ay - t * dy);
+                    let mut d = (ex * ex + ey * ey).sqrt();
+                    // Past a square end, the edge is the line through the end point.
+                    let overshoot = if k == 0 { -raw } else { 0.0 }.max(if k == last {
+                        raw - 1.0
+                    } else {
+                        0.0
+                    });
+                    if paint.square_ends && len > 0.0 && overshoot > 0.0 {
+                        d = d.max(overshoot * len + r);
+                    }
+                    if d < best.0 {
+                        let across = if len > 0.0 {
+                            (ax * -dy + ay * dx) / len
+                        } else {
+                            ax
+                        };
+                        best = (d, across, (before + t * len) / total);
+                    }
                 }
+                let (d, across, along) = best;
+                let cover = ((r - d) / soft + 0.5).clamp(0.0, 1.0);
+                if cover <= 0.0 {
+                    continue;
+                }
+                let mut a = paint.alpha * cover;
+                let mut c = paint.color;
+                if paint.bristle > 0.0 {
+                    let n = hash_noise(paint.key, (across * 1.7).round() as i64, 0);
+                    let shade = 1.0 + paint.bristle * 0.35 * n;
+                    c = [c[0] * shade, c[1] * shade, c[2] * shade];
+                    a *= 1.0 - paint.bristle * 0.5 * along * (0.5 + 0.5 * n.abs());
+                }
+                self.blend(x, y, c, a);
             }
         }
     }

@@ -180,6 +180,49 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Lists artist `a`'s paintings `(id, title, image name)`, each image served (if routed) at
+    /// [`img_path`] of its name.
+    pub fn list_images(&self, paintings: &[(i64, &str, &str)]) {
+        let paintings: Vec<serde_json::Value> = paintings
+            .iter()
+            .map(|&(id, title, name)| painting(id, title, &img_url(&self.base, name)))
+            .collect();
+        self.listing("a", &serde_json::Value::Array(paintings));
+    }
+}
+
+/// Scrapes artist `a` from `server` into `out` with [`test_config`].
+pub async fn scrape_a(server: &TestServer, out: &Path) -> painter_data::wikiart::ScrapeSummary {
+    painter_data::wikiart::run_scrape(test_config(server, &["a"], out))
+        .await
+        .unwrap()
+}
+
+/// Where the test server serves the large version of image `name`.
+pub fn img_path(name: &str) -> String {
+    format!("/images/{name}.jpg!Large.jpg")
+}
+
+/// The URL of image `name` on a server at `base`.
+pub fn img_url(base: &str, name: &str) -> String {
+    format!("{base}{}", img_path(name))
+}
+
+/// Every entry of the manifest in `out`, in order.
+pub fn entries(out: &Path) -> Vec<painter_data::wikiart::ManifestEntry> {
+    painter_data::wikiart::manifest::read_entries(&out.join("manifest.jsonl")).unwrap()
+}
+
+/// The last manifest entry in `out` of painting `id`.
+pub fn entry_for(out: &Path, id: i64) -> painter_data::wikiart::ManifestEntry {
+    entries(out)
+        .into_iter()
+        .rev()
+        .find(|e| e.painting.content_id == Some(id))
+        .unwrap_or_else(|| panic!("no manifest entry for {id}"))
+}
+
 pub fn listing_path(artist: &str) -> String {
     format!("/en/App/Painting/PaintingsByArtist?artistUrl={artist}&json=2")
 }
