@@ -103,6 +103,9 @@ pub enum ClassifyError {
         /// The columns per row (0 is never valid).
         columns: usize,
     },
+    /// linfa-preprocessing could not fit the standardization.
+    #[error("standardization: {0}")]
+    Standardization(String),
     /// A feature value is NaN or infinite.
     #[error("feature {column} of row {row} is not finite ({value})")]
     NonFinite {

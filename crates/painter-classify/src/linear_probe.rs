@@ -5,12 +5,16 @@
 use crate::error::{ClassifyError, Result};
 use crate::features::{FeatureMatrix, SampleFeatures};
 use crate::logistic::{argmax, FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
+use linfa::traits::Fit;
+use linfa::DatasetBase;
+use linfa_preprocessing::linear_scaling::LinearScaler;
 use painter_eval::{cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Per-feature standardization `(x - mean) / scale`, as scikit-learn's `StandardScaler`: the
-/// population standard deviation, with scale 1 for a constant feature.
+/// population standard deviation, with scale 1 for a constant feature. Fitted by
+/// linfa-preprocessing's standard scaler (the hand-crafted baselines' scaling uses it too).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standardizer {
     /// The mean of every feature over the fitted rows.
@@ -33,30 +37,19 @@ impl Standardizer {
                 rows: x.rows(),
             });
         }
-        let n = rows.len() as f64;
-        let mut mean = vec![0.0; x.columns()];
-        for &i in rows {
-            mean.iter_mut().zip(x.row(i)).for_each(|(m, v)| *m += v);
-        }
-        mean.iter_mut().for_each(|m| *m /= n);
-        let mut var = vec![0.0; x.columns()];
-        for &i in rows {
-            var.iter_mut()
-                .zip(x.row(i))
-                .zip(&mean)
-                .for_each(|((s, v), m)| *s += (v - m) * (v - m));
-        }
-        let scale = var
-            .iter()
-            .map(|s| {
-                let sd = (s / n).sqrt();
-                if sd.is_finite() && sd > 0.0 {
-                    sd
-                } else {
-                    1.0
-                }
-            })
-            .collect();
+        let selected = x.select_rows(rows)?;
+        let records =
+            ndarray16::ArrayView2::from_shape((rows.len(), x.columns()), selected.values())
+                .map_err(|_| ClassifyError::MatrixShape {
+                    values: selected.values().len(),
+                    columns: x.columns(),
+                })?;
+        let scaler = LinearScaler::standard()
+            .fit(&DatasetBase::from(records))
+            .map_err(|e| ClassifyError::Standardization(e.to_string()))?;
+        let mean = scaler.offsets().to_vec();
+        // linfa multiplies by the inverse standard deviation (1 where the feature is constant).
+        let scale = scaler.scales().iter().map(|s| 1.0 / s).collect();
         Ok(Self { mean, scale })
     }
 
