@@ -4,11 +4,13 @@
 
 use crate::error::{ClassifyError, Result};
 use crate::features::{FeatureMatrix, SampleFeatures};
-use crate::logistic::{argmax, FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
+use crate::logistic::{FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_preprocessing::linear_scaling::LinearScaler;
-use painter_eval::{cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold};
+use painter_eval::{
+    argmax, cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -376,7 +378,7 @@ impl LinearProbe {
                 for &j in inner_test {
                     let p = fitted.sample_proba(samples, train[j])?;
                     log_loss -= p[train_labels[j]].max(1e-300).ln();
-                    predicted.push(argmax(&p));
+                    predicted.push(argmax(&p).unwrap_or(0));
                 }
                 *last = Some(fitted.model);
                 Ok::<_, ClassifyError>(predicted)
@@ -407,7 +409,7 @@ impl LinearProbe {
 
     /// The most probable class of one raw feature row.
     pub fn predict(&self, row: &[f64]) -> Result<usize> {
-        Ok(argmax(&self.predict_proba(row)?))
+        Ok(argmax(&self.predict_proba(row)?).unwrap_or(0))
     }
 
     /// Class probabilities of sample `s` of `samples`, which owns one or more raw feature rows:
@@ -419,7 +421,7 @@ impl LinearProbe {
 
     /// The most probable class of sample `s` of `samples`.
     pub fn predict_sample(&self, samples: &SampleFeatures, s: usize) -> Result<usize> {
-        Ok(argmax(&self.predict_sample_proba(samples, s)?))
+        Ok(argmax(&self.predict_sample_proba(samples, s)?).unwrap_or(0))
     }
 
     /// Writes the probe as JSON, atomically.

@@ -5,6 +5,7 @@
 use crate::error::{ClassifyError, Result};
 use crate::features::FeatureMatrix;
 use crate::newton::{newton_cg, Objective, Preconditioner};
+use painter_eval::argmax;
 use serde::{Deserialize, Serialize};
 
 /// The hyperparameters of a multinomial logistic regression, checked by
@@ -330,19 +331,9 @@ impl LinearSoftmax {
 
     /// The most probable class of one row (the lowest index on ties).
     pub fn predict(&self, row: &[f64]) -> Result<usize> {
-        Ok(argmax(&self.predict_proba(row)?))
+        // Probabilities of a finite model are never all NaN; class 0 is only the empty case.
+        Ok(argmax(&self.predict_proba(row)?).unwrap_or(0))
     }
-}
-
-/// The index of the largest value (the first on ties; NaN never wins).
-pub(crate) fn argmax(v: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &p) in v.iter().enumerate() {
-        if p > v[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 #[cfg(test)]
