@@ -4,6 +4,7 @@
 
 use crate::error::{ClassifyError, Result};
 use crate::features::FeatureMatrix;
+pub use crate::newton::FitReport;
 use crate::newton::{newton_cg, Objective, Preconditioner};
 use painter_eval::argmax;
 use serde::{Deserialize, Serialize};
@@ -59,26 +60,6 @@ pub struct LinearSoftmax {
     pub features: usize,
     /// The number of classes.
     pub classes: usize,
-}
-
-/// How a fit ended.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct FitReport {
-    /// Newton iterations run (in a probe saved before the Newton solver: L-BFGS iterations).
-    pub iterations: usize,
-    /// Hessian-vector products computed by the inner conjugate gradients (each one pass over the
-    /// rows, as a gradient is; 0 in a probe saved before they were counted).
-    #[serde(default)]
-    pub hessian_products: usize,
-    /// The objective at the solution.
-    pub objective: f64,
-    /// The largest absolute gradient entry at the solution.
-    pub gradient_max: f64,
-    /// Whether the gradient tolerance was reached. `false` when `max_iter` ran out first, or when
-    /// no step along the Newton direction decreased the objective (rounding; not seen in
-    /// practice). A probe saved by the former L-BFGS solver also counted as converged a fit whose
-    /// objective had stopped changing at machine precision.
-    pub converged: bool,
 }
 
 impl LogisticRegression {
@@ -294,7 +275,13 @@ impl LogisticProblem {
             classes,
             l2: 1.0 / (settings.c * self.labels.len() as f64),
         };
-        let (theta, report) = newton_cg(&objective, &self.preconditioner, theta, settings)?;
+        let (theta, report) = newton_cg(
+            &objective,
+            &self.preconditioner,
+            theta,
+            settings.tolerance,
+            settings.max_iter,
+        )?;
         let split = classes * features;
         Ok((
             LinearSoftmax {

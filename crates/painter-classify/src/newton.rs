@@ -23,11 +23,11 @@
 
 use crate::error::{ClassifyError, Result};
 use crate::features::FeatureMatrix;
-use crate::logistic::{FitReport, LogisticRegression};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::{Mat, Par};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// Rows per block of a pass over the data.
 const BLOCK: usize = 256;
@@ -366,19 +366,39 @@ fn symmetric_eigen(m: &Mat<f64>) -> Result<(Vec<f64>, Vec<f64>)> {
     Ok((basis, spectrum))
 }
 
+/// How a fit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// Newton iterations run (in a probe saved before the Newton solver: L-BFGS iterations).
+    pub iterations: usize,
+    /// Hessian-vector products computed by the inner conjugate gradients (each one pass over the
+    /// rows, as a gradient is; 0 in a probe saved before they were counted).
+    #[serde(default)]
+    pub hessian_products: usize,
+    /// The objective at the solution.
+    pub objective: f64,
+    /// The largest absolute gradient entry at the solution.
+    pub gradient_max: f64,
+    /// Whether the gradient tolerance was reached. `false` when `max_iter` ran out first, or when
+    /// no step along the Newton direction decreased the objective (rounding; not seen in
+    /// practice). A probe saved by the former L-BFGS solver also counted as converged a fit whose
+    /// objective had stopped changing at machine precision.
+    pub converged: bool,
+}
+
 /// Minimizes `objective` from `theta` by Newton-CG with the Kronecker preconditioner, until the
-/// largest absolute gradient entry is at most `settings.tolerance` or `settings.max_iter`
-/// Newton steps have run.
+/// largest absolute gradient entry is at most `tolerance` or `max_iter` Newton steps have run.
 pub(crate) fn newton_cg(
     objective: &Objective<'_>,
     preconditioner: &Preconditioner,
     mut theta: Vec<f64>,
-    settings: &LogisticRegression,
+    tolerance: f64,
+    max_iter: usize,
 ) -> Result<(Vec<f64>, FitReport)> {
     let mut point = objective.evaluate(&theta)?;
     let (mut iterations, mut products) = (0, 0);
-    let mut converged = max_abs(&point.gradient) <= settings.tolerance;
-    while !converged && iterations < settings.max_iter {
+    let mut converged = max_abs(&point.gradient) <= tolerance;
+    while !converged && iterations < max_iter {
         iterations += 1;
         let g = &point.gradient;
         let step = preconditioner.at(&point.proba, objective.classes, objective.l2)?;
@@ -437,7 +457,7 @@ pub(crate) fn newton_cg(
         }
         theta.iter_mut().zip(&s).for_each(|(a, b)| *a += t * b);
         point = objective.evaluate(&theta)?;
-        converged = max_abs(&point.gradient) <= settings.tolerance;
+        converged = max_abs(&point.gradient) <= tolerance;
     }
     Ok((
         theta,

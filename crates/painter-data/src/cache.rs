@@ -59,6 +59,8 @@
 //! # Ok::<(), painter_data::DatasetError>(())
 //! ```
 
+pub use crate::dataset::UnreadableImage;
+
 use crate::atomic::write_atomic;
 use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::DecodeLimits;
@@ -132,25 +134,6 @@ pub struct SourceFile {
     pub mtime_secs: i64,
     /// Modification time: nanoseconds within the second.
     pub mtime_nanos: u32,
-}
-
-/// A source sample that could not be read: left out of the cache.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnreadableImage {
-    /// Its index in the source dataset.
-    pub index: usize,
-    /// Its label in the source dataset (`None` when unlabeled).
-    pub label: Option<usize>,
-    /// Its file.
-    pub path: PathBuf,
-    /// Why it could not be read.
-    pub message: String,
-}
-
-impl fmt::Display for UnreadableImage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
 }
 
 /// Everything a cache's validity depends on.

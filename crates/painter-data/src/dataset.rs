@@ -1,8 +1,8 @@
 //! The [`Dataset`] trait: a finite, indexable collection of standardized images with optional labels.
 
-use crate::cache::UnreadableImage;
-use crate::prepare::DataSetting;
 use image::RgbImage;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -108,7 +108,7 @@ pub enum DatasetError {
     },
     /// Generating the synthetic painters failed.
     #[error(transparent)]
-    Synthetic(#[from] crate::synthetic::SyntheticError),
+    Synthetic(#[from] crate::synthetic::error::SyntheticError),
     /// Scraping WikiArt failed.
     #[error("WikiArt: {0}")]
     Scrape(#[from] crate::wikiart::ScrapeError),
@@ -224,4 +224,59 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetErr
 /// The unreadable images, one per line.
 fn list_lines(images: &[UnreadableImage]) -> String {
     images.iter().map(|u| format!("\n  {u}")).collect()
+}
+
+/// A source sample that could not be read: left out of the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadableImage {
+    /// Its index in the source dataset.
+    pub index: usize,
+    /// Its label in the source dataset (`None` when unlabeled).
+    pub label: Option<usize>,
+    /// Its file.
+    pub path: PathBuf,
+    /// Why it could not be read.
+    pub message: String,
+}
+
+impl fmt::Display for UnreadableImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// A setting of a [`DataConfig`](crate::prepare::DataConfig), as validation errors name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSetting {
+    /// [`DataConfig::source`](crate::prepare::DataConfig::source).
+    Source,
+    /// [`DataConfig::painters`](crate::prepare::DataConfig::painters).
+    Painters,
+    /// [`DataConfig::image_size`](crate::prepare::DataConfig::image_size).
+    ImageSize,
+    /// [`PretrainingConfig::source`](crate::prepare::PretrainingConfig::source).
+    PretrainingSource,
+    /// [`PretrainingConfig::image_size`](crate::prepare::PretrainingConfig::image_size).
+    PretrainingImageSize,
+    /// [`PretrainingConfig::limit`](crate::prepare::PretrainingConfig::limit).
+    PretrainingLimit,
+    /// [`PretrainingConfig::crops`](crate::prepare::PretrainingConfig::crops).
+    PretrainingCrops,
+    /// [`DataConfig::cache_dir`](crate::prepare::DataConfig::cache_dir).
+    CacheDir,
+}
+
+impl fmt::Display for DataSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Source => "source",
+            Self::Painters => "painters",
+            Self::ImageSize => "image_size",
+            Self::PretrainingSource => "pretraining.source",
+            Self::PretrainingImageSize => "pretraining.image_size",
+            Self::PretrainingLimit => "pretraining.limit",
+            Self::PretrainingCrops => "pretraining.crops",
+            Self::CacheDir => "cache_dir",
+        })
+    }
 }

@@ -38,8 +38,11 @@
 //! # Ok::<(), painter_data::DatasetError>(())
 //! ```
 
-use crate::cache::{CacheOptions, CacheReport, CachedDataset, PixelCache, UnreadableImage};
+pub use crate::dataset::DataSetting;
+
+use crate::cache::{CacheOptions, CacheReport, CachedDataset, PixelCache};
 use crate::crops::RandomCrops;
+use crate::dataset::UnreadableImage;
 use crate::dataset::{io_error, SharedDataset};
 use crate::folder::{FileDataset, FolderOptions, ImageFolder, SkippedFile, UnlabeledFolder};
 use crate::select::{restrict_classes, take_per_class, take_random};
@@ -168,42 +171,6 @@ impl DataConfig {
             progress: false,
             seed: 0,
         }
-    }
-}
-
-/// A setting of a [`DataConfig`], as validation errors name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataSetting {
-    /// [`DataConfig::source`].
-    Source,
-    /// [`DataConfig::painters`].
-    Painters,
-    /// [`DataConfig::image_size`].
-    ImageSize,
-    /// [`PretrainingConfig::source`].
-    PretrainingSource,
-    /// [`PretrainingConfig::image_size`].
-    PretrainingImageSize,
-    /// [`PretrainingConfig::limit`].
-    PretrainingLimit,
-    /// [`PretrainingConfig::crops`].
-    PretrainingCrops,
-    /// [`DataConfig::cache_dir`].
-    CacheDir,
-}
-
-impl fmt::Display for DataSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Source => "source",
-            Self::Painters => "painters",
-            Self::ImageSize => "image_size",
-            Self::PretrainingSource => "pretraining.source",
-            Self::PretrainingImageSize => "pretraining.image_size",
-            Self::PretrainingLimit => "pretraining.limit",
-            Self::PretrainingCrops => "pretraining.crops",
-            Self::CacheDir => "cache_dir",
-        })
     }
 }
 
@@ -772,7 +739,8 @@ pub struct PreparedData {
     /// The images left out because they could not be read (only with
     /// [`DataConfig::skip_unreadable`]), sorted by path.
     pub unreadable: Vec<UnreadableImage>,
-    /// The images each autoencoder pretrains on, in the order of [`DataConfig::pretraining`].
+    /// The images each autoencoder pretrains on, in the order of the configuration's
+    /// `pretraining` list.
     pub pretraining: Vec<PretrainingImages>,
     /// What each pixel cache did, in the order they were used.
     pub caches: Vec<CacheUse>,

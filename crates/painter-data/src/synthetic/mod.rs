@@ -43,6 +43,7 @@
 
 mod canvas;
 mod composition;
+pub(crate) mod error;
 mod hand;
 mod painters;
 mod painting;
@@ -51,6 +52,7 @@ mod palette;
 use crate::atomic::write_atomic;
 use crate::dataset::{checked_index, io_error, Dataset, DatasetError, Sample};
 use canvas::{mix64, Canvas};
+pub use error::SyntheticError;
 use image::{ImageFormat, RgbImage};
 use painters::PAINTERS;
 use painting::Painting;
@@ -76,60 +78,6 @@ pub const MAX_SIZE: u32 = 2048;
 /// The names of the built-in painters, in label order (`synthetic-impasto`, ...).
 pub fn painter_names() -> Vec<&'static str> {
     PAINTERS.iter().map(|p| p.name).collect()
-}
-
-/// Invalid synthetic-data settings, or an index past the images.
-#[derive(Debug, thiserror::Error)]
-pub enum SyntheticError {
-    /// `painters` is zero or more than [`MAX_PAINTERS`].
-    #[error("painters must be in 1..={max}, got {got}")]
-    Painters {
-        /// The value given.
-        got: usize,
-        /// The largest accepted value.
-        max: usize,
-    },
-    /// `per_painter` (or `count`) is zero.
-    #[error("the number of images must be at least 1")]
-    NoImages,
-    /// The total number of images overflows.
-    #[error("{painters} x {per_painter} images is too many")]
-    TooMany {
-        /// Painters.
-        painters: usize,
-        /// Images per painter.
-        per_painter: usize,
-    },
-    /// The image size is outside [`MIN_SIZE`]..=[`MAX_SIZE`].
-    #[error("image size must be in {min}..={max}, got {got}")]
-    Size {
-        /// The value given.
-        got: u32,
-        /// Smallest accepted.
-        min: u32,
-        /// Largest accepted.
-        max: u32,
-    },
-    /// A painter index past the number of painters.
-    #[error("painter {painter} out of range (0..{painters})")]
-    PainterOutOfRange {
-        /// The painter asked for.
-        painter: usize,
-        /// The number of painters.
-        painters: usize,
-    },
-    /// An image index past the number of images.
-    #[error("image index {index} out of range (0..{len})")]
-    IndexOutOfRange {
-        /// The index asked for.
-        index: usize,
-        /// The number of images.
-        len: usize,
-    },
-    /// The output format cannot be written losslessly by this build (use PNG, BMP or TIFF; JPEG and
-    /// WebP are accepted too, JPEG lossy).
-    #[error("cannot write synthetic images as {0:?}")]
-    Format(ImageFormat),
 }
 
 /// Renders one image: a pure function of its arguments. `stream` separates the labelled and the
