@@ -7,8 +7,8 @@
 
 use clap::Parser;
 use deep_painter::pipeline::cli::Args;
-use deep_painter::pipeline::state::{fold_dir, FoldRecord, ModelRole};
 use deep_painter::pipeline::protocol::{PaperScores, TrainingStep};
+use deep_painter::pipeline::state::{fold_dir, FoldRecord, ModelRole};
 use deep_painter::pipeline::{
     pretrain_only, run, DataSource, Experiment, PipelineError, Protocol, RunOptions, RECIPE_FILE,
 };
@@ -422,7 +422,10 @@ fn the_papers_protocol_scores_the_same_folds_beside_the_honest_one() {
     let paper = run(&e).unwrap();
     assert!(paper.resumed);
     let d = &paper.draws[0];
-    assert_eq!((d.classifier_tally.trained, d.classifier_tally.reused), (3, 0));
+    assert_eq!(
+        (d.classifier_tally.trained, d.classifier_tally.reused),
+        (3, 0)
+    );
     // The honest figure is the same on the same folds.
     assert_eq!(d.classifier, honest.draws[0].classifier);
     let figures = paper_figures(&paper);
@@ -465,7 +468,10 @@ fn the_papers_protocol_scores_the_same_folds_beside_the_honest_one() {
 
     // The line says the protocol and reports the paper's figure, the honest one beside it.
     let line = paper.summary.line();
-    assert!(line.starts_with("reproduce: recipe=quick@1 protocol=paper "), "{line}");
+    assert!(
+        line.starts_with("reproduce: recipe=quick@1 protocol=paper "),
+        "{line}"
+    );
     for part in [
         format!("accuracy_mean={:.4} ", figures.best_on_fold.mean),
         format!("stop80_accuracy_mean={:.4} ", figures.stop_at_80.mean),
@@ -481,13 +487,20 @@ fn the_papers_protocol_scores_the_same_folds_beside_the_honest_one() {
         "honest (nested): accuracy",
         "paper: best on the scored fold: accuracy",
         "paper: stop at 80% on the scored fold: accuracy",
+        "paired, fold by fold, best on the scored fold minus honest: +",
     ] {
-        assert!(report.contains(part), "`{part}` not in the report:\n{report}");
+        assert!(
+            report.contains(part),
+            "`{part}` not in the report:\n{report}"
+        );
     }
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
     let protocols = metrics["protocols"].as_array().unwrap();
-    let names: Vec<&str> = protocols.iter().map(|p| p["protocol"].as_str().unwrap()).collect();
+    let names: Vec<&str> = protocols
+        .iter()
+        .map(|p| p["protocol"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["honest", "best_on_scored_fold", "stop_at_80"]);
     assert_eq!(
         protocols[1]["mean"].as_f64(),

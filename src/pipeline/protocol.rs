@@ -18,9 +18,7 @@ use painter_eval::ScoreSummary;
 use serde::{Deserialize, Serialize};
 
 /// How the folds are scored (see the [module docs](self)).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     /// Nested: nothing of the scored fold is used for any choice.

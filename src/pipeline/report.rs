@@ -315,6 +315,26 @@ fn protocol_section(text: &mut String, draws: &[DrawResult], honest: &ScoreSumma
         }
     }
     let pooled = PaperScores::pooled(all.iter().copied());
+    for (name, paper) in [
+        ("best on the scored fold", &pooled.best_on_fold),
+        ("stop at 80%", &pooled.stop_at_80),
+    ] {
+        let gains: Vec<f64> = paper
+            .values
+            .iter()
+            .zip(&honest.values)
+            .map(|(p, h)| p - h)
+            .collect();
+        let count = |keep: fn(f64) -> bool| gains.iter().filter(|&&g| keep(g)).count();
+        let (better, equal, worse) = (count(|g| g > 0.0), count(|g| g == 0.0), count(|g| g < 0.0));
+        let gains = ScoreSummary::new(gains);
+        let _ = writeln!(
+            text,
+            "  paired, fold by fold, {name} minus honest: {:+.4} (standard error {:.4}); folds higher / equal / lower {better}/{equal}/{worse}",
+            gains.mean,
+            gains.standard_error()
+        );
+    }
     for (name, s) in [
         ("honest (nested)", honest),
         ("paper: best on the scored fold", &pooled.best_on_fold),
