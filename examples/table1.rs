@@ -245,7 +245,7 @@ fn main() -> Result<()> {
 
     for m in &methods {
         let s = ScoreSummary::new(m.accuracies.clone());
-        let se = s.sample_std / (s.values.len() as f64).sqrt();
+        let se = s.standard_error();
         println!(
             "table1: method={} paintings={paintings} draws={} folds={} accuracy={:.4} std={:.4} se={:.4} descriptor_seconds={:.1} cv_seconds={:.1}",
             m.name, args.draws, args.folds, s.mean, s.std, se, m.descriptor_seconds, m.cv_seconds

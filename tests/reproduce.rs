@@ -7,9 +7,10 @@
 
 use clap::Parser;
 use deep_painter::pipeline::cli::Args;
+use deep_painter::pipeline::protocol::{PaperScores, TrainingStep};
 use deep_painter::pipeline::state::{fold_dir, FoldRecord, ModelRole};
 use deep_painter::pipeline::{
-    pretrain_only, run, DataSource, Experiment, PipelineError, RunOptions, RECIPE_FILE,
+    pretrain_only, run, DataSource, Experiment, PipelineError, Protocol, RunOptions, RECIPE_FILE,
 };
 use deep_painter::recipe::{Assignment, Recipe};
 use painter_data::Dataset;
@@ -395,6 +396,147 @@ fn several_draws_are_summarized_over_all_their_folds() {
     );
 }
 
+/// The paper's figures of a run's draws, with their curves checked against the honest folds.
+fn paper_figures(outcome: &deep_painter::pipeline::RunOutcome) -> PaperScores {
+    let all: Vec<&PaperScores> = outcome
+        .draws
+        .iter()
+        .map(|d| d.paper.as_ref().expect("a paper figure for every draw"))
+        .collect();
+    PaperScores::pooled(all)
+}
+
+#[test]
+fn the_papers_protocol_scores_the_same_folds_beside_the_honest_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = experiment(dir.path(), "protocols", &[]);
+    let out = e.run.out.clone();
+    // The honest run first: no paper figure, the line as before.
+    let honest = run(&e).unwrap();
+    assert!(honest.draws[0].paper.is_none() && honest.summary.paper.is_none());
+    assert!(!honest.summary.line().contains("protocol="));
+
+    // The paper's protocol in the same folder: not a change of settings, but the folds recorded
+    // without the paper's figures are computed again.
+    e.run.protocol = Protocol::Paper;
+    let paper = run(&e).unwrap();
+    assert!(paper.resumed);
+    let d = &paper.draws[0];
+    assert_eq!(
+        (d.classifier_tally.trained, d.classifier_tally.reused),
+        (3, 0)
+    );
+    // The honest figure is the same on the same folds.
+    assert_eq!(d.classifier, honest.draws[0].classifier);
+    let figures = paper_figures(&paper);
+    let grid = match &e.recipe.classifier {
+        deep_painter::recipe::ClassifierRecipe::Probe(p) => p.c_grid.clone(),
+        other => panic!("the quick recipe's classifier is a probe, got {other:?}"),
+    };
+    let mut sorted = grid.clone();
+    sorted.sort_by(f64::total_cmp);
+    for (k, curve) in figures.curves.iter().enumerate() {
+        // Every C of the grid, increasing, fitted on the training folds and scored on the fold.
+        assert_eq!(curve.step, TrainingStep::C);
+        let steps: Vec<f64> = curve.points.iter().map(|p| p.step).collect();
+        assert_eq!(steps, sorted);
+        // The honest C is on the grid: the best on the scored fold is never below the honest
+        // figure, and equals the best of the curve.
+        let honest_k = d.classifier.accuracy.values[k];
+        let best = curve.best().accuracy;
+        assert!(best >= honest_k - 1e-12, "fold {k}: {best} < {honest_k}");
+        assert!(curve.points.iter().all(|p| p.accuracy <= best));
+        // Each accuracy is a fraction of the fold's test paintings.
+        let n = d.classifier.folds[k].fold.test.len() as f64;
+        for p in &curve.points {
+            assert!((p.accuracy * n - (p.accuracy * n).round()).abs() < 1e-9);
+        }
+        // Recorded with the fold.
+        let record = FoldRecord::load_matching(
+            &out,
+            ModelRole::Classifier,
+            0,
+            k + 1,
+            &d.classifier.folds[k].fold.test,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(record.scored_fold.as_ref(), Some(curve));
+    }
+    assert!(figures.best_on_fold.mean >= d.classifier.accuracy.mean - 1e-12);
+    assert!(figures.stop_at_80.mean <= figures.best_on_fold.mean + 1e-12);
+
+    // The line says the protocol and reports the paper's figure, the honest one beside it.
+    let line = paper.summary.line();
+    assert!(
+        line.starts_with("reproduce: recipe=quick@1 protocol=paper "),
+        "{line}"
+    );
+    for part in [
+        format!("accuracy_mean={:.4} ", figures.best_on_fold.mean),
+        format!("stop80_accuracy_mean={:.4} ", figures.stop_at_80.mean),
+        format!("honest_accuracy_mean={:.4} ", d.classifier.accuracy.mean),
+    ] {
+        assert!(line.contains(&part), "`{part}` not in `{line}`");
+    }
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
+    assert_eq!(report.lines().last(), Some(line.as_str()));
+    for part in [
+        "the paper's protocol on the same folds",
+        "draw 0 fold  3: honest",
+        "honest (nested): accuracy",
+        "paper: best on the scored fold: accuracy",
+        "paper: stop at 80% on the scored fold: accuracy",
+        "paired, fold by fold, best on the scored fold minus honest: +",
+    ] {
+        assert!(
+            report.contains(part),
+            "`{part}` not in the report:\n{report}"
+        );
+    }
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    let protocols = metrics["protocols"].as_array().unwrap();
+    let names: Vec<&str> = protocols
+        .iter()
+        .map(|p| p["protocol"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["honest", "best_on_scored_fold", "stop_at_80"]);
+    assert_eq!(
+        protocols[1]["mean"].as_f64(),
+        Some(figures.best_on_fold.mean)
+    );
+    let se = figures.best_on_fold.sample_std / 3f64.sqrt();
+    assert!((protocols[1]["standard_error"].as_f64().unwrap() - se).abs() < 1e-12);
+
+    // A second paper run reuses every fold, curves included.
+    let again = run(&e).unwrap();
+    assert_eq!(again.draws[0].classifier_tally.reused, 3);
+    assert_eq!(paper_figures(&again), figures);
+}
+
+#[test]
+fn the_papers_protocol_scores_a_dense_head_after_every_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = experiment(dir.path(), "dense", &DENSE);
+    e.run.protocol = Protocol::Paper;
+    let outcome = run(&e).unwrap();
+    let figures = paper_figures(&outcome);
+    assert_eq!(figures.curves.len(), 3);
+    for curve in &figures.curves {
+        // No early stopping on the scored fold's curve: every epoch of the recipe.
+        assert_eq!(curve.step, TrainingStep::Epoch);
+        let steps: Vec<f64> = curve.points.iter().map(|p| p.step).collect();
+        assert_eq!(steps, [1.0, 2.0, 3.0, 4.0]);
+        let stop = curve.stop_at(0.8);
+        match curve.points.iter().find(|p| p.accuracy >= 0.8) {
+            Some(first) => assert_eq!(stop, *first),
+            None => assert_eq!(stop, *curve.points.last().unwrap()),
+        }
+    }
+    assert!(outcome.summary.line().contains(" protocol=paper "));
+}
+
 fn experiment_from(args: &[&str]) -> Result<Experiment, String> {
     let mut full = vec!["reproduce"];
     full.extend_from_slice(args);
@@ -417,6 +559,12 @@ fn the_command_line_keeps_what_changes_run_to_run_and_recipes_the_rest() {
         .filter(|l| l.trim_start().starts_with('-'))
         .count();
     assert!(options <= 20, "{options} options:\n{help}");
+    assert!(help.contains("--protocol <PROTOCOL>"), "{help}");
+    let paper = experiment_from(&["--protocol", "paper"]).unwrap();
+    assert_eq!(paper.run.protocol, Protocol::Paper);
+    assert_eq!(defaults.run.protocol, Protocol::Honest);
+    let bad = experiment_from(&["--protocol", "nested"]).unwrap_err();
+    assert!(bad.contains("nested") && bad.contains("honest"), "{bad}");
 
     let cases: [(&[&str], &str); 17] = [
         (&["--head", "linear"], "--head"),

@@ -14,7 +14,7 @@
 //! assert!(Args::try_parse_from(["reproduce", "--head", "linear"]).is_err());
 //! ```
 
-use super::{DataSource, Experiment, PipelineError, RunOptions};
+use super::{DataSource, Experiment, PipelineError, Protocol, RunOptions};
 use crate::recipe::{Assignment, Recipe};
 use clap::Parser;
 use std::path::PathBuf;
@@ -74,6 +74,11 @@ pub struct Args {
     /// Per-epoch lines and progress bars.
     #[arg(long, short)]
     pub verbose: bool,
+    /// honest: nested cross-validation, nothing of a scored fold steers training. paper: also
+    /// the paper's figures on the same folds (best accuracy on the scored fold over training, and
+    /// stop at 80% on it).
+    #[arg(long, value_enum, default_value_t = Protocol::Honest)]
+    pub protocol: Protocol,
 }
 
 impl Args {
@@ -117,6 +122,7 @@ impl Args {
         run.seed = self.seed.unwrap_or(run.seed);
         run.skip_unreadable |= self.skip_unreadable;
         run.verbose = self.verbose;
+        run.protocol = self.protocol;
         let experiment = Experiment { run, recipe };
         experiment.validate()?;
         Ok(experiment)

@@ -4,6 +4,7 @@
 //! paintings is used for training or for stopping.
 
 use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
+use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
 use crate::recipe::DenseRecipe;
 use candle_core::Device;
@@ -76,6 +77,60 @@ pub struct DenseFolds<'a> {
 }
 
 impl DenseFolds<'_> {
+    /// The paper's protocol for the dense head: a fresh head (same seed) trained on *all* of the
+    /// fold's training paintings for every epoch of the recipe, no early stopping, its accuracy
+    /// on the fold's test paintings recorded after each epoch.
+    fn scored_fold_curve(
+        &self,
+        place: &FoldPlace,
+        train: &[usize],
+        test: &[usize],
+        cache: Option<&FeatureCache>,
+    ) -> Result<ScoredFoldCurve, PipelineError> {
+        let model = self.fold_model(place)?;
+        let config = TrainConfig {
+            seed: place.seed,
+            early_stopping: None,
+            ..self.config.clone()
+        };
+        let history = model.fit(self.dataset, train, Some(test), &config, cache)?;
+        let points = history
+            .epochs
+            .iter()
+            .map(|e| {
+                let accuracy = e.val_acc.ok_or_else(|| {
+                    PipelineError::CrossValidation(format!(
+                        "epoch {} has no accuracy on the scored fold",
+                        e.epoch
+                    ))
+                })?;
+                Ok(CurvePoint {
+                    step: e.epoch as f64,
+                    accuracy,
+                })
+            })
+            .collect::<Result<Vec<_>, PipelineError>>()?;
+        ScoredFoldCurve::new(TrainingStep::Epoch, points)
+    }
+
+    /// A fresh classifier for the fold: the fold's encoder and a head initialized with its seed.
+    fn fold_model(
+        &self,
+        place: &FoldPlace,
+    ) -> Result<PainterClassifier<PretrainedEncoder>, PipelineError> {
+        let size = u32::try_from(self.encoder.config().image_size).map_err(|_| {
+            PipelineError::InvalidOption("the encoder's image size is too large".into())
+        })?;
+        Ok(PainterClassifier::new(
+            self.fold_encoder()?,
+            &self.head,
+            self.dataset.class_names().to_vec(),
+            Preprocessing::new(size),
+            place.seed,
+            self.device,
+        )?)
+    }
+
     fn fold_encoder(&self) -> Result<PretrainedEncoder, PipelineError> {
         if self.config.encoder == EncoderTraining::Frozen {
             return Ok(self.encoder.clone());
@@ -98,17 +153,7 @@ impl FoldClassifier for DenseFolds<'_> {
         train: &[usize],
         test: &[usize],
     ) -> Result<FoldOutput, PipelineError> {
-        let size = u32::try_from(self.encoder.config().image_size).map_err(|_| {
-            PipelineError::InvalidOption("the encoder's image size is too large".into())
-        })?;
-        let model = PainterClassifier::new(
-            self.fold_encoder()?,
-            &self.head,
-            self.dataset.class_names().to_vec(),
-            Preprocessing::new(size),
-            place.seed,
-            self.device,
-        )?;
+        let model = self.fold_model(place)?;
         let frozen = self.config.encoder == EncoderTraining::Frozen;
         if frozen && self.cache.is_none() {
             println!(
@@ -134,6 +179,10 @@ impl FoldClassifier for DenseFolds<'_> {
         if self.save_models {
             model.save(&place.dir.join("model"))?;
         }
+        let scored_fold = match place.protocol {
+            Protocol::Honest => None,
+            Protocol::Paper => Some(self.scored_fold_curve(place, train, test, cache)?),
+        };
         Ok(FoldOutput {
             probabilities,
             details: format!(
@@ -144,6 +193,7 @@ impl FoldClassifier for DenseFolds<'_> {
             ),
             notes: Vec::new(),
             history: Some(history),
+            scored_fold,
         })
     }
 }

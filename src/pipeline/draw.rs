@@ -6,6 +6,7 @@ use super::folds::{
     cross_validate_runner, splitter, FoldClassifier, FoldOutput, FoldPlace, FoldRunner, FoldTally,
 };
 use super::probe::{channel_statistics, extractor, ProbeFolds};
+use super::protocol::{PaperScores, Protocol, STOP_AT};
 use super::state::ModelRole;
 use super::{Experiment, PipelineError};
 use crate::recipe::ClassifierRecipe;
@@ -30,6 +31,9 @@ pub struct DrawResult {
     pub classifier: CrossValidation,
     /// The classifier's folds trained and reused, and their seconds (with the statistics).
     pub classifier_tally: FoldTally,
+    /// Under the paper's protocol, the classifier's figures on the same folds scored as the
+    /// paper's wording allows.
+    pub paper: Option<PaperScores>,
     /// The baseline's cross-validation on the same folds.
     pub baseline: CrossValidation,
     /// Seconds of the baseline.
@@ -58,6 +62,11 @@ impl FoldClassifier for BaselineFolds<'_> {
     }
 }
 
+/// What [`evaluate`] returns: the cross-validation, the folds' tally, and under the paper's
+/// protocol the model's figures scored on the same folds (`None` for a model without a training
+/// choice, such as the baseline).
+type Evaluation = (CrossValidation, FoldTally, Option<PaperScores>);
+
 /// Runs `classifier` over the folds of `split` with the one fold runner.
 fn evaluate<C: FoldClassifier>(
     experiment: &Experiment,
@@ -67,7 +76,7 @@ fn evaluate<C: FoldClassifier>(
     classifier: C,
     split: &StratifiedKFold,
     class_names: &[String],
-) -> Result<(CrossValidation, FoldTally), PipelineError> {
+) -> Result<Evaluation, PipelineError> {
     let mut runner = FoldRunner {
         classifier,
         role,
@@ -78,9 +87,16 @@ fn evaluate<C: FoldClassifier>(
         labels,
         verbose_folds: role == ModelRole::Classifier,
         tally: FoldTally::default(),
+        protocol: experiment.run.protocol,
+        scored: Vec::new(),
     };
     let cv = cross_validate_runner(&mut runner, split, class_names)?;
-    Ok((cv, runner.tally))
+    let curves: Option<Vec<_>> = runner.scored.iter().cloned().collect();
+    let paper = match curves {
+        Some(c) if c.len() == cv.folds.len() && !c.is_empty() => Some(PaperScores::of(c)),
+        _ => None,
+    };
+    Ok((cv, runner.tally, paper))
 }
 
 /// The recipe's classifier on the folds of one draw.
@@ -92,7 +108,7 @@ fn classify(
     split: &StratifiedKFold,
     encoders: &[PretrainedEncoder],
     device: &Device,
-) -> Result<(CrossValidation, FoldTally), PipelineError> {
+) -> Result<Evaluation, PipelineError> {
     let names = dataset.class_names();
     let save_models = experiment.recipe.output.fold_models;
     match &experiment.recipe.classifier {
@@ -129,7 +145,7 @@ fn classify(
                 class_names: names,
                 save_models,
             };
-            let (cv, mut tally) = evaluate(
+            let (cv, mut tally, paper) = evaluate(
                 experiment,
                 ModelRole::Classifier,
                 draw,
@@ -139,7 +155,7 @@ fn classify(
                 names,
             )?;
             tally.seconds += seconds;
-            Ok((cv, tally))
+            Ok((cv, tally, paper))
         }
         ClassifierRecipe::Dense(recipe) => {
             let [encoder] = encoders else {
@@ -181,12 +197,28 @@ pub fn run_draw(
     let run = &experiment.run;
     let labels = labels_of(dataset)?;
     let split = splitter(run.folds, run.seed, draw)?;
-    let (classifier, classifier_tally) =
+    let (classifier, classifier_tally, paper) =
         classify(experiment, draw, dataset, &labels, &split, encoders, device)?;
     println!(
         "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
         classifier.accuracy.mean, classifier.accuracy.std, run.folds, classifier.macro_f1.mean
     );
+    if run.protocol == Protocol::Paper {
+        let Some(p) = &paper else {
+            return Err(PipelineError::CrossValidation(
+                "the paper's protocol: a fold of the classifier gave no scored-fold curve".into(),
+            ));
+        };
+        println!(
+            "  classifier, paper's protocol on the same folds: best on the scored fold {:.4} +- {:.4}, stop at {:.0}% {:.4} +- {:.4} (honest {:.4})",
+            p.best_on_fold.mean,
+            p.best_on_fold.std,
+            STOP_AT * 100.0,
+            p.stop_at_80.mean,
+            p.stop_at_80.std,
+            classifier.accuracy.mean
+        );
+    }
     let started = Instant::now();
     let config = experiment.recipe.baseline;
     let method = config.handcrafted();
@@ -194,7 +226,7 @@ pub fn run_draw(
     let baseline = BaselineFolds {
         model: HandcraftedModel::new(&method, &descriptors)?,
     };
-    let (baseline, _) = evaluate(
+    let (baseline, _, _) = evaluate(
         experiment,
         ModelRole::Baseline,
         draw,
@@ -217,6 +249,7 @@ pub fn run_draw(
         labels,
         classifier,
         classifier_tally,
+        paper,
         baseline,
         baseline_seconds,
     })

@@ -6,6 +6,7 @@
 //! A model only says how it learns: it implements [`FoldClassifier`] ("fit on these paintings,
 //! give the class probabilities of those").
 
+use super::protocol::{Protocol, ScoredFoldCurve, STOP_AT};
 use super::state::{FoldRecord, ModelRole};
 use super::PipelineError;
 use painter_classify::TrainingHistory;
@@ -27,6 +28,9 @@ pub struct FoldPlace {
     pub dir: PathBuf,
     /// The fold's seed (the run's seed plus the fold's index).
     pub seed: u64,
+    /// How the fold is scored: under [`Protocol::Paper`] the model also returns its
+    /// [`FoldOutput::scored_fold`] curve.
+    pub protocol: Protocol,
 }
 
 /// What a model returns for a fold.
@@ -40,6 +44,9 @@ pub struct FoldOutput {
     pub notes: Vec<String>,
     /// The training history, for models trained by epochs.
     pub history: Option<TrainingHistory>,
+    /// Under [`Protocol::Paper`], the test paintings' accuracy at every step of training (for a
+    /// model that has no training choice, `None`).
+    pub scored_fold: Option<ScoredFoldCurve>,
 }
 
 /// A model evaluated fold by fold.
@@ -86,9 +93,21 @@ pub struct FoldRunner<'a, C> {
     pub verbose_folds: bool,
     /// Folds trained and reused so far.
     pub tally: FoldTally,
+    /// How the folds are scored.
+    pub protocol: Protocol,
+    /// Under [`Protocol::Paper`], every fold's scored-fold curve, by fold index (from 0).
+    pub scored: Vec<Option<ScoredFoldCurve>>,
 }
 
 impl<C: FoldClassifier> FoldRunner<'_, C> {
+    /// Keeps fold `fold0`'s scored-fold curve.
+    fn keep_curve(&mut self, fold0: usize, curve: Option<ScoredFoldCurve>) {
+        if self.scored.len() <= fold0 {
+            self.scored.resize(fold0 + 1, None);
+        }
+        self.scored[fold0] = curve;
+    }
+
     fn accuracy(&self, test: &[usize], predictions: &[usize]) -> Result<f64, PipelineError> {
         let truth = test
             .iter()
@@ -113,8 +132,9 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
     ) -> Result<Vec<usize>, PipelineError> {
         let fold = fold0 + 1;
         let name = self.role.name();
-        if let Some(record) = FoldRecord::load_matching(self.out, self.role, self.draw, fold, test)?
-        {
+        let reusable = FoldRecord::load_matching(self.out, self.role, self.draw, fold, test)?
+            .filter(|r| self.protocol == Protocol::Honest || r.scored_fold.is_some());
+        if let Some(record) = reusable {
             if self.verbose_folds {
                 println!(
                     "  fold {fold}/{}: finished earlier (accuracy {:.4}), reused",
@@ -124,6 +144,7 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             }
             self.tally.reused += 1;
             self.tally.seconds += record.seconds;
+            self.keep_curve(fold0, record.scored_fold);
             return Ok(record.predictions);
         }
         let started = Instant::now();
@@ -132,6 +153,7 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             folds: self.folds,
             dir: super::state::fold_dir(self.out, self.draw, fold),
             seed: self.seed.wrapping_add(fold0 as u64),
+            protocol: self.protocol,
         };
         let output = self.classifier.fit_fold(&place, train, test)?;
         if output.probabilities.len() != test.len() {
@@ -169,6 +191,19 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             for note in &output.notes {
                 println!("    {note}");
             }
+            if let Some(curve) = &output.scored_fold {
+                let (best, stop) = (curve.best(), curve.stop_at(STOP_AT));
+                println!(
+                    "    paper protocol: best on the scored fold {:.4} ({} {}), stop at {:.0}%: {:.4} ({} {})",
+                    best.accuracy,
+                    curve.step.name(),
+                    best.step,
+                    STOP_AT * 100.0,
+                    stop.accuracy,
+                    curve.step.name(),
+                    stop.step
+                );
+            }
         }
         FoldRecord {
             format: super::state::FOLD_FORMAT.into(),
@@ -179,9 +214,11 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             predictions: predictions.clone(),
             probabilities: Some(output.probabilities),
             history: output.history,
+            scored_fold: output.scored_fold.clone(),
             seconds,
         }
         .save(self.out, self.role)?;
+        self.keep_curve(fold0, output.scored_fold);
         self.tally.trained += 1;
         self.tally.seconds += seconds;
         Ok(predictions)

@@ -37,6 +37,7 @@ mod error;
 pub mod folds;
 pub mod pretrain;
 pub mod probe;
+pub mod protocol;
 pub mod report;
 mod run_options;
 pub mod state;
@@ -45,6 +46,7 @@ pub use draw::DrawResult;
 pub use error::PipelineError;
 pub use painter_data::PreparedData;
 pub use pretrain::Encoders;
+pub use protocol::Protocol;
 pub use report::RunSummary;
 pub use run_options::{DataSource, Experiment, RunOptions};
 

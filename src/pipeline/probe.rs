@@ -5,6 +5,7 @@
 //! used for nothing but the final prediction.
 
 use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
+use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
 use crate::recipe::ProbeRecipe;
 use candle_core::Device;
@@ -14,6 +15,7 @@ use painter_classify::{
     PretrainedEncoder, ProbeClassifier, SampleFeatures, StatisticsFeatures,
 };
 use painter_data::Dataset;
+use painter_eval::accuracy_score;
 use painter_plot::LineChart;
 
 /// Paintings read and described per step (bounds the memory of decoded paintings).
@@ -108,6 +110,61 @@ fn convergence_note(probe: &LinearProbe) -> Option<String> {
     ))
 }
 
+/// The fraction of `test` whose prediction by `probe` is its label.
+fn test_accuracy(
+    probe: &LinearProbe,
+    features: &SampleFeatures,
+    labels: &[usize],
+    test: &[usize],
+) -> Result<f64, PipelineError> {
+    let mut truth = Vec::with_capacity(test.len());
+    let mut predicted = Vec::with_capacity(test.len());
+    for &i in test {
+        truth.push(labels.get(i).copied().ok_or_else(|| {
+            PipelineError::CrossValidation(format!("test index {i} has no label"))
+        })?);
+        predicted.push(probe.predict_sample(features, i)?);
+    }
+    Ok(accuracy_score(&truth, &predicted)?)
+}
+
+/// The paper's protocol for the probe: every `C` of the grid (increasing), fitted on all of the
+/// fold's training paintings (`C` is the probe's training choice) and scored on its test
+/// paintings. `chosen` is the honest fit, reused for its own `C` (the same fit).
+fn scored_fold_curve(
+    config: &LinearProbeConfig,
+    chosen: &LinearProbe,
+    folds: &ProbeFolds<'_>,
+    train: &[usize],
+    test: &[usize],
+) -> Result<ScoredFoldCurve, PipelineError> {
+    let mut grid = config.c_grid.clone();
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
+    let points = grid
+        .into_iter()
+        .map(|c| {
+            let accuracy = if c == chosen.c {
+                test_accuracy(chosen, folds.features, folds.labels, test)?
+            } else {
+                let probe = LinearProbe::fit(
+                    &LinearProbeConfig {
+                        c_grid: vec![c],
+                        ..config.clone()
+                    },
+                    folds.features,
+                    folds.labels,
+                    train,
+                    folds.class_names.to_vec(),
+                )?;
+                test_accuracy(&probe, folds.features, folds.labels, test)?
+            };
+            Ok(CurvePoint { step: c, accuracy })
+        })
+        .collect::<Result<Vec<_>, PipelineError>>()?;
+    ScoredFoldCurve::new(TrainingStep::C, points)
+}
+
 /// The probe as a fold model over the statistics of a draw's paintings.
 pub struct ProbeFolds<'a> {
     /// The recipe's probe settings.
@@ -178,6 +235,10 @@ impl FoldClassifier for ProbeFolds<'_> {
                 .join("/")
         );
         let notes = convergence_note(&probe).into_iter().collect();
+        let scored_fold = match place.protocol {
+            Protocol::Honest => None,
+            Protocol::Paper => Some(scored_fold_curve(&config, &probe, self, train, test)?),
+        };
         if self.save_models {
             ProbeClassifier::new(self.extractor.clone(), probe)?.save(&place.dir.join("model"))?;
         }
@@ -186,6 +247,7 @@ impl FoldClassifier for ProbeFolds<'_> {
             details,
             notes,
             history: None,
+            scored_fold,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 use super::draw::DrawResult;
 use super::pretrain::Encoders;
+use super::protocol::{PaperScores, Protocol, STOP_AT};
 use super::state::write_json;
 use super::{Experiment, PipelineError};
 use painter_data::PreparedData;
@@ -35,12 +36,50 @@ pub struct RunSummary {
     pub macro_f1: f64,
     /// Wall-clock seconds of the whole run.
     pub seconds: f64,
+    /// Under the paper's protocol, its figures on the same folds (the fields above stay the
+    /// honest ones).
+    #[serde(default)]
+    pub paper: Option<PaperSummary>,
+}
+
+/// The paper's figures over every fold of every draw.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PaperSummary {
+    /// Mean of the best accuracy on the scored fold over training.
+    pub best_on_fold_mean: f64,
+    /// Its population standard deviation over the folds.
+    pub best_on_fold_std: f64,
+    /// Mean accuracy where the stop-at-80% rule stops.
+    pub stop_at_80_mean: f64,
+    /// Its population standard deviation over the folds.
+    pub stop_at_80_std: f64,
 }
 
 impl RunSummary {
     /// The last line a run prints: `reproduce: recipe=NAME@V painters=P images=N folds=K
-    /// accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S`.
+    /// accuracy_mean=X accuracy_std=Y macro_f1=Z seconds=S`; under the paper's protocol
+    /// `reproduce: recipe=NAME@V protocol=paper painters=P images=N folds=K accuracy_mean=X
+    /// accuracy_std=Y stop80_accuracy_mean=X stop80_accuracy_std=Y honest_accuracy_mean=X
+    /// honest_accuracy_std=Y honest_macro_f1=Z seconds=S`, where `accuracy_*` is the best
+    /// accuracy on the scored fold over training.
     pub fn line(&self) -> String {
+        if let Some(p) = &self.paper {
+            return format!(
+                "reproduce: recipe={} protocol=paper painters={} images={} folds={} accuracy_mean={:.4} accuracy_std={:.4} stop80_accuracy_mean={:.4} stop80_accuracy_std={:.4} honest_accuracy_mean={:.4} honest_accuracy_std={:.4} honest_macro_f1={:.4} seconds={:.1}",
+                self.recipe,
+                self.painters,
+                self.images,
+                self.folds,
+                p.best_on_fold_mean,
+                p.best_on_fold_std,
+                p.stop_at_80_mean,
+                p.stop_at_80_std,
+                self.accuracy_mean,
+                self.accuracy_std,
+                self.macro_f1,
+                self.seconds
+            );
+        }
         format!(
             "reproduce: recipe={} painters={} images={} folds={} accuracy_mean={:.4} accuracy_std={:.4} macro_f1={:.4} seconds={:.1}",
             self.recipe,
@@ -121,6 +160,38 @@ pub struct Metrics<'a> {
     pub baseline_macro_f1: &'a ScoreSummary,
     /// Every draw: its seed and both cross-validations (per-fold reports and predictions).
     pub draws: Vec<DrawMetrics<'a>>,
+    /// How the folds were scored.
+    pub protocol: Protocol,
+    /// The honest figure and, under the paper's protocol, the paper's two, over every fold of
+    /// every draw, with standard errors.
+    pub protocols: Vec<ProtocolFigure>,
+}
+
+/// One protocol's accuracy over every fold of every draw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolFigure {
+    /// `honest`, `best_on_scored_fold` or `stop_at_80`.
+    pub protocol: &'static str,
+    /// Folds.
+    pub folds: usize,
+    /// Mean accuracy.
+    pub mean: f64,
+    /// Population standard deviation over the folds.
+    pub std: f64,
+    /// Standard error of the mean (sample standard deviation over the square root of the folds).
+    pub standard_error: f64,
+}
+
+impl ProtocolFigure {
+    fn of(protocol: &'static str, s: &ScoreSummary) -> Self {
+        Self {
+            protocol,
+            folds: s.values.len(),
+            mean: s.mean,
+            std: s.std,
+            standard_error: s.standard_error(),
+        }
+    }
 }
 
 /// One draw in `metrics.json`.
@@ -140,6 +211,8 @@ pub struct DrawMetrics<'a> {
     pub classifier: &'a CrossValidation,
     /// The baseline's cross-validation.
     pub baseline: &'a CrossValidation,
+    /// Under the paper's protocol, the classifier's curves and figures on the same folds.
+    pub paper: Option<&'a PaperScores>,
 }
 
 fn fold_lines(text: &mut String, name: &str, cv: &CrossValidation) {
@@ -199,6 +272,86 @@ fn model_section(
     let _ = writeln!(text);
 }
 
+/// The paper's protocol beside the honest one in `report.txt`: fold by fold (with the step
+/// each figure was taken at), then the means with standard errors.
+fn protocol_section(text: &mut String, draws: &[DrawResult], honest: &ScoreSummary) {
+    let all: Vec<&PaperScores> = draws.iter().filter_map(|d| d.paper.as_ref()).collect();
+    if all.len() != draws.len() || all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        text,
+        "the paper's protocol on the same folds (the classifier trained on the other folds and scored on the fold at every step of its training):"
+    );
+    let _ = writeln!(
+        text,
+        "  best on the scored fold: its best accuracy over training; stop at {:.0}%: the first step reaching {:.0}% on it, else the last",
+        STOP_AT * 100.0,
+        STOP_AT * 100.0
+    );
+    for (d, p) in draws.iter().zip(&all) {
+        for (k, curve) in p.curves.iter().enumerate() {
+            let (best, stop) = (curve.best(), curve.stop_at(STOP_AT));
+            let honest = d
+                .classifier
+                .accuracy
+                .values
+                .get(k)
+                .copied()
+                .unwrap_or(f64::NAN);
+            let _ = writeln!(
+                text,
+                "  draw {} fold {:2}: honest {honest:.4}  best on fold {:.4} ({} {})  stop at {:.0}% {:.4} ({} {})",
+                d.draw,
+                k + 1,
+                best.accuracy,
+                curve.step.name(),
+                best.step,
+                STOP_AT * 100.0,
+                stop.accuracy,
+                curve.step.name(),
+                stop.step
+            );
+        }
+    }
+    let pooled = PaperScores::pooled(all.iter().copied());
+    for (name, paper) in [
+        ("best on the scored fold", &pooled.best_on_fold),
+        ("stop at 80%", &pooled.stop_at_80),
+    ] {
+        let gains: Vec<f64> = paper
+            .values
+            .iter()
+            .zip(&honest.values)
+            .map(|(p, h)| p - h)
+            .collect();
+        let count = |keep: fn(f64) -> bool| gains.iter().filter(|&&g| keep(g)).count();
+        let (better, equal, worse) = (count(|g| g > 0.0), count(|g| g == 0.0), count(|g| g < 0.0));
+        let gains = ScoreSummary::new(gains);
+        let _ = writeln!(
+            text,
+            "  paired, fold by fold, {name} minus honest: {:+.4} (standard error {:.4}); folds higher / equal / lower {better}/{equal}/{worse}",
+            gains.mean,
+            gains.standard_error()
+        );
+    }
+    for (name, s) in [
+        ("honest (nested)", honest),
+        ("paper: best on the scored fold", &pooled.best_on_fold),
+        ("paper: stop at 80% on the scored fold", &pooled.stop_at_80),
+    ] {
+        let _ = writeln!(
+            text,
+            "  {name}: accuracy {:.4} +- {:.4} (standard error {:.4}, {} folds)",
+            s.mean,
+            s.std,
+            s.standard_error(),
+            s.values.len()
+        );
+    }
+    let _ = writeln!(text);
+}
+
 /// Inputs of [`write_report`].
 #[derive(Debug, Clone, Copy)]
 pub struct ReportInputs<'a> {
@@ -237,6 +390,10 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
     let classifier_pooled = pooled(draws, |d| Some(&d.classifier), &names)?;
     let baseline_pooled = pooled(draws, |d| Some(&d.baseline), &names)?;
     let images = draws.first().map_or(0, |d| d.labels.len());
+    let paper_all = (run.protocol == Protocol::Paper
+        && !draws.is_empty()
+        && draws.iter().all(|d| d.paper.is_some()))
+    .then(|| PaperScores::pooled(draws.iter().filter_map(|d| d.paper.as_ref())));
     let summary = RunSummary {
         recipe: recipe.label(),
         painters: names.len(),
@@ -247,6 +404,12 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         accuracy_std: acc.std,
         macro_f1: f1.mean,
         seconds,
+        paper: paper_all.as_ref().map(|p| PaperSummary {
+            best_on_fold_mean: p.best_on_fold.mean,
+            best_on_fold_std: p.best_on_fold.std,
+            stop_at_80_mean: p.stop_at_80.mean,
+            stop_at_80_std: p.stop_at_80.std,
+        }),
     };
 
     let mut t = String::new();
@@ -290,6 +453,15 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         let _ = writeln!(t, "note: {n}");
     }
     let _ = writeln!(t, "baseline: {}", recipe.baseline.describe());
+    let _ = writeln!(
+        t,
+        "protocol: {}",
+        match run.protocol {
+            Protocol::Honest => "honest (nested: nothing of a scored fold steers training)",
+            Protocol::Paper =>
+                "paper (the honest figure, and beside it the paper's on the same folds: best on the scored fold, stop at 80% on it)",
+        }
+    );
     let _ = writeln!(t, "machine: {machine}");
     let _ = writeln!(t);
 
@@ -305,6 +477,7 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
         draws,
         |d| &d.classifier,
     );
+    protocol_section(&mut t, draws, &acc);
     let baseline_title = format!(
         "baseline ({}): pooled classification report, same folds",
         recipe.baseline.describe()
@@ -351,7 +524,17 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
                 classifier_seconds: d.classifier_tally.seconds,
                 classifier: &d.classifier,
                 baseline: &d.baseline,
+                paper: d.paper.as_ref(),
             })
+            .collect(),
+        protocol: run.protocol,
+        protocols: std::iter::once(ProtocolFigure::of("honest", &acc))
+            .chain(paper_all.iter().flat_map(|p| {
+                [
+                    ProtocolFigure::of("best_on_scored_fold", &p.best_on_fold),
+                    ProtocolFigure::of("stop_at_80", &p.stop_at_80),
+                ]
+            }))
             .collect(),
     };
     write_json(&out.join("metrics.json"), &metrics)?;

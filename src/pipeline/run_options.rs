@@ -3,6 +3,7 @@
 //!
 //! Everything else, how the experiment learns, is a recipe key ([`crate::recipe`]).
 
+use super::protocol::Protocol;
 use super::PipelineError;
 use crate::recipe::Recipe;
 use serde::{Deserialize, Serialize};
@@ -140,6 +141,9 @@ pub struct RunOptions {
     pub cache: PathBuf,
     /// Per-epoch lines and progress bars.
     pub verbose: bool,
+    /// How the folds are scored: the honest nested protocol alone, or beside it the paper's.
+    #[serde(default)]
+    pub protocol: Protocol,
 }
 
 impl Default for RunOptions {
@@ -156,13 +160,15 @@ impl Default for RunOptions {
             out: PathBuf::from("out/quick"),
             cache: PathBuf::from("out/cache"),
             verbose: false,
+            protocol: Protocol::Honest,
         }
     }
 }
 
 /// The fields of [`RunOptions`] that change no result: left out of `recipe.toml`'s `[run]` table
-/// and of the comparison that lets a run resume.
-pub(crate) const NEUTRAL_FIELDS: [&str; 4] = ["out", "cache", "verbose", "draws"];
+/// and of the comparison that lets a run resume. The protocol changes no honest figure; under
+/// the paper's, a fold recorded without the paper's figures is computed again.
+pub(crate) const NEUTRAL_FIELDS: [&str; 5] = ["out", "cache", "verbose", "draws", "protocol"];
 
 impl RunOptions {
     /// Checks every option; the error names the first one out of range.

@@ -14,6 +14,7 @@
 //! Every file is written atomically (`painter_data::atomic`), so a kill leaves either the old or
 //! the new version, never half a file.
 
+use super::protocol::ScoredFoldCurve;
 use super::run_options::NEUTRAL_FIELDS;
 use super::{Experiment, PipelineError};
 use painter_classify::TrainingHistory;
@@ -207,6 +208,10 @@ pub struct FoldRecord {
     pub probabilities: Option<Vec<Vec<f64>>>,
     /// The classifier's training history (`None` for a model without one).
     pub history: Option<TrainingHistory>,
+    /// Under the paper's protocol, the test paintings' accuracy at every step of training
+    /// (absent in records of the honest protocol).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scored_fold: Option<ScoredFoldCurve>,
     /// Wall-clock seconds of training and predicting.
     pub seconds: f64,
 }

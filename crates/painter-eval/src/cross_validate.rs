@@ -130,6 +130,20 @@ impl ScoreSummary {
             values,
         }
     }
+
+    /// The standard error of the mean: the sample standard deviation over the square root of
+    /// the number of values (NaN for fewer than two), as `scipy.stats.sem`.
+    ///
+    /// ```
+    /// use painter_eval::ScoreSummary;
+    /// // scipy.stats.sem([1, 2, 3, 4]) = 0.6454972243679028
+    /// let s = ScoreSummary::new(vec![1.0, 2.0, 3.0, 4.0]);
+    /// assert!((s.standard_error() - 0.6454972243679028).abs() < 1e-15);
+    /// assert!(ScoreSummary::new(vec![0.5]).standard_error().is_nan());
+    /// ```
+    pub fn standard_error(&self) -> f64 {
+        self.sample_std / (self.values.len() as f64).sqrt()
+    }
 }
 
 /// The outcome of [`cross_validate`].
