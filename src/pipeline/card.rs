@@ -13,9 +13,9 @@
 
 use super::draw::DrawResult;
 use super::final_model::{model_dir, FinalFit, TemperatureRecord};
-use super::pretrain::Encoders;
+use super::report::ReportInputs;
 use super::state::{read_json, write_json, FoldRecord, ModelRole};
-use super::{DataSource, Experiment, PipelineError, RunSummary};
+use super::{DataSource, PipelineError, RunSummary};
 use painter_eval::{Calibration, ScoreSummary, SelectiveAccuracy, SelectivePoint};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -279,34 +279,20 @@ fn copy_sources(
     }))
 }
 
-/// What [`write_card`] needs.
-#[derive(Debug, Clone, Copy)]
-pub struct CardInputs<'a> {
-    /// The experiment.
-    pub experiment: &'a Experiment,
-    /// The encoders.
-    pub encoders: &'a Encoders,
-    /// Every draw (draw 0 carries the final fit).
-    pub draws: &'a [DrawResult],
-    /// The run's summary.
-    pub summary: &'a RunSummary,
-    /// The data's description.
-    pub data: &'a str,
-    /// The machine.
-    pub machine: &'a str,
-}
-
 /// Writes `card.json`, `MODEL.md`, `reliability.png` (and `reliability_unscaled.png` with a
 /// temperature), `coverage.png` and `SOURCES.tsv` (when the data folder has one) into the final
 /// model's folder; returns the card.
-pub fn write_card(inputs: CardInputs<'_>) -> Result<ModelCard, PipelineError> {
-    let CardInputs {
+pub fn write_card(
+    inputs: ReportInputs<'_>,
+    summary: &RunSummary,
+) -> Result<ModelCard, PipelineError> {
+    let ReportInputs {
         experiment,
+        data,
         encoders,
         draws,
-        summary,
-        data,
         machine,
+        ..
     } = inputs;
     let out = &experiment.run.out;
     let model = model_dir(out);
@@ -408,7 +394,7 @@ pub fn write_card(inputs: CardInputs<'_>) -> Result<ModelCard, PipelineError> {
         },
         min_confidence: selective.points,
         data: Provenance {
-            source: data.to_string(),
+            source: data.description.clone(),
             unlabeled: run.unlabeled.as_ref().map(|p| p.display().to_string()),
             paintings: draws[0].labels.len(),
             per_painter: painters.iter().cloned().zip(counts).collect(),

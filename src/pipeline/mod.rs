@@ -239,24 +239,18 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     }
 
     println!("[4/4] report");
-    let summary = report::write_report(report::ReportInputs {
+    let inputs = report::ReportInputs {
         experiment,
         data: &data,
         encoders: &encoders,
         draws: &draws,
         seconds: started.elapsed().as_secs_f64(),
         machine: &machine,
-    })?;
+    };
+    let summary = report::write_report(inputs)?;
     println!("  wrote {}", run.out.join("report.txt").display());
     if draws.first().is_some_and(|d| d.final_fit.is_some()) {
-        card::write_card(card::CardInputs {
-            experiment,
-            encoders: &encoders,
-            draws: &draws,
-            summary: &summary,
-            data: &data.description,
-            machine: &machine,
-        })?;
+        card::write_card(inputs, &summary)?;
         println!(
             "  wrote the final model and its card in {}",
             final_model::model_dir(&run.out).display()
