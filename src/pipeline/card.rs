@@ -100,7 +100,8 @@ pub struct SourcesSummary {
     pub file: String,
     /// Its rows (without the header).
     pub rows: usize,
-    /// Rows per distinct value of the columns after the path (e.g. repository and commit).
+    /// Rows per distinct value of the columns whose name does not mention a path (e.g.
+    /// repository and commit).
     pub origins: Vec<(String, usize)>,
 }
 
@@ -235,9 +236,10 @@ fn pooled_probabilities(out: &Path, draws: &[DrawResult]) -> Result<Pooled, Pipe
     Ok(pooled)
 }
 
-/// The rows of `dir/SOURCES.tsv` whose path lies in a folder named after one of `painters`,
-/// written into the model folder; `None` without such a file.
-fn copy_sources(
+/// The rows of `dir/SOURCES.tsv` whose path (first column) lies in a folder named after one of
+/// `painters`, written into the model folder `model`, and counted by origin; `None` without
+/// such a file.
+pub fn copy_sources(
     dir: &Path,
     painters: &[String],
     model: &Path,
@@ -250,11 +252,18 @@ fn copy_sources(
     };
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
+    let origin_columns: Vec<usize> = header
+        .split('\t')
+        .enumerate()
+        .skip(1)
+        .filter(|(_, name)| !name.contains("path"))
+        .map(|(i, _)| i)
+        .collect();
     let mut kept = vec![header.to_string()];
     let mut origins: Vec<(String, usize)> = Vec::new();
     for line in lines {
-        let mut columns = line.split('\t');
-        let file = Path::new(columns.next().unwrap_or_default());
+        let columns: Vec<&str> = line.split('\t').collect();
+        let file = Path::new(columns.first().copied().unwrap_or_default());
         let painter = file
             .parent()
             .and_then(Path::file_name)
@@ -263,7 +272,11 @@ fn copy_sources(
             continue;
         }
         kept.push(line.to_string());
-        let origin = columns.collect::<Vec<_>>().join(" @ ");
+        let origin = origin_columns
+            .iter()
+            .filter_map(|&i| columns.get(i).copied())
+            .collect::<Vec<_>>()
+            .join(" @ ");
         match origins.iter_mut().find(|(o, _)| *o == origin) {
             Some((_, n)) => *n += 1,
             None => origins.push((origin, 1)),
@@ -593,4 +606,39 @@ fn verdict(before: &Calibration, after: &Calibration) -> String {
         "{state}; the temperature took the ECE from {:.4} to {:.4} and the log loss from {:.4} to {:.4}.",
         before.ece, after.ece, before.log_loss, after.log_loss
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sources_of_the_painters_used_are_copied_and_counted_by_origin() {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let model = tmp.path().join("model");
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(&model).unwrap();
+        let rows = [
+            "path\tsource_repo\tsource_path\tcommit",
+            "paintings/a/a_1.jpg\tr1\tx/1.jpg\tc1",
+            "paintings/a/a_2.jpg\tr1\tx/2.jpg\tc1",
+            "paintings/b/b_1.jpg\tr2\ty/1.jpg\tc2",
+            "paintings/c/c_1.jpg\tr1\tz/1.jpg\tc1",
+            "paintings-unlabeled/u.jpg\tr3\tu.jpg\tc3",
+        ];
+        std::fs::write(data.join(SOURCES_FILE), rows.join("\n")).unwrap();
+        let painters = vec!["a".to_string(), "b".to_string()];
+        let summary = copy_sources(&data, &painters, &model).unwrap().unwrap();
+        assert_eq!(summary.rows, 3);
+        assert_eq!(
+            summary.origins,
+            vec![("r1 @ c1".to_string(), 2), ("r2 @ c2".to_string(), 1)]
+        );
+        let copied = std::fs::read_to_string(model.join(SOURCES_FILE)).unwrap();
+        assert_eq!(copied.lines().collect::<Vec<_>>(), rows[..4].to_vec());
+        assert!(copy_sources(&model.join("none"), &painters, &model)
+            .unwrap()
+            .is_none());
+    }
 }
