@@ -93,6 +93,7 @@ fn main() -> Result<()> {
             max_iter: args.max_iter,
             ..LogisticRegression::new(1.0)
         },
+        temperature: false,
     };
     let all: Vec<usize> = (0..rows).collect();
     let names = (0..classes).map(|c| format!("class {c}")).collect();

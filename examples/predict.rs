@@ -1,98 +1,95 @@
-//! Tells who painted each image with a trained classifier.
+//! Who painted this? Ranked painters with their probabilities for image files and folders.
 //!
 //! ```text
-//! cargo run --release --example predict -- --model DIR IMAGE... [--top N] [--json]
+//! cargo run --release --example predict -- IMAGE|DIR... [--model DIR] [--top K] [--json]
+//!     [--min-confidence P]
 //! ```
 //!
-//! `DIR` is a classifier folder written by painter-classify: a dense-head classifier
-//! (`model.safetensors` + `classifier.json`) or a linear-probe classifier (`encoder.safetensors` +
-//! `probe.json`), such as `draw-0/fold-01/model/` of a `reproduce` run.
-//! For every image the painters are printed sorted by probability. Images of any size are
-//! standardized to the model's input size; a file that cannot be read or decoded gets its own error
-//! line and the others are still predicted. The exit status is 1 if any image failed, 2 if the model
-//! could not be loaded.
+//! Without `--model`, the model committed in `models/best` (its card: `docs/MODEL.md`). Folders
+//! are walked recursively; every image gets its top K painters (3 by default), or its own error
+//! when it cannot be read (the others go on). `--json` prints one JSON object per image and line:
+//! `{"file", "answer", "painters": [{"painter", "probability"}, ...]}` or `{"file", "error"}`.
+//! `--min-confidence P` answers "unknown" when the most probable painter is below P; the model
+//! card's table says what P costs and gains. Exit status: 0, 1 if any image failed, 2 if the
+//! model could not be loaded or an option is wrong.
 
 use candle_core::Device;
 use clap::Parser;
-use painter_classify::{PainterClassifier, PretrainedEncoder, ProbeClassifier};
+use deep_painter::predict::{
+    collect_inputs, default_model_dir, predict_inputs, PainterModel, PredictOptions,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(about = "Per-painter probabilities for image files, from a trained classifier")]
+#[command(
+    name = "predict",
+    about = "Who painted this? Ranked painters with probabilities, from a trained model"
+)]
 struct Args {
-    /// The trained classifier folder.
+    /// Image files and folders (walked recursively).
+    #[arg(required = true, value_name = "IMAGE|DIR")]
+    inputs: Vec<PathBuf>,
+    /// The model folder [default: the repository's models/best].
     #[arg(long, value_name = "DIR")]
-    model: PathBuf,
-    /// Image files (JPEG, PNG, WebP, TIFF, BMP, GIF).
-    #[arg(required = true, value_name = "IMAGE")]
-    images: Vec<PathBuf>,
-    /// Print only the N most probable painters per image (all by default).
-    #[arg(long)]
-    top: Option<usize>,
-    /// Print one JSON object per image instead of text.
+    model: Option<PathBuf>,
+    /// Painters listed per image.
+    #[arg(long, value_name = "K", default_value_t = 3)]
+    top: usize,
+    /// One JSON object per image and line.
     #[arg(long)]
     json: bool,
+    /// Answer "unknown" below this probability of the most probable painter.
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f64>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let loaded = if ProbeClassifier::is_probe_dir(&args.model) {
-        ProbeClassifier::load(&args.model, &Device::Cpu).map(|m| {
-            let names = m.class_names().to_vec();
-            (m.predict_files(&args.images, &Device::Cpu), names)
-        })
-    } else {
-        PainterClassifier::<PretrainedEncoder>::load(&args.model, &Device::Cpu)
-            .map(|m| (m.predict_files(&args.images), m.class_names().to_vec()))
+    let options = PredictOptions {
+        top: args.top,
+        json: args.json,
+        min_confidence: args.min_confidence,
+        progress: true,
     };
-    let (results, class_names) = match loaded {
-        Ok(r) => r,
+    if let Err(e) = options.validate() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let dir = args.model.unwrap_or_else(default_model_dir);
+    let model = match PainterModel::load(&dir, &Device::Cpu) {
+        Ok(m) => m,
         Err(e) => {
-            eprintln!("error: cannot load the model: {e}");
+            eprintln!("error: {}: {e}", dir.display());
             return ExitCode::from(2);
         }
     };
-    let mut failed = 0usize;
-    for (path, result) in args.images.iter().zip(results) {
-        match result {
-            Ok(pred) => {
-                let mut ranked = pred.ranked(&class_names);
-                if let Some(n) = args.top {
-                    ranked.truncate(n);
-                }
-                if args.json {
-                    let painters: Vec<serde_json::Value> = ranked
-                        .iter()
-                        .map(|(name, p)| serde_json::json!({ "painter": name, "probability": p }))
-                        .collect();
-                    println!(
-                        "{}",
-                        serde_json::json!({ "image": path.display().to_string(), "painters": painters })
-                    );
-                } else {
-                    println!("{}", path.display());
-                    for (name, p) in ranked {
-                        println!("  {:6.2}%  {name}", 100.0 * p);
-                    }
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                if args.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "image": path.display().to_string(), "error": e.to_string() })
-                    );
-                } else {
-                    eprintln!("{}: error: {e}", path.display());
-                }
-            }
+    if let (Some(p), Some(card)) = (args.min_confidence, model.card()) {
+        if let Some(point) = card.at_min_confidence(p) {
+            eprintln!(
+                "--min-confidence {p}: in the model's cross-validation, a threshold of {:.2} answered {:.1}% of the paintings, {:.1}% of them rightly",
+                point.threshold,
+                100.0 * point.coverage,
+                100.0 * point.accuracy
+            );
         }
     }
-    if failed > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    let (inputs, left_out) = collect_inputs(&args.inputs);
+    if !left_out.is_empty() {
+        eprintln!(
+            "left out {} file(s) of the folders that are not images (or are hidden)",
+            left_out.len()
+        );
+    }
+    match predict_inputs(&model, &inputs, &options, &mut std::io::stdout().lock()) {
+        Ok(tally) if tally.failed > 0 => {
+            eprintln!("{} of {} input(s) failed", tally.failed, inputs.len());
+            ExitCode::FAILURE
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }

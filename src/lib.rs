@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod pipeline;
+pub mod predict;
 pub mod recipe;
 
 pub use painter_cae as cae;

@@ -5,6 +5,7 @@
 //! recipe that needs them; other settings in the same run folder are refused; bad arguments and
 //! recipe keys give clear errors.
 
+use candle_core::Device;
 use clap::Parser;
 use deep_painter::pipeline::cli::Args;
 use deep_painter::pipeline::protocol::{PaperScores, TrainingStep};
@@ -152,6 +153,18 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
             assert!(f.join(file).is_file(), "{}/{file} is missing", f.display());
         }
     }
+    // The final model of the dense head, on every painting, with its card.
+    for file in [
+        "model.safetensors",
+        "classifier.json",
+        "card.json",
+        "MODEL.md",
+    ] {
+        assert!(
+            out.join("model").join(file).is_file(),
+            "model/{file} is missing"
+        );
+    }
 
     // The summary: the numbers of the run, in the agreed format, also last in report.txt.
     let s = &outcome.summary;
@@ -219,6 +232,93 @@ fn tiny_synthetic_run_writes_every_output_and_the_summary_line() {
         .as_str()
         .unwrap()
         .contains("kind = \"dense\""));
+}
+
+#[test]
+fn the_final_model_is_trained_on_every_painting_and_its_card_holds_the_cross_validated_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = experiment(dir.path(), "run", &["classifier.temperature=true"]);
+    let out = e.run.out.clone();
+    let outcome = run(&e).unwrap();
+    let model_dir = out.join("model");
+    for file in [
+        "probe.json",
+        "encoder.safetensors",
+        "card.json",
+        "MODEL.md",
+        "reliability.png",
+        "reliability_unscaled.png",
+        "coverage.png",
+    ] {
+        assert!(model_dir.join(file).is_file(), "model/{file} is missing");
+    }
+    let fit = outcome.draws[0].final_fit.as_ref().unwrap();
+    assert_eq!(fit.paintings, 36);
+    let model = deep_painter::predict::PainterModel::load(&model_dir, &Device::Cpu).unwrap();
+    let card = model.card().unwrap();
+    assert_eq!(card.final_fit, *fit);
+    assert_eq!(card.painters, model.class_names());
+    assert_eq!(card.data.paintings, 36);
+    assert!(card.data.per_painter.iter().all(|(_, n)| *n == 12));
+    assert_eq!(card.recipe, "quick@1");
+
+    // The accuracy figures are the folds' own.
+    let cv = &outcome.draws[0].classifier;
+    let figures = &card.cross_validation;
+    assert_eq!(figures.fold_accuracies, cv.accuracy.values);
+    assert!((figures.accuracy_mean - outcome.summary.accuracy_mean).abs() < 1e-12);
+    let se = cv.accuracy.sample_std / 3f64.sqrt();
+    assert!((figures.accuracy_standard_error - se).abs() < 1e-12);
+    for (row, class) in card.per_painter.iter().zip(&cv.pooled.classes) {
+        assert_eq!((row.recall, row.support), (class.recall, class.support));
+    }
+
+    // Calibration from the fold records: every fold's test probabilities are its unscaled ones
+    // under its own temperature, and the card's figures are those of the pooled records.
+    let labels = &outcome.draws[0].labels;
+    let (mut truth, mut after, mut before) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, f) in cv.folds.iter().enumerate() {
+        let record = FoldRecord::load_matching(&out, ModelRole::Classifier, 0, k + 1, &f.fold.test)
+            .unwrap()
+            .unwrap();
+        let scaled = record.probabilities.unwrap();
+        let t = deep_painter::pipeline::final_model::TemperatureRecord::load(
+            &out,
+            0,
+            k + 1,
+            f.fold.test.len(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(card.calibration.fold_temperatures[k], t.temperature.value);
+        for (s, u) in scaled.iter().zip(&t.unscaled) {
+            let expected = t.temperature.apply(u);
+            assert!(s.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-12));
+        }
+        truth.extend(f.fold.test.iter().map(|&i| labels[i]));
+        after.extend(scaled);
+        before.extend(t.unscaled);
+    }
+    let ece = |p: &[Vec<f64>]| painter_eval::Calibration::new(p, &truth, 10).unwrap().ece;
+    assert!((card.calibration.calibration.ece - ece(&after)).abs() < 1e-12);
+    let unscaled = card.calibration.before_temperature.as_ref().unwrap();
+    assert!((unscaled.ece - ece(&before)).abs() < 1e-12);
+    // Coverage at 0 is everything, at the accuracy of the folds.
+    let first = &card.min_confidence[0];
+    assert_eq!((first.threshold, first.coverage), (0.0, 1.0));
+    assert!((first.accuracy - cv.pooled.accuracy).abs() < 1e-12);
+    let markdown = std::fs::read_to_string(model_dir.join("MODEL.md")).unwrap();
+    assert!(
+        markdown.contains(&format!("{:.4}", figures.accuracy_mean)),
+        "{markdown}"
+    );
+    assert!(markdown.contains("Before it: ECE"), "{markdown}");
+
+    // Without output.final_model, no model.
+    let e = experiment(dir.path(), "none", &["output.final_model=false"]);
+    let outcome = run(&e).unwrap();
+    assert!(outcome.draws[0].final_fit.is_none());
+    assert!(!e.run.out.join("model").exists());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! baseline, each through the one [`FoldRunner`], on the very same stratified folds.
 
 use super::dense::{head_config, train_config, DenseFolds};
+use super::final_model::{fit_final, FinalFit};
 use super::folds::{
     cross_validate_runner, splitter, FoldClassifier, FoldOutput, FoldPlace, FoldRunner, FoldTally,
 };
@@ -38,6 +39,9 @@ pub struct DrawResult {
     pub baseline: CrossValidation,
     /// Seconds of the baseline.
     pub baseline_seconds: f64,
+    /// The final model trained on every painting of the draw (draw 0 with
+    /// `output.final_model`), saved in `RUN_DIR/model/`.
+    pub final_fit: Option<FinalFit>,
 }
 
 /// The hand-crafted baseline as a fold model: painter-handcrafted's fold entry over the draw's
@@ -99,7 +103,25 @@ fn evaluate<C: FoldClassifier>(
     Ok((cv, runner.tally, paper))
 }
 
-/// The recipe's classifier on the folds of one draw.
+/// With `output.final_model`, on draw 0: trains `classifier` (which saves its model) on every
+/// painting of the draw, after its cross-validation.
+fn final_fit<C: FoldClassifier>(
+    experiment: &Experiment,
+    draw: usize,
+    paintings: usize,
+    mut classifier: C,
+) -> Result<Option<FinalFit>, PipelineError> {
+    if draw != 0 || !experiment.recipe.output.final_model {
+        return Ok(None);
+    }
+    let run = &experiment.run;
+    println!("  final model: the classifier trained on all {paintings} paintings");
+    let fit = fit_final(&mut classifier, &run.out, run.folds, run.seed, paintings)?;
+    println!("  final model: {} ({:.1} s)", fit.details, fit.seconds);
+    Ok(Some(fit))
+}
+
+/// The recipe's classifier on the folds of one draw, then its final model (see [`final_fit`]).
 fn classify(
     experiment: &Experiment,
     draw: usize,
@@ -108,7 +130,7 @@ fn classify(
     split: &StratifiedKFold,
     encoders: &[PretrainedEncoder],
     device: &Device,
-) -> Result<Evaluation, PipelineError> {
+) -> Result<(Evaluation, Option<FinalFit>), PipelineError> {
     let names = dataset.class_names();
     let save_models = experiment.recipe.output.fold_models;
     match &experiment.recipe.classifier {
@@ -137,7 +159,7 @@ fn classify(
                 },
                 features.matrix().rows()
             );
-            let folds = ProbeFolds {
+            let folds = |save_models| ProbeFolds {
                 recipe,
                 extractor: &extractor,
                 features: &features,
@@ -150,12 +172,13 @@ fn classify(
                 ModelRole::Classifier,
                 draw,
                 labels,
-                folds,
+                folds(save_models),
                 split,
                 names,
             )?;
             tally.seconds += seconds;
-            Ok((cv, tally, paper))
+            let fit = final_fit(experiment, draw, dataset.len(), folds(true))?;
+            Ok(((cv, tally, paper), fit))
         }
         ClassifierRecipe::Dense(recipe) => {
             let [encoder] = encoders else {
@@ -164,7 +187,7 @@ fn classify(
                     encoders.len()
                 )));
             };
-            let folds = DenseFolds {
+            let folds = |save_models| DenseFolds {
                 dataset,
                 encoder,
                 head: head_config(recipe, encoder.config().latent_shape(), names.len()),
@@ -173,15 +196,17 @@ fn classify(
                 device,
                 cache: None,
             };
-            evaluate(
+            let evaluation = evaluate(
                 experiment,
                 ModelRole::Classifier,
                 draw,
                 labels,
-                folds,
+                folds(save_models),
                 split,
                 names,
-            )
+            )?;
+            let fit = final_fit(experiment, draw, dataset.len(), folds(true))?;
+            Ok((evaluation, fit))
         }
     }
 }
@@ -197,7 +222,7 @@ pub fn run_draw(
     let run = &experiment.run;
     let labels = labels_of(dataset)?;
     let split = splitter(run.folds, run.seed, draw)?;
-    let (classifier, classifier_tally, paper) =
+    let ((classifier, classifier_tally, paper), final_fit) =
         classify(experiment, draw, dataset, &labels, &split, encoders, device)?;
     println!(
         "  classifier: accuracy {:.4} +- {:.4} over {} folds, macro F1 {:.4}",
@@ -252,5 +277,6 @@ pub fn run_draw(
         paper,
         baseline,
         baseline_seconds,
+        final_fit,
     })
 }

@@ -16,6 +16,10 @@
 //!    classifier and the baseline on the same stratified folds, through the one fold runner
 //!    ([`folds`]); finished folds are not recomputed after an interruption.
 //! 4. **report** ([`report`]): `report.txt`, `metrics.json`, `confusion.png`, the summary line.
+//! 5. **final model** ([`final_model`], `output.final_model`): after draw 0's cross-validation the
+//!    classifier is trained once more, as a fold, on every painting of the draw and saved in
+//!    `RUN_DIR/model/`, with its model card ([`card`]: `MODEL.md`, `card.json`, the reliability
+//!    diagram and the coverage/accuracy trade-off, all from the cross-validated probabilities).
 //!
 //! The run folder receives the resolved recipe (`recipe.toml`); [`pretrain_only`] runs the first
 //! two stages alone (`reproduce --pretrain-only`). Every state file is written atomically
@@ -29,11 +33,13 @@
 //! # Ok::<(), deep_painter::pipeline::PipelineError>(())
 //! ```
 
+pub mod card;
 pub mod cli;
 pub mod data;
 pub mod dense;
 pub mod draw;
 mod error;
+pub mod final_model;
 pub mod folds;
 pub mod pretrain;
 pub mod probe;
@@ -235,15 +241,23 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     }
 
     println!("[4/4] report");
-    let summary = report::write_report(report::ReportInputs {
+    let inputs = report::ReportInputs {
         experiment,
         data: &data,
         encoders: &encoders,
         draws: &draws,
         seconds: started.elapsed().as_secs_f64(),
         machine: &machine,
-    })?;
+    };
+    let summary = report::write_report(inputs)?;
     println!("  wrote {}", run.out.join("report.txt").display());
+    if draws.first().is_some_and(|d| d.final_fit.is_some()) {
+        card::write_card(inputs, &summary)?;
+        println!(
+            "  wrote the final model and its card in {}",
+            final_model::model_dir(&run.out).display()
+        );
+    }
     println!("{}", summary.line());
     Ok(RunOutcome {
         summary,

@@ -4,6 +4,7 @@
 //! stratified cross-validation inside the fold's training paintings. The fold's test paintings are
 //! used for nothing but the final prediction.
 
+use super::final_model::TemperatureRecord;
 use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
 use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
@@ -192,6 +193,7 @@ impl FoldClassifier for ProbeFolds<'_> {
             c_grid: self.recipe.c_grid.clone(),
             inner_folds: self.recipe.inner_folds,
             seed: Some(place.seed),
+            temperature: self.recipe.temperature,
             ..LinearProbeConfig::default()
         };
         let probe = LinearProbe::fit(
@@ -206,11 +208,19 @@ impl FoldClassifier for ProbeFolds<'_> {
             .map(|&i| Ok(probe.predict_sample_proba(self.features, i)?))
             .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
         std::fs::create_dir_all(&place.dir).map_err(|e| PipelineError::io(&place.dir, e))?;
+        if self.recipe.temperature {
+            let unscaled = test
+                .iter()
+                .map(|&i| Ok(probe.predict_sample_proba_unscaled(self.features, i)?))
+                .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
+            TemperatureRecord::new(probe.temperature, unscaled).save(&place.dir)?;
+        }
         if probe.scores.len() > 1 {
-            LineChart::new(format!(
-                "Choosing C inside fold {}'s training part",
-                place.fold
-            ))
+            LineChart::new(if place.fold == 0 {
+                "Choosing C on every painting (the final model)".to_string()
+            } else {
+                format!("Choosing C inside fold {}'s training part", place.fold)
+            })
             .x_label("log10 C")
             .y_label("inner cross-validation accuracy")
             .series(
@@ -224,7 +234,7 @@ impl FoldClassifier for ProbeFolds<'_> {
             .save_png(&place.dir.join("c_selection.png"))
             .map_err(painter_classify::ClassifyError::from)?;
         }
-        let details = format!(
+        let mut details = format!(
             "C {} (inner CV accuracy {})",
             probe.c,
             probe
@@ -234,6 +244,9 @@ impl FoldClassifier for ProbeFolds<'_> {
                 .collect::<Vec<_>>()
                 .join("/")
         );
+        if self.recipe.temperature {
+            details += &format!(", temperature {:.3}", probe.temperature.value);
+        }
         let notes = convergence_note(&probe).into_iter().collect();
         let scored_fold = match place.protocol {
             Protocol::Honest => None,

@@ -108,7 +108,7 @@ fn all_folds(cvs: &[&CrossValidation]) -> (ScoreSummary, ScoreSummary) {
 }
 
 /// The report over the test predictions of every fold of every draw pooled together.
-fn pooled(
+pub(crate) fn pooled(
     draws: &[DrawResult],
     pick: impl Fn(&DrawResult) -> Option<&CrossValidation>,
     class_names: &[String],

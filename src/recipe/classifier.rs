@@ -70,6 +70,10 @@ pub struct ProbeRecipe {
     pub c_grid: Vec<f64>,
     /// Folds of the inner cross-validation that chooses `C`.
     pub inner_folds: usize,
+    /// Scale the probabilities by a temperature fitted, inside each fold's training paintings, to
+    /// the inner cross-validation's held-out probabilities at the chosen `C` (it changes how sure
+    /// the probe says it is, never which painter ranks first).
+    pub temperature: bool,
 }
 
 impl Default for ProbeRecipe {
@@ -81,6 +85,7 @@ impl Default for ProbeRecipe {
             scales: vec![1],
             c_grid: vec![0.01, 0.03, 0.1, 0.3, 1.0, 3.0],
             inner_folds: 5,
+            temperature: false,
         }
     }
 }
@@ -172,8 +177,14 @@ impl ProbeRecipe {
             s += &format!(", at scales {:?}", self.scales);
         }
         s + &format!(
-            "; standardized; multinomial logistic regression (L2), C chosen from {:?} by {}-fold stratified cross-validation inside each fold's training paintings",
-            self.c_grid, self.inner_folds
+            "; standardized; multinomial logistic regression (L2), C chosen from {:?} by {}-fold stratified cross-validation inside each fold's training paintings{}",
+            self.c_grid,
+            self.inner_folds,
+            if self.temperature {
+                "; probabilities scaled by a temperature fitted to that inner cross-validation's held-out predictions"
+            } else {
+                ""
+            }
         )
     }
 }

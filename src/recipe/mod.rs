@@ -64,11 +64,17 @@ pub struct OutputRecipe {
     /// Save every fold's trained classifier in its fold folder (the paper's flatten head weighs
     /// 1.3 GB a fold).
     pub fold_models: bool,
+    /// After the cross-validation, train the classifier on every painting of the run's selection
+    /// (draw 0) and save it with its model card in `RUN_DIR/model`.
+    pub final_model: bool,
 }
 
 impl Default for OutputRecipe {
     fn default() -> Self {
-        Self { fold_models: true }
+        Self {
+            fold_models: true,
+            final_model: true,
+        }
     }
 }
 

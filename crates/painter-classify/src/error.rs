@@ -153,6 +153,10 @@ pub enum ClassifyError {
         /// The labels given.
         labels: usize,
     },
+    /// A temperature cannot be fitted: held-out probabilities that are negative or not finite,
+    /// or Brent's method found no minimum.
+    #[error("temperature scaling: {0}")]
+    Calibration(String),
     /// The logistic regression's objective or gradient became NaN or infinite.
     #[error("logistic regression: the objective became non-finite")]
     Diverged,

@@ -82,6 +82,7 @@ mod preprocess;
 mod probe_classifier;
 mod progress;
 mod statistics;
+mod temperature;
 mod train;
 mod train_config;
 
@@ -109,6 +110,7 @@ pub use predict::{read_image, Prediction, PREDICT_BATCH};
 pub use preprocess::{Normalization, Preprocessing};
 pub use probe_classifier::{ProbeClassifier, ENCODER_FILE, PROBE_FILE};
 pub use statistics::{are_valid_scales, ChannelStatistics, MAX_STATISTICS_SCALE};
+pub use temperature::Temperature;
 pub use train::{class_weights, stratified_split};
 pub use train_config::{
     AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, TrainConfig,

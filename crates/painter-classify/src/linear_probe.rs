@@ -5,6 +5,7 @@
 use crate::error::{ClassifyError, Result};
 use crate::features::{FeatureMatrix, SampleFeatures};
 use crate::logistic::{FitReport, LinearSoftmax, LogisticProblem, LogisticRegression};
+use crate::temperature::Temperature;
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_preprocessing::linear_scaling::LinearScaler;
@@ -114,6 +115,11 @@ pub struct LinearProbeConfig {
     pub seed: Option<u64>,
     /// Solver settings (its `c` is replaced by each candidate).
     pub solver: LogisticRegression,
+    /// Fit a [`Temperature`] to the inner cross-validation's held-out probabilities at the chosen
+    /// `C` (the inner cross-validation then runs even for a grid of one value), and apply it to
+    /// every prediction.
+    #[serde(default)]
+    pub temperature: bool,
 }
 
 impl Default for LinearProbeConfig {
@@ -126,6 +132,7 @@ impl Default for LinearProbeConfig {
                 tolerance: 1e-6,
                 ..LogisticRegression::new(1.0)
             },
+            temperature: false,
         }
     }
 }
@@ -210,6 +217,10 @@ pub struct LinearProbe {
     /// before this was recorded.
     #[serde(default)]
     pub fit_report: Option<FitReport>,
+    /// The temperature applied to every prediction (1, the default, when none was fitted): fitted
+    /// on the inner cross-validation's held-out probabilities at the chosen `C`.
+    #[serde(default, skip_serializing_if = "Temperature::is_neutral")]
+    pub temperature: Temperature,
 }
 
 /// The format tag of a saved probe.
@@ -220,6 +231,10 @@ struct SavedProbe {
     format: String,
     probe: LinearProbe,
 }
+
+/// The held-out class probabilities of every training sample under one candidate `C`, in the
+/// order of the training samples.
+type HeldOut = Vec<Vec<f64>>;
 
 /// A standardizer and a model fitted on some rows.
 struct Fitted {
@@ -294,18 +309,29 @@ impl LinearProbe {
                 })
             })
             .collect::<Result<_>>()?;
-        let scores = if config.c_grid.len() == 1 {
-            Vec::new()
+        let (scores, held_out) = if config.c_grid.len() == 1 && !config.temperature {
+            (Vec::new(), Vec::new())
         } else {
             Self::score_candidates(config, samples, &row_labels, train, &train_labels, classes)?
         };
-        let best = scores
-            .iter()
-            .fold(None::<&CandidateScore>, |best, s| match best {
-                Some(b) if (b.accuracy, -b.log_loss) >= (s.accuracy, -s.log_loss) => Some(b),
-                _ => Some(s),
-            });
-        let c = best.map_or(config.c_grid[0], |s| s.c);
+        let best =
+            scores
+                .iter()
+                .enumerate()
+                .fold(
+                    None::<(usize, &CandidateScore)>,
+                    |best, (i, s)| match best {
+                        Some((_, b)) if (b.accuracy, -b.log_loss) >= (s.accuracy, -s.log_loss) => {
+                            best
+                        }
+                        _ => Some((i, s)),
+                    },
+                );
+        let c = best.map_or(config.c_grid[0], |(_, s)| s.c);
+        let temperature = match best {
+            Some((i, _)) if config.temperature => Temperature::fit(&held_out[i], &train_labels)?,
+            _ => Temperature::default(),
+        };
         let fitted = Prepared::new(samples, &row_labels, train, classes)?
             .fit(&LogisticRegression { c, ..config.solver }, None)?;
         Ok(Self {
@@ -315,10 +341,13 @@ impl LinearProbe {
             scores,
             class_names,
             fit_report: Some(fitted.report),
+            temperature,
         })
     }
 
-    /// Scores every candidate `C` by stratified cross-validation over the training samples.
+    /// Scores every candidate `C` by stratified cross-validation over the training samples;
+    /// returns the scores and, per candidate, the held-out probabilities of every training
+    /// sample (in the order of `train`).
     fn score_candidates(
         config: &LinearProbeConfig,
         samples: &SampleFeatures,
@@ -326,7 +355,7 @@ impl LinearProbe {
         train: &[usize],
         train_labels: &[usize],
         classes: usize,
-    ) -> Result<Vec<CandidateScore>> {
+    ) -> Result<(Vec<CandidateScore>, Vec<HeldOut>)> {
         let mut counts = vec![0usize; classes];
         for &l in train_labels {
             if let Some(n) = counts.get_mut(l) {
@@ -358,10 +387,12 @@ impl LinearProbe {
         let mut order: Vec<usize> = (0..config.c_grid.len()).collect();
         order.sort_by(|&a, &b| config.c_grid[a].total_cmp(&config.c_grid[b]));
         let mut scores = vec![None; config.c_grid.len()];
+        let mut held_out = vec![vec![Vec::new(); train.len()]; config.c_grid.len()];
         for ci in order {
             let c = config.c_grid[ci];
             let solver = LogisticRegression { c, ..config.solver };
             let (mut log_loss, mut unconverged) = (0.0, 0);
+            let held = &mut held_out[ci];
             let mut model = |fold: usize, inner_train: &[usize], inner_test: &[usize]| {
                 let (fold_problem, last) = match &mut prepared[fold] {
                     Some(state) => state,
@@ -379,6 +410,7 @@ impl LinearProbe {
                     let p = fitted.sample_proba(samples, train[j])?;
                     log_loss -= p[train_labels[j]].max(1e-300).ln();
                     predicted.push(argmax(&p).unwrap_or(0));
+                    held[j] = p;
                 }
                 *last = Some(fitted.model);
                 Ok::<_, ClassifyError>(predicted)
@@ -398,13 +430,16 @@ impl LinearProbe {
                 folds: cv.folds.len(),
             });
         }
-        Ok(scores.into_iter().flatten().collect())
+        Ok((scores.into_iter().flatten().collect(), held_out))
     }
 
-    /// Class probabilities of one raw (unstandardized) feature row.
+    /// Class probabilities of one raw (unstandardized) feature row, scaled by the probe's
+    /// temperature.
     pub fn predict_proba(&self, row: &[f64]) -> Result<Vec<f64>> {
-        self.model
-            .predict_proba(&self.standardizer.transform_row(row)?)
+        let p = self
+            .model
+            .predict_proba(&self.standardizer.transform_row(row)?)?;
+        Ok(self.temperature.apply(&p))
     }
 
     /// The most probable class of one raw feature row.
@@ -414,8 +449,19 @@ impl LinearProbe {
 
     /// Class probabilities of sample `s` of `samples`, which owns one or more raw feature rows:
     /// the normalized geometric mean of the rows' probabilities (the softmax of their mean
-    /// log-probabilities).
+    /// log-probabilities), scaled by the probe's temperature.
     pub fn predict_sample_proba(&self, samples: &SampleFeatures, s: usize) -> Result<Vec<f64>> {
+        Ok(self
+            .temperature
+            .apply(&self.predict_sample_proba_unscaled(samples, s)?))
+    }
+
+    /// The same probabilities before the temperature (equal to them when none was fitted).
+    pub fn predict_sample_proba_unscaled(
+        &self,
+        samples: &SampleFeatures,
+        s: usize,
+    ) -> Result<Vec<f64>> {
         sample_proba(&self.standardizer, &self.model, samples, s)
     }
 
@@ -480,6 +526,12 @@ impl LinearProbe {
         if !finite || p.standardizer.scale.iter().any(|&s| s <= 0.0) {
             return Err("the probe holds non-finite values or a zero scale".into());
         }
+        if !(p.temperature.value.is_finite() && p.temperature.value > 0.0) {
+            return Err(format!(
+                "the probe's temperature {} is not a positive number",
+                p.temperature.value
+            ));
+        }
         Ok(p)
     }
 }
@@ -525,6 +577,63 @@ mod tests {
 
     fn names(k: usize) -> Vec<String> {
         (0..k).map(|c| format!("painter {c}")).collect()
+    }
+
+    #[test]
+    fn the_temperature_is_fitted_on_the_inner_held_out_probabilities() {
+        // Two overlapping classes in 3 features; a large C makes the probe over-confident.
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let n = 60;
+        let y: Vec<usize> = (0..n).map(|i| i % 2).collect();
+        let x: Vec<f64> = y
+            .iter()
+            .flat_map(|&c| [c as f64 * 0.4 + next(), next(), next()])
+            .collect::<Vec<_>>();
+        let samples = SampleFeatures::one_row_each(FeatureMatrix::new(x, 3).unwrap());
+        let train: Vec<usize> = (0..n).collect();
+        let cfg = LinearProbeConfig {
+            c_grid: vec![100.0],
+            inner_folds: 4,
+            seed: Some(3),
+            temperature: true,
+            ..LinearProbeConfig::default()
+        };
+        let probe = LinearProbe::fit(&cfg, &samples, &y, &train, names(2)).unwrap();
+        assert_eq!(probe.scores.len(), 1, "one C is still cross-validated");
+        // The same inner folds by hand: unscaled probes fitted on each inner training part.
+        let plain = LinearProbeConfig {
+            temperature: false,
+            ..cfg.clone()
+        };
+        let splits =
+            painter_eval::Splitter::split(&StratifiedKFold::new(4).unwrap().shuffle(3), &y)
+                .unwrap();
+        let mut held = vec![Vec::new(); n];
+        for fold in &splits.folds {
+            let inner = LinearProbe::fit(&plain, &samples, &y, &fold.train, names(2)).unwrap();
+            for &j in &fold.test {
+                held[j] = inner.predict_sample_proba(&samples, j).unwrap();
+            }
+        }
+        let expected = Temperature::fit(&held, &y).unwrap();
+        assert!(
+            (probe.temperature.value - expected.value).abs() < 1e-6 * expected.value,
+            "{:?} vs {expected:?}",
+            probe.temperature
+        );
+        assert!(probe.temperature.value > 1.0, "{:?}", probe.temperature);
+        let unscaled = probe.predict_sample_proba_unscaled(&samples, 0).unwrap();
+        let scaled = probe.predict_sample_proba(&samples, 0).unwrap();
+        assert_eq!(scaled, probe.temperature.apply(&unscaled));
+        // Without the setting, no temperature.
+        let none = LinearProbe::fit(&plain, &samples, &y, &train, names(2)).unwrap();
+        assert!(none.temperature.is_neutral() && none.scores.is_empty());
     }
 
     #[test]

@@ -32,6 +32,9 @@ const FORMAT_ENSEMBLE: &str = "deep-painter-probe-classifier/3";
 /// The format of a model whose statistics read the images at several scales (`scales`, with
 /// any number of encoders and any slope): older programs refuse it instead of reading one scale.
 const FORMAT_SCALES: &str = "deep-painter-probe-classifier/4";
+/// The format of a model whose probe scales its probabilities by a fitted temperature (with any
+/// other settings): older programs refuse it instead of giving unscaled probabilities.
+const FORMAT_TEMPERATURE: &str = "deep-painter-probe-classifier/5";
 
 #[derive(Serialize, Deserialize)]
 struct Description {
@@ -207,7 +210,9 @@ impl ProbeClassifier {
             .collect();
         let scales = statistics.scales().to_vec();
         let desc = Description {
-            format: if !is_one_scale(&scales) {
+            format: if !self.probe.temperature.is_neutral() {
+                FORMAT_TEMPERATURE
+            } else if !is_one_scale(&scales) {
                 FORMAT_SCALES
             } else if !more_encoders.is_empty() {
                 FORMAT_ENSEMBLE
@@ -256,22 +261,25 @@ impl ProbeClassifier {
         let leaky = desc.negative_slope != 0.0;
         let ensemble = !desc.more_encoders.is_empty();
         let scaled = !is_one_scale(&desc.scales);
+        let calibrated = !desc.probe.temperature.is_neutral();
         let known = match desc.format.as_str() {
-            FORMAT => !leaky && !ensemble && !scaled,
-            FORMAT_LEAKY => leaky && !ensemble && !scaled,
-            FORMAT_ENSEMBLE => ensemble && !scaled,
-            FORMAT_SCALES => scaled,
+            FORMAT => !leaky && !ensemble && !scaled && !calibrated,
+            FORMAT_LEAKY => leaky && !ensemble && !scaled && !calibrated,
+            FORMAT_ENSEMBLE => ensemble && !scaled && !calibrated,
+            FORMAT_SCALES => scaled && !calibrated,
+            FORMAT_TEMPERATURE => calibrated,
             _ => false,
         };
         if !known {
             return Err(ClassifyError::BadCheckpoint {
                 dir: dir.to_path_buf(),
                 message: format!(
-                    "format `{}` with negative slope {}, {} encoder(s) and scales {:?}, expected `{FORMAT}` (one encoder, slope 0, scale 1), `{FORMAT_LEAKY}` (one encoder, another slope, scale 1), `{FORMAT_ENSEMBLE}` (several encoders, scale 1) or `{FORMAT_SCALES}` (several scales)",
+                    "format `{}` with negative slope {}, {} encoder(s), scales {:?} and temperature {}, expected `{FORMAT}` (one encoder, slope 0, scale 1), `{FORMAT_LEAKY}` (one encoder, another slope, scale 1), `{FORMAT_ENSEMBLE}` (several encoders, scale 1), `{FORMAT_SCALES}` (several scales) or `{FORMAT_TEMPERATURE}` (a temperature other than 1)",
                     desc.format,
                     desc.negative_slope,
                     1 + desc.more_encoders.len(),
-                    desc.scales
+                    desc.scales,
+                    desc.probe.temperature.value
                 ),
             });
         }
@@ -334,6 +342,7 @@ impl ProbeClassifier {
 mod tests {
     use super::*;
     use crate::linear_probe::LinearProbeConfig;
+    use crate::temperature::Temperature;
     use painter_data::{Dataset, SyntheticPainters};
 
     /// A probe fitted on synthetic painters, its statistics read with `slope`, and its images.
@@ -430,6 +439,38 @@ mod tests {
             assert_eq!(loaded.features().statistics.negative_slope(), slope);
             assert_same_predictions(&model, &loaded, images);
         }
+    }
+
+    #[test]
+    fn a_temperature_survives_saving_under_its_own_format_and_is_refused_elsewhere() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (plain, images) = fitted_on(0.1, 2);
+        let mut probe = plain.probe().clone();
+        probe.temperature = Temperature { value: 2.0 };
+        let model = ProbeClassifier::new(plain.features().clone(), probe).unwrap();
+        model.save(tmp.path()).unwrap();
+        let desc = description(tmp.path());
+        assert_eq!(desc["format"], FORMAT_TEMPERATURE);
+        let loaded = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap();
+        assert_eq!(loaded.probe().temperature.value, 2.0);
+        assert_same_predictions(&model, &loaded, images.clone());
+        // Softer than the unscaled model, same ranking.
+        let hot = model.predict(images.clone(), &Device::Cpu).unwrap();
+        let cold = plain.predict(images, &Device::Cpu).unwrap();
+        for (h, c) in hot.iter().zip(&cold) {
+            assert_eq!(h.best(), c.best());
+            assert!(h.probabilities[h.best()] <= c.probabilities[c.best()] + 1e-6);
+        }
+        // Under an older format the temperature would be ignored: refused.
+        let mut older = desc;
+        older["format"] = FORMAT_ENSEMBLE.into();
+        std::fs::write(
+            tmp.path().join(PROBE_FILE),
+            serde_json::to_vec(&older).unwrap(),
+        )
+        .unwrap();
+        let err = ProbeClassifier::load(tmp.path(), &Device::Cpu).unwrap_err();
+        assert!(err.to_string().contains("temperature 2"), "{err}");
     }
 
     #[test]

@@ -245,6 +245,7 @@ fn inner_cross_validation_scores_equal_independent_fits() {
             tolerance: 1e-10,
             ..LogisticRegression::new(1.0)
         },
+        temperature: false,
     };
     let names = (0..case.classes).map(|k| format!("painter {k}")).collect();
     let x = case.matrix();
