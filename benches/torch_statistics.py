@@ -21,9 +21,17 @@ with status 1 on a mismatch. Without it, it times seeded random encoders of the 
 `torch.set_num_threads(--threads)`; the timed loop runs under `torch.inference_mode()`; the
 median over `--batches` timed batches after one warm-up batch.
 
+With `--make-fixture FILE` it times nothing: it writes, in the layout of `bench_statistics
+--export`, a small case computed here (2 seeded encoders of 4 and 8 filters of 5 x 5, slope 0.1,
+2 random images of 16 x 16 px, seed 42): the fixture of the test
+`crates/painter-classify/tests/statistics_torch.rs`, made by
+
+    python benches/torch_statistics.py --make-fixture \
+        crates/painter-classify/tests/fixtures/statistics_torch.safetensors
+
 Usage: python benches/torch_statistics.py [--weights FILE] [--patch 128] [--batch 16]
            [--batches 8] [--filters 32,64] [--kernel 5] [--slope 0.1] [--encoders 1]
-           [--threads 2] [--rtol 1e-4]
+           [--threads 2] [--rtol 1e-4] [--make-fixture FILE]
 """
 import argparse
 import statistics
@@ -80,6 +88,27 @@ def seeded_encoders(count, filters, kernel):
     return encoders
 
 
+def make_fixture(path):
+    """Writes the small reference case described in the module docs to `path`."""
+    from safetensors.torch import save_file
+
+    slope = 0.1
+    encoders = seeded_encoders(2, [4, 8], 5)
+    torch.manual_seed(42)
+    images = torch.rand(2, 3, 16, 16)
+    with torch.inference_mode():
+        stats = channel_statistics(images, encoders, slope)
+    tensors = {"images": images, "statistics": stats}
+    for k, layers in enumerate(encoders, start=1):
+        prefix = "" if k == 1 else f"ensemble{k}."
+        for i, (weight, bias) in enumerate(layers, start=1):
+            tensors[f"{prefix}encoder.conv{i}.weight"] = weight.contiguous()
+            tensors[f"{prefix}encoder.conv{i}.bias"] = bias.contiguous()
+    save_file(tensors, path, metadata={"made_by": "benches/torch_statistics.py --make-fixture",
+                                       "torch": torch.__version__, "slope": str(slope)})
+    print(f"torch_statistics: wrote {path}: statistics {tuple(stats.shape)}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights")
@@ -92,7 +121,11 @@ def main():
     p.add_argument("--encoders", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rtol", type=float, default=1e-4)
+    p.add_argument("--make-fixture")
     a = p.parse_args()
+    if a.make_fixture:
+        make_fixture(a.make_fixture)
+        return
     if a.batch < 1 or a.batches < 1 or a.encoders < 1:
         sys.exit("--batch, --batches and --encoders must be at least 1")
     torch.set_num_threads(a.threads)

@@ -20,7 +20,13 @@ fn relative_diff(a: &Tensor, b: &Tensor) -> f32 {
     let b = b.to_device(&Device::Cpu).unwrap();
     assert_eq!(a.dims(), b.dims());
     let scale = a.abs().unwrap().flatten_all().unwrap().max(0).unwrap();
-    let diff = (&a - &b).unwrap().abs().unwrap().flatten_all().unwrap().max(0);
+    let diff = (&a - &b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0);
     diff.unwrap().to_scalar::<f32>().unwrap() / scale.to_scalar::<f32>().unwrap().max(1e-12)
 }
 

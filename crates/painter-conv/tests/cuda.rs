@@ -34,14 +34,22 @@ fn pool_and_unpool_on_cuda_match_the_cpu_ops() {
     let gpu = cuda();
     let cpu = Device::Cpu;
     // Ties on purpose (values rounded to 1/8) so the first-maximum rule is exercised.
-    let x = ((Tensor::rand(0f32, 8f32, (2, 5, 12, 10), &cpu).unwrap().floor().unwrap()) / 8.0)
+    let x = ((Tensor::rand(0f32, 8f32, (2, 5, 12, 10), &cpu)
+        .unwrap()
+        .floor()
+        .unwrap())
+        / 8.0)
         .unwrap();
     for (kernel, stride) in [(2, 2), (3, 2), (3, 3)] {
         let (v_cpu, i_cpu) = max_pool2d_with_indices(&x, kernel, stride).unwrap();
         let (v_gpu, i_gpu) =
             max_pool2d_with_indices(&x.to_device(&gpu).unwrap(), kernel, stride).unwrap();
         assert!(v_gpu.device().is_cuda());
-        assert_eq!(max_abs_diff(&v_cpu, &v_gpu), 0.0, "values, k={kernel} s={stride}");
+        assert_eq!(
+            max_abs_diff(&v_cpu, &v_gpu),
+            0.0,
+            "values, k={kernel} s={stride}"
+        );
         assert_eq!(
             i_cpu.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
             i_gpu.flatten_all().unwrap().to_vec1::<u32>().unwrap(),
