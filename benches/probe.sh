@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the linear probe's benchmark (examples/bench_probe.rs) and its scikit-learn peer
 # (benches/sklearn_probe.py) on the same .npy files, interleaved (Rust, scikit-learn, Rust, ...),
-# with the same thread count, and prints every line, then the fastest time of each and their ratio
-# (below 1.0: the Rust probe is faster).
+# with the same thread count (for scikit-learn: its OpenMP threads; its BLAS runs on one thread,
+# see the peer's docs), and prints every line with the load average before it, then the fastest
+# time of each and their ratio (below 1.0: the Rust probe is faster).
 #
 # Usage: benches/probe.sh --x X.npy --y Y.npy [--c-grid 0.03,0.1,0.3,1,3,10] [--inner-folds 5]
 #            [--tol 1e-6] [--threads 2] [--rounds 2]
@@ -37,6 +38,7 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 rust_best='' sk_best=''
 for r in $(seq 1 "$rounds"); do
+  echo "round $r: load $(cut -d' ' -f1-3 /proc/loadavg)"
   rust=$("$bin" "${common[@]}" | grep '^bench_probe:')
   sk=$("$python" benches/sklearn_probe.py "${common[@]}" | grep '^bench_probe:')
   echo "round $r: rust    $rust"
@@ -47,4 +49,4 @@ for r in $(seq 1 "$rounds"); do
   sk_best=$(awk -v a="$sk_best" -v b="$sk_s" 'BEGIN { print (a == "" || b < a) ? b : a }')
 done
 ratio=$(awk -v a="$rust_best" -v b="$sk_best" 'BEGIN { printf "%.4f", a / b }')
-echo "fastest: rust ${rust_best} s, scikit-learn ${sk_best} s, ratio rust/scikit-learn = $ratio"
+echo "fastest: rust ${rust_best} s, scikit-learn ${sk_best} s, ratio rust/scikit-learn = $ratio (load $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -15,8 +15,14 @@ What it runs, as the Rust program does:
 - the final fit: `StandardScaler` and `LogisticRegression` at the best C on every row.
 
 `seconds` is the wall time of all of that (not of reading the files). A fit counts as converged
-when scikit-learn raised no `ConvergenceWarning` for it. Thread count: `--threads` caps BLAS and
-OpenMP (threadpoolctl); run the Rust program with the same `--threads`.
+when scikit-learn raised no `ConvergenceWarning` for it. Thread count: `--threads` caps OpenMP
+(threadpoolctl; scikit-learn's loss and gradient run there); run the Rust program with the same
+`--threads`. BLAS (OpenBLAS, for the products of L-BFGS) gets `--blas-threads`, 1 unless told:
+on these skinny products (rows x features by features x classes) OpenBLAS's threads cost more
+than they give, and on a busy machine its waiting threads make every product wait for a
+descheduled one. Measured on the (b) matrix at C = 10 with the machine's load average near 10:
+an L-BFGS iteration took 2.5 ms with 1 BLAS thread and 146 ms with 2, which is what made an
+earlier run of this peer (BLAS at 2 threads) take 2,532 s; `--blas-threads 2` restores it.
 
 With `--coef-out PREFIX`, writes the final fit's `coef_` (classes x features) and `intercept_` as
 `PREFIX_coef.npy` and `PREFIX_intercept.npy`, and its scaler's `mean_` and `scale_` as
@@ -26,7 +32,8 @@ Two classes: scikit-learn then fits one binomial weight vector, whose penalty di
 probe's multinomial one; this peer is for three or more classes.
 
 Usage: python benches/sklearn_probe.py --x X.npy --y Y.npy [--c-grid 0.03,0.1,0.3,1,3,10]
-           [--inner-folds 5] [--tol 1e-6] [--max-iter 100000] [--threads 2] [--coef-out PREFIX]
+           [--inner-folds 5] [--tol 1e-6] [--max-iter 100000] [--threads 2] [--blas-threads 1]
+           [--coef-out PREFIX]
 """
 import argparse
 import sys
@@ -61,6 +68,7 @@ def main():
     parser.add_argument("--tol", type=float, default=1e-6)
     parser.add_argument("--max-iter", type=int, default=100000)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--coef-out")
     args = parser.parse_args()
 
@@ -72,7 +80,8 @@ def main():
     grid = [float(c) for c in args.c_grid.split(",")]
     classes = len(np.unique(y))
 
-    with threadpool_limits(args.threads):
+    with threadpool_limits(args.threads, user_api="openmp"), \
+            threadpool_limits(args.blas_threads, user_api="blas"):
         started = time.perf_counter()
         folds = list(StratifiedKFold(args.inner_folds).split(x, y))
         fits = converged = 0

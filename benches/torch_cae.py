@@ -2,11 +2,14 @@
 """PyTorch peer of `cargo run --release --example bench_cae`: the same convolutional autoencoder
 (5x5 convolutions with "same" padding, ReLU, 2x2 max-pooling with indices; decoder of max-unpooling
 and 5x5 transposed convolutions, ReLU after all but the last), the same random data, MSE loss, SGD,
-2 threads. Prints one line in the same format:
+2 threads, on the CPU or (`--device cuda`) the first CUDA device. Prints one line in the same format:
 
-    bench_cae: preset=P batch=B median_step_s=X img_per_s=Y gflops=Z
+    bench_cae: preset=P batch=B device=D median_step_s=X img_per_s=Y gflops=Z
+
+Each step ends with `loss.item()`, which waits for the device, as the Rust step's `to_scalar` does.
 
 Usage: python benches/torch_cae.py --preset compact|paper --batch N --steps N [--threads 2]
+           [--device cpu|cuda]
 """
 import argparse
 import statistics
@@ -67,16 +70,20 @@ def main():
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     a = p.parse_args()
     if a.batch < 1 or a.steps < 1:
         sys.exit("--batch and --steps must be at least 1")
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
     cfg = PRESETS[a.preset]
-    model = Cae(cfg["filters"])
+    if a.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: no CUDA device is available to PyTorch")
+    dev = torch.device(a.device)
+    model = Cae(cfg["filters"]).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
     s = cfg["image_size"]
-    x = torch.rand(a.batch, IN_CHANNELS, s, s)
+    x = torch.rand(a.batch, IN_CHANNELS, s, s).to(dev)
     times = []
     for step in range(a.steps + 1):
         start = time.perf_counter()
@@ -92,7 +99,7 @@ def main():
     med = statistics.median(times)
     flops = 3.0 * forward_flops_per_image(s, cfg["filters"]) * a.batch
     print(
-        f"bench_cae: preset={a.preset} batch={a.batch} median_step_s={med:.4f} "
+        f"bench_cae: preset={a.preset} batch={a.batch} device={a.device} median_step_s={med:.4f} "
         f"img_per_s={a.batch / med:.2f} gflops={flops / med / 1e9:.1f}"
     )
 

@@ -1,12 +1,14 @@
-//! Benchmark of one CAE training step on the CPU (forward, backward, SGD update) on random data.
+//! Benchmark of one CAE training step (forward, backward, SGD update) on random data, on the CPU or,
+//! built with `--features cuda`, on the first CUDA device (`--device cuda`).
 //!
 //! ```text
 //! cargo run --release --example bench_cae -- --preset compact --batch 16 --steps 5
 //! cargo run --release --example bench_cae -- --preset compact --batch 16 --breakdown
 //! cargo run --release --example bench_cae -- --matmul
+//! cargo run --release --features cuda --example bench_cae -- --preset paper --device cuda
 //! ```
 //!
-//! The main line reads `bench_cae: preset=P batch=B median_step_s=X img_per_s=Y gflops=Z`, with
+//! The main line reads `bench_cae: preset=P batch=B device=D median_step_s=X img_per_s=Y gflops=Z`, with
 //! convolution FLOPs counted as `2 * Cin * Cout * K * K * Hout * Wout` per image per convolution
 //! (transposed convolutions at their larger side) and the backward pass as twice the forward.
 //! `benches/torch_cae.py` prints the same line for the identical PyTorch model;
@@ -29,7 +31,7 @@ use deep_painter::data::ImageBatch;
 use timing::{median, median_seconds};
 
 #[derive(Parser, Debug)]
-#[command(about = "Times CAE training steps on the CPU")]
+#[command(about = "Times CAE training steps on the CPU or a CUDA device")]
 struct Args {
     /// Architecture preset: `compact` (3x128x128, 32/64 filters) or `paper` (3x256x256, 100/200).
     #[arg(long, default_value = "compact")]
@@ -47,6 +49,9 @@ struct Args {
     /// Only measure the matrix-multiply peak (2048^3 f32 GEMM) and exit.
     #[arg(long)]
     matmul: bool,
+    /// Where the step runs: `cpu`, or `cuda` (the first CUDA device; needs `--features cuda`).
+    #[arg(long, default_value = "cpu", value_parser = ["cpu", "cuda"])]
+    device: String,
 }
 
 /// Forward convolution FLOPs per image of the CAE of `cfg` (encoder and decoder).
@@ -216,7 +221,13 @@ fn main() -> Result<()> {
         bail!("--batch and --steps must be at least 1");
     }
     let cfg = CaeConfig::preset(&args.preset).context("choosing the preset")?;
-    let dev = Device::Cpu;
+    let dev = match args.device.as_str() {
+        "cuda" => Device::new_cuda(0).context("opening CUDA device 0")?,
+        _ => Device::Cpu,
+    };
+    if args.breakdown && !dev.is_cpu() {
+        bail!("--breakdown times the CPU kernels: run it with --device cpu");
+    }
     let varmap = VarMap::new();
     let cae = Cae::new_seeded(&cfg, &varmap, 42, &dev)?;
     let mut sgd = SGD::new(varmap.all_vars(), 1e-3)?;
@@ -243,8 +254,9 @@ fn main() -> Result<()> {
     let med = median(times);
     let flops = 3.0 * forward_flops_per_image(&cfg) * args.batch as f64;
     println!(
-        "bench_cae: preset={} batch={} median_step_s={med:.4} img_per_s={:.2} gflops={:.1}",
+        "bench_cae: preset={} batch={} device={} median_step_s={med:.4} img_per_s={:.2} gflops={:.1}",
         args.preset,
+        args.device,
         args.batch,
         args.batch as f64 / med,
         flops / med / 1e9

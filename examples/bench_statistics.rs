@@ -10,6 +10,13 @@
 //!
 //! Prints one line `bench_statistics: patch=P batch=B filters=F slope=S scales=L encoders=E
 //! median_batch_s=X patches_per_s=Y` (the median over `--batches` timed batches after one warm-up).
+//!
+//! With `--export FILE` it also writes one batch, the encoders' tensors (under the names of
+//! [`FeatureExtractor::named_tensors`]: `encoder.conv{i}.weight` / `.bias`, then
+//! `ensemble{k}.encoder...`) and the statistics it computed of that batch to a safetensors file
+//! (`images`, ..., `statistics`), from which the PyTorch peer `benches/torch_statistics.py
+//! --weights FILE` checks that it computes the same numbers; `benches/compare_statistics.sh` runs
+//! both.
 
 mod timing;
 
@@ -17,7 +24,9 @@ use anyhow::Result;
 use candle_core::{Device, Tensor};
 use clap::Parser;
 use deep_painter::cae::CaeConfig;
-use deep_painter::classify::{ChannelStatistics, PretrainedEncoder};
+use deep_painter::classify::{ChannelStatistics, FeatureExtractor, PretrainedEncoder};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use timing::median_seconds;
 
 #[derive(Parser, Debug)]
@@ -47,6 +56,10 @@ struct Args {
     /// Encoders of the ensemble (seeded 0, 1, ...).
     #[arg(long, default_value_t = 1)]
     encoders: usize,
+    /// Also write one batch, the encoders' tensors and their statistics to this safetensors file
+    /// (for the PyTorch peer's check).
+    #[arg(long)]
+    export: Option<PathBuf>,
 }
 
 fn main() -> Result<()> {
@@ -67,6 +80,12 @@ fn main() -> Result<()> {
         .with_negative_slope(args.slope)?
         .with_scales(args.scales.clone())?;
     let images = Tensor::rand(0f32, 1f32, (args.batch, 3, args.patch, args.patch), &device)?;
+    if let Some(path) = &args.export {
+        let mut tensors: HashMap<String, Tensor> = statistics.named_tensors().into_iter().collect();
+        tensors.insert("statistics".into(), statistics.compute(&images)?);
+        tensors.insert("images".into(), images.clone());
+        candle_core::safetensors::save(&tensors, path)?;
+    }
     let s = median_seconds(args.batches, || Ok(statistics.compute(&images)?))?;
     let filters: Vec<String> = args.filters.iter().map(usize::to_string).collect();
     let scales: Vec<String> = args.scales.iter().map(usize::to_string).collect();

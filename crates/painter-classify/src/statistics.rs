@@ -25,7 +25,7 @@
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
 use crate::extractor::FeatureExtractor;
-use candle_core::{Tensor, Var, D};
+use candle_core::{Tensor, Var};
 use painter_cae::StageActivation;
 
 /// Per-channel mean and standard deviation of every encoder stage's activations and of the latent
@@ -310,10 +310,7 @@ impl ChannelStatistics {
 
 /// Appends the per-channel mean and population standard deviation of `a` (`N x C x H x W`).
 fn push_mean_std(a: &Tensor, parts: &mut Vec<Tensor>) -> Result<()> {
-    let flat = a.flatten_from(2)?;
-    let mean = flat.mean(D::Minus1)?;
-    let centred = flat.broadcast_sub(&mean.unsqueeze(D::Minus1)?)?;
-    let std = centred.sqr()?.mean(D::Minus1)?.sqrt()?;
+    let (mean, std) = painter_conv::channel_mean_std(a)?;
     parts.push(mean);
     parts.push(std);
     Ok(())

@@ -38,6 +38,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod channel_stats;
 mod config;
 mod conv;
 mod error;
@@ -57,6 +58,7 @@ mod scratch;
 mod sgemm;
 mod storage;
 
+pub use channel_stats::channel_mean_std;
 pub use config::{Conv2dConfig, ConvTranspose2dConfig};
 pub use conv::{
     conv2d, conv2d_input_grad, conv2d_leaky_relu, conv2d_weight_grad, conv_transpose2d,
