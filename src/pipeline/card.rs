@@ -14,9 +14,10 @@
 use super::draw::DrawResult;
 use super::final_model::{model_dir, FinalFit, TemperatureRecord};
 use super::report::ReportInputs;
-use super::state::{read_json, write_json, FoldRecord, ModelRole};
+use super::state::{FoldRecord, ModelRole};
 use super::{DataSource, PipelineError, RunSummary};
 use painter_eval::{Calibration, ScoreSummary, SelectiveAccuracy, SelectivePoint};
+use painter_io::{read_json, write_json, Optional};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -143,7 +144,9 @@ pub struct ModelCard {
 impl ModelCard {
     /// Reads the card of a model folder, if it has one.
     pub fn load(dir: &Path) -> Result<Option<Self>, PipelineError> {
-        Ok(read_json::<Self>(&dir.join(CARD_FILE))?.filter(|c| c.format == CARD_FORMAT))
+        Ok(read_json::<Self>(&dir.join(CARD_FILE))
+            .optional()?
+            .filter(|c| c.format == CARD_FORMAT))
     }
 
     /// The cross-validated coverage and accuracy at the largest card threshold not above `p`.
@@ -283,7 +286,7 @@ pub fn copy_sources(
         }
     }
     let target = model.join(SOURCES_FILE);
-    painter_data::atomic::write_atomic(&target, (kept.join("\n") + "\n").as_bytes())
+    painter_io::write_atomic(&target, (kept.join("\n") + "\n").as_bytes())
         .map_err(|e| PipelineError::io(&target, e))?;
     Ok(Some(SourcesSummary {
         file: SOURCES_FILE.into(),
@@ -420,7 +423,7 @@ pub fn write_card(
     write_json(&model.join(CARD_FILE), &card)?;
     let markdown = card.to_markdown();
     let path: PathBuf = model.join(CARD_MARKDOWN);
-    painter_data::atomic::write_atomic(&path, markdown.as_bytes())
+    painter_io::write_atomic(&path, markdown.as_bytes())
         .map_err(|e| PipelineError::io(&path, e))?;
     Ok(card)
 }

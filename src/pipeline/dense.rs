@@ -33,7 +33,7 @@ pub fn train_config(recipe: &DenseRecipe, verbose: bool) -> TrainConfig {
     TrainConfig {
         epochs: recipe.epochs,
         batch_size: recipe.batch_size,
-        optimizer: OptimizerConfig::adamw(recipe.learning_rate),
+        optimizer: OptimizerConfig::torch_adamw(recipe.learning_rate),
         encoder: if recipe.fine_tune > 0.0 {
             EncoderTraining::FineTune {
                 learning_rate: recipe.fine_tune,

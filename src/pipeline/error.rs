@@ -51,7 +51,10 @@ pub enum PipelineError {
         /// The first difference.
         difference: String,
     },
-    /// A state file is unreadable or corrupt.
+    /// A state file (a run description, a fold record, a cache key) is unreadable or corrupt.
+    #[error(transparent)]
+    Document(#[from] painter_io::DocumentError),
+    /// A pretraining left no usable state behind.
     #[error("state file {path}: {message}")]
     State {
         /// The file.

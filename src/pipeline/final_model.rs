@@ -11,9 +11,10 @@
 
 use super::folds::{FoldClassifier, FoldPlace};
 use super::protocol::Protocol;
-use super::state::{fold_dir, read_json, write_json};
+use super::state::fold_dir;
 use super::PipelineError;
 use painter_classify::Temperature;
+use painter_io::{read_json, write_json, Optional};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -108,7 +109,7 @@ impl TemperatureRecord {
 
     /// Writes the record into the fold folder `dir` (atomically).
     pub fn save(&self, dir: &Path) -> Result<(), PipelineError> {
-        write_json(&dir.join(TEMPERATURE_FILE), self)
+        Ok(write_json(&dir.join(TEMPERATURE_FILE), self)?)
     }
 
     /// The record of fold `fold` (from 1) of draw `draw`, if it has one of `tests` rows.
@@ -119,7 +120,8 @@ impl TemperatureRecord {
         tests: usize,
     ) -> Result<Option<Self>, PipelineError> {
         Ok(
-            read_json::<Self>(&fold_dir(out, draw, fold).join(TEMPERATURE_FILE))?
+            read_json::<Self>(&fold_dir(out, draw, fold).join(TEMPERATURE_FILE))
+                .optional()?
                 .filter(|r| r.format == TEMPERATURE_FORMAT && r.unscaled.len() == tests),
         )
     }

@@ -57,7 +57,7 @@ pub use report::RunSummary;
 pub use run_options::{DataSource, Experiment, RunOptions};
 
 use candle_core::Device;
-use painter_data::atomic::write_atomic;
+use painter_io::write_atomic;
 use std::time::Instant;
 
 /// The resolved recipe's file name in the run folder.

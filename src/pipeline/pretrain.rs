@@ -9,14 +9,14 @@
 //! autoencoder reuses it.
 
 use super::data::pretrained_encoders;
-use super::state::{read_json, write_json, PretrainingRecord};
+use super::state::PretrainingRecord;
 use super::{Experiment, PipelineError};
 use crate::recipe::{EncoderRecipe, Objective, PretrainingRecipe};
 use candle_core::Device;
 use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, PretrainConfig};
 use painter_classify::PretrainedEncoder;
-use painter_data::atomic::write_atomic;
 use painter_data::{Dataset, ImageBatch, PreparedData, PretrainingImages, SharedDataset};
+use painter_io::{read_json, write_atomic, write_json, Optional};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -179,7 +179,7 @@ fn cached_cae(
     let config = PretrainConfig {
         epochs: p.epochs,
         batch_size: p.batch_size,
-        optimizer: p.optimizer.clone(),
+        optimizer: p.optimizer,
         pixel_dropout: p.pixel_dropout,
         val_fraction: p.validation_fraction,
         patience: (p.patience > 0).then_some(p.patience),
@@ -225,7 +225,7 @@ fn cached_cae(
 
 /// The key of the autoencoder cached in `dir`, if it has one.
 pub fn cached_key(dir: &Path) -> Result<Option<CaeKey>, PipelineError> {
-    read_json(&dir.join(KEY_FILE))
+    Ok(read_json(&dir.join(KEY_FILE)).optional()?)
 }
 
 /// Copies `from` to `to` atomically when `from` exists; returns whether it did.

@@ -5,12 +5,12 @@
 use super::draw::DrawResult;
 use super::pretrain::Encoders;
 use super::protocol::{PaperScores, Protocol, STOP_AT};
-use super::state::write_json;
 use super::{Experiment, PipelineError};
 use painter_data::PreparedData;
 use painter_eval::{
     ClassificationReport, ConfusionMatrixPlot, CrossValidation, ReportConfig, ScoreSummary,
 };
+use painter_io::write_json;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -560,6 +560,5 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), PipelineError> {
-    painter_data::atomic::write_atomic(path, text.as_bytes())
-        .map_err(|e| PipelineError::io(path, e))
+    painter_io::write_atomic(path, text.as_bytes()).map_err(|e| PipelineError::io(path, e))
 }

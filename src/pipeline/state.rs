@@ -11,15 +11,14 @@
 //! - `pretraining.json` in a cached autoencoder's folder marks a finished pretraining; an
 //!   unfinished one resumes from the epoch checkpoints painter-cae writes.
 //!
-//! Every file is written atomically (`painter_data::atomic`), so a kill leaves either the old or
+//! Every file is written atomically (`painter_io`), so a kill leaves either the old or
 //! the new version, never half a file.
 
 use super::protocol::ScoredFoldCurve;
 use super::run_options::NEUTRAL_FIELDS;
 use super::{Experiment, PipelineError};
 use painter_classify::TrainingHistory;
-use painter_data::atomic::write_atomic;
-use serde::de::DeserializeOwned;
+use painter_io::{read_json, write_json, Optional};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -38,31 +37,6 @@ const PRETRAIN_FORMAT: &str = "deep-painter-reproduce-pretraining/1";
 
 /// Recipe keys that change no result, left out of the comparison.
 const NEUTRAL_RECIPE_KEYS: [&str; 2] = ["description", "output"];
-
-/// Writes `value` as pretty JSON to `path`, atomically (creating the folder).
-pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), PipelineError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| PipelineError::State {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    text.push('\n');
-    write_atomic(path, text.as_bytes()).map_err(|e| PipelineError::io(path, e))
-}
-
-/// Reads a JSON file; `Ok(None)` when it does not exist.
-pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, PipelineError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(PipelineError::io(path, e)),
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| PipelineError::State {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-}
 
 /// The settings of a run that shape its results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,7 +94,7 @@ impl RunDescription {
     /// Records this run in `out`, or checks that the run already there has the same settings.
     pub fn record_or_check(&self, out: &Path) -> Result<bool, PipelineError> {
         let path = out.join(RUN_FILE);
-        match read_json::<RunDescription>(&path)? {
+        match read_json::<RunDescription>(&path).optional()? {
             Some(previous) => match self.difference(&previous) {
                 Some(difference) => Err(PipelineError::ResumeMismatch { path, difference }),
                 None => Ok(true),
@@ -231,7 +205,7 @@ impl FoldRecord {
         test: &[usize],
     ) -> Result<Option<Self>, PipelineError> {
         let path = Self::path(out, role, draw, fold);
-        let Some(record) = read_json::<FoldRecord>(&path)? else {
+        let Some(record) = read_json::<FoldRecord>(&path).optional()? else {
             return Ok(None);
         };
         let valid = record.format == FOLD_FORMAT
@@ -244,7 +218,10 @@ impl FoldRecord {
 
     /// Writes the record of `role` (atomically).
     pub fn save(&self, out: &Path, role: ModelRole) -> Result<(), PipelineError> {
-        write_json(&Self::path(out, role, self.draw, self.fold), self)
+        Ok(write_json(
+            &Self::path(out, role, self.draw, self.fold),
+            self,
+        )?)
     }
 }
 
@@ -320,14 +297,13 @@ impl PretrainingRecord {
 
     /// Reads the marker of a finished pretraining in `cae_dir`, if any.
     pub fn load(cae_dir: &Path) -> Result<Option<Self>, PipelineError> {
-        Ok(
-            read_json::<Self>(&cae_dir.join(PRETRAIN_FILE))?
-                .filter(|r| r.format == PRETRAIN_FORMAT),
-        )
+        Ok(read_json::<Self>(&cae_dir.join(PRETRAIN_FILE))
+            .optional()?
+            .filter(|r| r.format == PRETRAIN_FORMAT))
     }
 
     /// Writes the marker (atomically).
     pub fn save(&self, cae_dir: &Path) -> Result<(), PipelineError> {
-        write_json(&cae_dir.join(PRETRAIN_FILE), self)
+        Ok(write_json(&cae_dir.join(PRETRAIN_FILE), self)?)
     }
 }

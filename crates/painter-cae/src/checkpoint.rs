@@ -4,7 +4,8 @@
 use crate::{Cae, CaeConfig, CaeError, Encoder, ParamSpec};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
-use painter_data::atomic::write_atomic;
+use painter_io::{read_json, write_json};
+use painter_train::{read_tensors, write_tensors};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -42,7 +43,7 @@ impl CaeCheckpoint {
         let tensors = varmap_tensors(varmap)?;
         check_specs(dir, &cfg.parameter_specs(), &tensors)?;
         write_tensors(&dir.join(Self::WEIGHTS_FILE), &tensors)?;
-        write_json(&dir.join(Self::CONFIG_FILE), cfg)
+        Ok(write_json(&dir.join(Self::CONFIG_FILE), cfg)?)
     }
 
     /// Reads a checkpoint folder: its configuration and a new `VarMap` holding every tensor of
@@ -56,16 +57,15 @@ impl CaeCheckpoint {
 
     /// Reads the configuration of a checkpoint folder.
     pub fn load_config(dir: &Path) -> Result<CaeConfig, CaeError> {
-        let path = dir.join(Self::CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| CaeError::io(&path, e))?;
-        let cfg: CaeConfig = serde_json::from_str(&text).map_err(|e| CaeError::json(&path, e))?;
+        let cfg: CaeConfig = read_json(&dir.join(Self::CONFIG_FILE))?;
         cfg.validate()?;
         Ok(cfg)
     }
 
     fn load_unchecked(dir: &Path, device: &Device) -> Result<(CaeConfig, VarMap), CaeError> {
         let cfg = Self::load_config(dir)?;
-        let tensors = read_tensors(&dir.join(Self::WEIGHTS_FILE), device)?;
+        let tensors = read_tensors(&dir.join(Self::WEIGHTS_FILE), device)
+            .map_err(|e| CaeError::checkpoint(dir, e.to_string()))?;
         let vm = VarMap::new();
         {
             let mut data = vm
@@ -149,38 +149,4 @@ fn check_specs(
 
 fn check_varmap(dir: &Path, specs: &[ParamSpec], vm: &VarMap) -> Result<(), CaeError> {
     check_specs(dir, specs, &varmap_tensors(vm)?)
-}
-
-/// Serializes named tensors to a safetensors file, atomically.
-pub(crate) fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<(), CaeError> {
-    let cpu: Vec<(String, Tensor)> = tensors
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), t.to_device(&Device::Cpu)?.contiguous()?)))
-        .collect::<Result<_, candle_core::Error>>()?;
-    let bytes = safetensors::serialize(cpu.iter().map(|(k, t)| (k.as_str(), t)), None)
-        .map_err(|e| CaeError::checkpoint(path, format!("cannot serialize tensors: {e}")))?;
-    write_atomic(path, &bytes).map_err(|e| CaeError::io(path, e))
-}
-
-/// Reads every tensor of a safetensors file onto `device`.
-pub(crate) fn read_tensors(
-    path: &Path,
-    device: &Device,
-) -> Result<HashMap<String, Tensor>, CaeError> {
-    let bytes = std::fs::read(path).map_err(|e| CaeError::io(path, e))?;
-    candle_core::safetensors::load_buffer(&bytes, device)
-        .map_err(|e| CaeError::checkpoint(path, format!("unreadable safetensors: {e}")))
-}
-
-/// Writes `value` as pretty JSON, atomically.
-pub(crate) fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), CaeError> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| CaeError::json(path, e))?;
-    text.push('\n');
-    write_atomic(path, text.as_bytes()).map_err(|e| CaeError::io(path, e))
-}
-
-/// Reads a JSON file.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CaeError> {
-    let text = std::fs::read_to_string(path).map_err(|e| CaeError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| CaeError::json(path, e))
 }

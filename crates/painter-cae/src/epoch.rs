@@ -1,11 +1,11 @@
-//! [`EpochRecord`]: what one epoch of pretraining measured, as the run's history, its metrics file
+//! [`PretrainEpoch`]: what one epoch of pretraining measured, as the run's history, its metrics file
 //! and its loss chart record it.
 
 use serde::{Deserialize, Serialize};
 
 /// The outcome of one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
+pub struct PretrainEpoch {
     /// The epoch, from 1.
     pub epoch: usize,
     /// Mean training MSE over the epoch (inputs with pixel dropout, targets clean).
@@ -18,7 +18,7 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-impl EpochRecord {
+impl PretrainEpoch {
     /// The per-epoch line: `epoch=E train_mse=X val_mse=Y lr=Z seconds=S`.
     pub fn line(&self) -> String {
         let val = self

@@ -12,6 +12,33 @@ pub enum CaeError {
     /// target of another shape than the reconstruction, switches of another depth than the decoder.
     #[error("input does not fit the model: {0}")]
     Input(String),
+    /// An optimizer's configuration or saved state is invalid (see [`painter_train::TrainError`]).
+    #[error(transparent)]
+    Train(#[from] painter_train::TrainError),
+    /// No image to train on or to evaluate.
+    #[error("no images: {0}")]
+    NoImages(&'static str),
+    /// The output folder already holds a pretraining run, and resuming was not asked for.
+    #[error(
+        "{dir} already holds a pretraining run (checkpoint {checkpoint}); resume it or choose \
+         another output folder"
+    )]
+    RunExists {
+        /// The output folder.
+        dir: PathBuf,
+        /// Its newest checkpoint.
+        checkpoint: PathBuf,
+    },
+    /// A variable already in the `VarMap` has another shape than the architecture's parameter.
+    #[error("variable {name} exists with shape {found:?}, expected {expected:?}")]
+    VariableShape {
+        /// The parameter.
+        name: String,
+        /// The shape found.
+        found: Vec<usize>,
+        /// The shape the architecture needs.
+        expected: Vec<usize>,
+    },
     /// An error from the tensor library.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
@@ -32,14 +59,10 @@ pub enum CaeError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A JSON file could not be parsed or written.
-    #[error("{path}: {source}")]
-    Json {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: serde_json::Error,
-    },
+    /// A JSON document (a configuration, a training state) is missing, unreadable, corrupt or of
+    /// another format.
+    #[error(transparent)]
+    Document(#[from] painter_io::DocumentError),
     /// A checkpoint is missing a file or a tensor, or holds one of the wrong shape or type.
     #[error("checkpoint {path}: {message}")]
     Checkpoint {
@@ -87,13 +110,6 @@ pub enum CaeError {
 impl CaeError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
-            path: path.into(),
-            source,
-        }
-    }
-
-    pub(crate) fn json(path: impl Into<PathBuf>, source: serde_json::Error) -> Self {
-        Self::Json {
             path: path.into(),
             source,
         }

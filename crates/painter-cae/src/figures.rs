@@ -1,14 +1,14 @@
 //! The figures of a pretraining run: `loss.png` (train and validation MSE per epoch) and
 //! `reconstructions.png` (originals above their reconstructions).
 
-use crate::epoch::EpochRecord;
+use crate::epoch::PretrainEpoch;
 use crate::CaeError;
 use candle_core::{DType, Tensor};
 use painter_plot::{encode_rgb_png, write_png_atomic, LineChart};
 use std::path::Path;
 
 /// Draws the train and validation MSE curves of `history` to `path` (PNG, atomically).
-pub fn write_loss_chart(path: &Path, history: &[EpochRecord]) -> Result<(), CaeError> {
+pub fn write_loss_chart(path: &Path, history: &[PretrainEpoch]) -> Result<(), CaeError> {
     let train: Vec<(f64, f64)> = history
         .iter()
         .map(|r| (r.epoch as f64, r.train_mse))

@@ -66,12 +66,11 @@ pub fn init_parameters(
         match data.get(&spec.name) {
             Some(var) => {
                 if var.dims() != spec.shape.as_slice() {
-                    return Err(CaeError::InvalidConfig(format!(
-                        "variable {} exists with shape {:?}, expected {:?}",
-                        spec.name,
-                        var.dims(),
-                        spec.shape
-                    )));
+                    return Err(CaeError::VariableShape {
+                        name: spec.name.clone(),
+                        found: var.dims().to_vec(),
+                        expected: spec.shape.clone(),
+                    });
                 }
                 var.set(&t.to_dtype(var.dtype())?)?;
             }

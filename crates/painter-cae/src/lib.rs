@@ -23,7 +23,6 @@ mod error;
 mod figures;
 mod init;
 mod model;
-mod optim;
 mod pool;
 mod pretrain;
 mod unpool;
@@ -32,12 +31,12 @@ pub use checkpoint::{load_cae, load_encoder, CaeCheckpoint};
 pub use config::{CaeConfig, DecoderWeights, OutputActivation, ParamSpec, Upsampling};
 pub use decoder::{BoundDecoder, Decoder, DeconvLayer};
 pub use encoder::{ConvLayer, Encoder, EncoderStages, Latent, StageActivation};
-pub use epoch::EpochRecord;
+pub use epoch::PretrainEpoch;
 pub use error::CaeError;
 pub use figures::{write_loss_chart, write_reconstructions};
 pub use init::init_parameters;
 pub use model::Cae;
-pub use optim::{CaeOptimizer, OptimizerConfig};
+pub use painter_train::{Optimizer, OptimizerConfig};
 pub use pool::{MaxPool2d, PoolSwitches};
 pub use pretrain::{
     evaluate_mse, pretrain, validation_split, PretrainConfig, PretrainReport, StopReason,

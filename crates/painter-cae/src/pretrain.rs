@@ -24,17 +24,17 @@
 //! ([`painter_data::PixelDropout`]). The random state to save is therefore just `(seed, epoch)`,
 //! and a resumed run computes the same next epoch as an uninterrupted one.
 
-use crate::checkpoint::{read_json, write_json};
-use crate::epoch::EpochRecord;
+use crate::epoch::PretrainEpoch;
 use crate::figures::{write_loss_chart, write_reconstructions};
-use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, CaeOptimizer, OptimizerConfig};
+use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, Optimizer, OptimizerConfig};
 use candle_core::{DType, Device};
+use candle_nn::Optimizer as _;
 use candle_nn::{VarBuilder, VarMap};
 use indicatif::{ProgressBar, ProgressStyle};
-use painter_data::atomic::write_atomic;
 use painter_data::batcher::{Batcher, BatcherConfig, LastBatch};
 use painter_data::InMemoryDataset;
 use painter_data::{Dataset, PixelDropout};
+use painter_io::{read_document, write_atomic, write_json, Format};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -112,7 +112,7 @@ impl PretrainConfig {
         if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
             return bad(format!("min_delta must be >= 0, got {}", self.min_delta));
         }
-        self.optimizer.validate()
+        Ok(self.optimizer.validate()?)
     }
 
     /// Whether a run with these settings can continue one started with `saved`: everything that
@@ -164,7 +164,7 @@ pub enum StopReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PretrainReport {
     /// Every epoch so far, including those of the run resumed from.
-    pub history: Vec<EpochRecord>,
+    pub history: Vec<PretrainEpoch>,
     /// The epoch (from 1) with the lowest monitored MSE.
     pub best_epoch: Option<usize>,
     /// That MSE (validation, or training without a validation split).
@@ -189,7 +189,7 @@ struct TrainingState {
     epoch: usize,
     pretrain: PretrainConfig,
     optimizer_steps: u64,
-    history: Vec<EpochRecord>,
+    history: Vec<PretrainEpoch>,
     best_epoch: Option<usize>,
     best_mse: Option<f64>,
     epochs_without_improvement: usize,
@@ -198,7 +198,7 @@ struct TrainingState {
     stop_reason: Option<StopReason>,
 }
 
-const STATE_FORMAT: &str = "deep-painter-cae-pretrain/1";
+const STATE_FORMAT: Format = Format::tag("deep-painter-cae-pretrain/1");
 const STATE_FILE: &str = "state.json";
 const OPTIMIZER_FILE: &str = "optimizer.safetensors";
 const LATEST_FILE: &str = "LATEST";
@@ -235,7 +235,7 @@ pub fn evaluate_mse(
     device: &Device,
 ) -> Result<f64, CaeError> {
     if indices.is_empty() {
-        return Err(CaeError::InvalidConfig("no images to evaluate".into()));
+        return Err(CaeError::NoImages("no images to evaluate"));
     }
     let batcher = Batcher::new(
         dataset,
@@ -318,7 +318,7 @@ fn prune_checkpoints(out_dir: &Path, keep_from: usize) {
     }
 }
 
-fn write_metrics_csv(path: &Path, history: &[EpochRecord]) -> Result<(), CaeError> {
+fn write_metrics_csv(path: &Path, history: &[PretrainEpoch]) -> Result<(), CaeError> {
     let mut text = String::from("epoch,train_mse,val_mse,lr,seconds\n");
     for r in history {
         let val = r.val_mse.map_or_else(String::new, |v| format!("{v}"));
@@ -352,7 +352,7 @@ pub fn pretrain(
     cae_config.validate()?;
     config.validate()?;
     if dataset.image_size() as usize != cae_config.image_size {
-        return Err(CaeError::InvalidConfig(format!(
+        return Err(CaeError::Input(format!(
             "the dataset's images are {0}x{0} but the model expects {1}x{1}",
             dataset.image_size(),
             cae_config.image_size
@@ -360,7 +360,7 @@ pub fn pretrain(
     }
     let n = dataset.len();
     if n == 0 {
-        return Err(CaeError::InvalidConfig("the dataset holds no image".into()));
+        return Err(CaeError::NoImages("the dataset holds no image"));
     }
     let (train_idx, val_idx) = validation_split(n, config.val_fraction, config.seed);
 
@@ -379,10 +379,7 @@ pub fn pretrain(
                     message: format!("architecture {saved_cfg:?} vs requested {cae_config:?}"),
                 });
             }
-            let saved: TrainingState = read_json(&dir.join(STATE_FILE))?;
-            if saved.format != STATE_FORMAT {
-                return Err(CaeError::checkpoint(dir, format!("unknown state format `{}`", saved.format)));
-            }
+            let saved: TrainingState = read_document(&dir.join(STATE_FILE), &[STATE_FORMAT])?;
             if let Some(diff) = config.resume_difference(&saved.pretrain) {
                 return Err(CaeError::ResumeMismatch {
                     path: dir.clone(),
@@ -400,26 +397,25 @@ pub fn pretrain(
             }
             let (_, vm) = CaeCheckpoint::load(dir, device)?;
             varmap = vm;
-            optimizer = CaeOptimizer::new(config.optimizer.clone(), &varmap)?;
+            optimizer = Optimizer::from_varmap(&varmap, config.optimizer)?;
             optimizer.load_state(&dir.join(OPTIMIZER_FILE), saved.optimizer_steps, device)?;
             resumed_from = Some(saved.epoch);
             state = saved;
             state.pretrain = config.clone();
         }
         (Some(dir), false) => {
-            return Err(CaeError::InvalidConfig(format!(
-                "{} already holds a pretraining run (checkpoint {}); resume it or choose another output folder",
-                out_dir.display(),
-                dir.display()
-            )))
+            return Err(CaeError::RunExists {
+                dir: out_dir.to_path_buf(),
+                checkpoint: dir.clone(),
+            })
         }
         (None, _) => {
             varmap = VarMap::new();
             crate::init_parameters(cae_config, &varmap, config.seed, device)?;
-            optimizer = CaeOptimizer::new(config.optimizer.clone(), &varmap)?;
+            optimizer = Optimizer::from_varmap(&varmap, config.optimizer)?;
             resumed_from = None;
             state = TrainingState {
-                format: STATE_FORMAT.into(),
+                format: STATE_FORMAT.name.into(),
                 epoch: 0,
                 pretrain: config.clone(),
                 optimizer_steps: 0,
@@ -517,6 +513,7 @@ pub fn pretrain(
         let epoch0 = state.epoch; // 0-based index of the epoch being run
         let epoch = epoch0 + 1;
         let lr = config.optimizer.lr_at(epoch0);
+        optimizer.set_learning_rate(lr);
         let started = Instant::now();
 
         let bar = progress_bar(
@@ -544,7 +541,7 @@ pub fn pretrain(
                 });
             }
             let grads = loss.backward()?;
-            optimizer.step(&grads, lr)?;
+            optimizer.update(&grads)?;
             sum += f64::from(value) * batch.len() as f64;
             count += batch.len();
             bar.inc(1);
@@ -566,7 +563,7 @@ pub fn pretrain(
             }
             Some(v)
         };
-        let record = EpochRecord {
+        let record = PretrainEpoch {
             epoch,
             train_mse,
             val_mse,

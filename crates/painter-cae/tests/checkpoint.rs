@@ -131,7 +131,9 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
     fs::write(dir.path().join("config.json"), "{not json").unwrap();
     assert!(matches!(
         load_cae(dir.path(), &Device::Cpu),
-        Err(CaeError::Json { .. })
+        Err(CaeError::Document(
+            painter_io::DocumentError::Corrupt { .. }
+        ))
     ));
 
     // Truncated weights.
@@ -151,7 +153,9 @@ fn mismatched_missing_or_corrupt_checkpoints_are_refused() {
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(
         load_cae(empty.path(), &Device::Cpu),
-        Err(CaeError::Io { .. })
+        Err(CaeError::Document(
+            painter_io::DocumentError::Missing { .. }
+        ))
     ));
 
     // Weights of the wrong type.

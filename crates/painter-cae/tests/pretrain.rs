@@ -5,8 +5,8 @@
 use candle_core::Device;
 use candle_nn::VarMap;
 use painter_cae::{
-    evaluate_mse, load_cae, pretrain, validation_split, Cae, CaeConfig, CaeError, EpochRecord,
-    OptimizerConfig, PretrainConfig, PretrainReport, StopReason,
+    evaluate_mse, load_cae, pretrain, validation_split, Cae, CaeConfig, CaeError, OptimizerConfig,
+    PretrainConfig, PretrainEpoch, PretrainReport, StopReason,
 };
 use painter_data::folder::{FolderOptions, UnlabeledFolder};
 use painter_data::shared::shared_paintings;
@@ -144,7 +144,11 @@ fn history_after_resume(
     optimizer: OptimizerConfig,
     straight: &Path,
     killed: &Path,
-) -> (Vec<EpochRecord>, Vec<EpochRecord>, [std::path::PathBuf; 2]) {
+) -> (
+    Vec<PretrainEpoch>,
+    Vec<PretrainEpoch>,
+    [std::path::PathBuf; 2],
+) {
     let data = synthetic(20, 16);
     let cfg = tiny16([4, 6]);
     let a = run(&cfg, &quiet(3, optimizer.clone()), &data, straight, false).unwrap();
@@ -252,7 +256,7 @@ fn an_existing_run_is_not_overwritten_and_a_mismatched_resume_is_refused() {
     )
     .unwrap();
     let again = run(&cfg, &two, &data, out.path(), false);
-    assert!(matches!(again, Err(CaeError::InvalidConfig(_))));
+    assert!(matches!(again, Err(CaeError::RunExists { .. })));
     let mut other_seed = quiet(2, OptimizerConfig::paper_sgd());
     other_seed.seed = 99;
     let r = run(&cfg, &other_seed, &data, out.path(), true);
@@ -368,7 +372,8 @@ fn configs_are_validated_and_the_epoch_line_has_the_documented_format() {
     for pc in bad {
         assert!(matches!(
             run(&tiny(16), &pc, &data, out.path(), false),
-            Err(CaeError::InvalidConfig(_))
+            Err(CaeError::InvalidConfig(_)
+                | CaeError::Train(painter_train::TrainError::Hyperparameter { .. }))
         ));
     }
     // The dataset's image size must match the model's.
@@ -380,9 +385,9 @@ fn configs_are_validated_and_the_epoch_line_has_the_documented_format() {
             out.path(),
             false
         ),
-        Err(CaeError::InvalidConfig(_))
+        Err(CaeError::Input(_))
     ));
-    let r = EpochRecord {
+    let r = PretrainEpoch {
         epoch: 3,
         train_mse: 0.0123456,
         val_mse: Some(0.02),

@@ -13,8 +13,8 @@ use crate::images::load_images;
 use crate::preprocess::Preprocessing;
 use crate::train_config::CacheConfig;
 use candle_core::{DType, Device, Tensor};
-use painter_data::atomic::{temp_path_for, write_atomic};
 use painter_data::{Augmentation, Dataset};
+use painter_io::{temp_path_for, write_json};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -179,13 +179,7 @@ impl FeatureCache {
         bar.finish_and_clear();
         let store = match (dir, meta) {
             (Some(dir), Some(meta)) => {
-                let json =
-                    serde_json::to_vec_pretty(&meta).map_err(|source| ClassifyError::Json {
-                        path: dir.join(META),
-                        source,
-                    })?;
-                write_atomic(&dir.join(META), &json)
-                    .map_err(|e| ClassifyError::io(dir.join(META), e))?;
+                write_json(&dir.join(META), &meta)?;
                 Store::Disk(dir)
             }
             _ => Store::Memory(memory),
@@ -227,15 +221,15 @@ impl FeatureCache {
         let mut parts = Vec::with_capacity(indices.len());
         for (&i, &v) in indices.iter().zip(views) {
             if v > self.augmented_views || !self.contains(i) {
-                return Err(ClassifyError::InvalidConfig(format!(
-                    "sample {i} view {v} is not in the feature cache"
-                )));
+                return Err(ClassifyError::NotCached {
+                    sample: i,
+                    view: Some(v),
+                });
             }
             let t = match &self.store {
-                Store::Memory(m) => m.get(&(v, i)).cloned().ok_or_else(|| {
-                    ClassifyError::InvalidConfig(format!(
-                        "sample {i} view {v} is not in the feature cache"
-                    ))
+                Store::Memory(m) => m.get(&(v, i)).cloned().ok_or(ClassifyError::NotCached {
+                    sample: i,
+                    view: Some(v),
                 })?,
                 Store::Disk(dir) => read_tensor(&file_for(dir, v, i), &self.device)?,
             };
@@ -263,13 +257,11 @@ fn write_tensor(path: &Path, t: &Tensor) -> Result<()> {
 }
 
 fn read_tensor(path: &Path, device: &Device) -> Result<Tensor> {
-    let mut map = candle_core::safetensors::load(path, device).map_err(|e| {
-        ClassifyError::InvalidConfig(format!("feature cache file {}: {e}", path.display()))
-    })?;
-    map.remove(TENSOR).ok_or_else(|| {
-        ClassifyError::InvalidConfig(format!(
-            "feature cache file {} holds no `{TENSOR}` tensor",
-            path.display()
-        ))
-    })
+    let bad = |message: String| ClassifyError::FeatureCacheFile {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut map = candle_core::safetensors::load(path, device).map_err(|e| bad(e.to_string()))?;
+    map.remove(TENSOR)
+        .ok_or_else(|| bad(format!("holds no `{TENSOR}` tensor")))
 }

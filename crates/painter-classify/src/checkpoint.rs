@@ -11,7 +11,7 @@ use crate::head_config::HeadConfig;
 use crate::preprocess::Preprocessing;
 use candle_core::{Device, Tensor};
 use painter_cae::CaeConfig;
-use painter_data::atomic::{temp_path_for, write_atomic};
+use painter_io::{read_document, temp_path_for, write_json, DocumentError, Format};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -20,8 +20,7 @@ use std::path::Path;
 pub const WEIGHTS_FILE: &str = "model.safetensors";
 /// The description file of a classifier folder.
 pub const CONFIG_FILE: &str = "classifier.json";
-const FORMAT: &str = "deep-painter-classifier";
-const VERSION: u32 = 1;
+const FORMAT: Format = Format::versioned("deep-painter-classifier", 1);
 
 /// The JSON description saved beside the weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,7 +28,7 @@ pub struct ClassifierDescription {
     /// Always `deep-painter-classifier`.
     pub format: String,
     /// The format version (1).
-    pub version: u32,
+    pub version: u64,
     /// The painters, indexed by class.
     pub class_names: Vec<String>,
     /// How images are prepared.
@@ -72,44 +71,32 @@ impl PainterClassifier<PretrainedEncoder> {
         tensors.extend(self.encoder().named_tensors());
         let weights_bytes = save_tensors_atomic(&tensors, &dir.join(WEIGHTS_FILE))?;
         let desc = ClassifierDescription {
-            format: FORMAT.into(),
-            version: VERSION,
+            format: FORMAT.name.into(),
+            version: FORMAT.version.unwrap_or_default(),
             class_names: self.class_names().to_vec(),
             preprocessing: *self.preprocessing(),
             encoder: self.encoder().config().clone(),
             head: self.head().config().clone(),
             weights_bytes,
         };
-        let path = dir.join(CONFIG_FILE);
-        let json = serde_json::to_vec_pretty(&desc).map_err(|source| ClassifyError::Json {
-            path: path.clone(),
-            source,
-        })?;
-        write_atomic(&path, &json).map_err(|e| ClassifyError::io(&path, e))
+        Ok(write_json(&dir.join(CONFIG_FILE), &desc)?)
     }
 
     /// Reads the description of a classifier folder.
     pub fn load_description(dir: &Path) -> Result<ClassifierDescription> {
-        let path = dir.join(CONFIG_FILE);
-        if !path.is_file() {
-            return Err(ClassifyError::MissingFile {
-                dir: dir.to_path_buf(),
-                file: CONFIG_FILE.into(),
-            });
-        }
-        let bytes = std::fs::read(&path).map_err(|e| ClassifyError::io(&path, e))?;
-        let desc: ClassifierDescription = serde_json::from_slice(&bytes)
-            .map_err(|source| ClassifyError::Json { path, source })?;
+        let desc: ClassifierDescription = match read_document(&dir.join(CONFIG_FILE), &[FORMAT]) {
+            Err(DocumentError::Missing { .. }) => {
+                return Err(ClassifyError::MissingFile {
+                    dir: dir.to_path_buf(),
+                    file: CONFIG_FILE.into(),
+                })
+            }
+            read => read?,
+        };
         let bad = |message: String| ClassifyError::BadCheckpoint {
             dir: dir.to_path_buf(),
             message,
         };
-        if desc.format != FORMAT || desc.version != VERSION {
-            return Err(bad(format!(
-                "format `{}` version {} (expected `{FORMAT}` version {VERSION})",
-                desc.format, desc.version
-            )));
-        }
         if desc.class_names.len() != desc.head.num_classes {
             return Err(ClassifyError::ClassCountMismatch {
                 expected: desc.head.num_classes,

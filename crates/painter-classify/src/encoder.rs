@@ -18,9 +18,10 @@ pub struct PretrainedEncoder {
 }
 
 fn encoder_vars(varmap: &VarMap) -> Result<Vec<(String, Var)>> {
-    let data = varmap.data().lock().map_err(|_| {
-        ClassifyError::InvalidConfig("the encoder's VarMap lock is poisoned".into())
-    })?;
+    let data = varmap
+        .data()
+        .lock()
+        .map_err(|_| ClassifyError::Poisoned("the encoder's VarMap"))?;
     let mut vars: Vec<(String, Var)> = data
         .iter()
         .filter(|(k, _)| k.starts_with("encoder."))
@@ -61,23 +62,22 @@ impl PretrainedEncoder {
         config.validate()?;
         let varmap = VarMap::new();
         {
-            let mut data = varmap.data().lock().map_err(|_| {
-                ClassifyError::InvalidConfig("the encoder's VarMap lock is poisoned".into())
-            })?;
+            let mut data = varmap
+                .data()
+                .lock()
+                .map_err(|_| ClassifyError::Poisoned("the encoder's VarMap"))?;
             for spec in config.encoder_parameter_specs() {
-                let t = get(&spec.name).ok_or_else(|| {
-                    ClassifyError::InvalidConfig(format!(
-                        "encoder tensor `{}` is missing",
-                        spec.name
-                    ))
+                let t = get(&spec.name).ok_or_else(|| ClassifyError::MissingTensor {
+                    part: "encoder",
+                    name: spec.name.clone(),
                 })?;
                 if t.dims() != spec.shape.as_slice() {
-                    return Err(ClassifyError::InvalidConfig(format!(
-                        "encoder tensor `{}` has shape {:?}, the encoder configuration needs {:?}",
-                        spec.name,
-                        t.dims(),
-                        spec.shape
-                    )));
+                    return Err(ClassifyError::TensorShape {
+                        part: "encoder",
+                        name: spec.name.clone(),
+                        found: t.dims().to_vec(),
+                        expected: spec.shape.clone(),
+                    });
                 }
                 let t = t.to_dtype(DType::F32)?.to_device(device)?;
                 data.insert(spec.name.clone(), Var::from_tensor(&t)?);

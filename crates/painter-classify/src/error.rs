@@ -68,14 +68,62 @@ pub enum ClassifyError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A JSON file could not be parsed or written.
-    #[error("{path}: {source}")]
-    Json {
+    /// A JSON document (a model description, a training history) is unreadable, corrupt or of
+    /// another format.
+    #[error(transparent)]
+    Document(#[from] painter_io::DocumentError),
+    /// A model tensor (of the head or the encoder) is missing.
+    #[error("{part} tensor `{name}` is missing")]
+    MissingTensor {
+        /// `head` or `encoder`.
+        part: &'static str,
+        /// The tensor's name.
+        name: String,
+    },
+    /// A model tensor has another shape than its configuration needs.
+    #[error(
+        "{part} tensor `{name}` has shape {found:?}, the {part} configuration needs {expected:?}"
+    )]
+    TensorShape {
+        /// `head` or `encoder`.
+        part: &'static str,
+        /// The tensor's name.
+        name: String,
+        /// Its shape.
+        found: Vec<usize>,
+        /// The shape needed.
+        expected: Vec<usize>,
+    },
+    /// A sample (or one of its augmented views) asked of a feature cache that does not hold it.
+    #[error("sample {sample}{} is not in the feature cache", .view.map_or(String::new(), |v| format!(" view {v}")))]
+    NotCached {
+        /// The dataset index.
+        sample: usize,
+        /// The augmented view (0: the plain image), when one was asked for.
+        view: Option<usize>,
+    },
+    /// A feature cache file is unreadable or lacks its tensor.
+    #[error("feature cache file {path}: {message}")]
+    FeatureCacheFile {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: serde_json::Error,
+        /// What is wrong.
+        message: String,
     },
+    /// The training loss became NaN or infinite.
+    #[error("the training loss diverged to {loss} in epoch {epoch}; lower the learning rate")]
+    NonFiniteLoss {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The loss.
+        loss: f64,
+    },
+    /// A prediction worker failed or returned too few predictions.
+    #[error("prediction failed: {0}")]
+    Prediction(String),
+    /// An internal lock was poisoned by a panic in another thread.
+    #[error("internal lock poisoned: {0}")]
+    Poisoned(&'static str),
     /// A dataset error.
     #[error(transparent)]
     Data(#[from] painter_data::DatasetError),
@@ -91,6 +139,9 @@ pub enum ClassifyError {
     /// Cross-validation failed.
     #[error("cross-validation: {0}")]
     CrossValidation(String),
+    /// An optimizer's configuration or saved state is invalid (see [`painter_train::TrainError`]).
+    #[error(transparent)]
+    Train(#[from] painter_train::TrainError),
     /// An error from the tensor library.
     #[error(transparent)]
     Candle(#[from] candle_core::Error),

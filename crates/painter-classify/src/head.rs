@@ -65,14 +65,16 @@ impl Head {
         let mut layers = Vec::new();
         for (i, (fan_in, fan_out)) in config.layer_dims().into_iter().enumerate() {
             let mut fetch = |name: String, shape: &[usize]| -> Result<Var> {
-                let t = get(&name).ok_or_else(|| {
-                    ClassifyError::InvalidConfig(format!("head tensor `{name}` is missing"))
-                })?;
+                let Some(t) = get(&name) else {
+                    return Err(ClassifyError::MissingTensor { part: "head", name });
+                };
                 if t.dims() != shape {
-                    return Err(ClassifyError::InvalidConfig(format!(
-                        "head tensor `{name}` has shape {:?}, the head configuration needs {shape:?}",
-                        t.dims()
-                    )));
+                    return Err(ClassifyError::TensorShape {
+                        part: "head",
+                        name,
+                        found: t.dims().to_vec(),
+                        expected: shape.to_vec(),
+                    });
                 }
                 Ok(Var::from_tensor(&t.to_dtype(DType::F32)?)?)
             };

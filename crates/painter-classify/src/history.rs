@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// One epoch's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
+pub struct TrainingEpoch {
     /// The epoch, from 1.
     pub epoch: usize,
     /// Mean training cross-entropy (with dropout and augmentation, as optimized).
@@ -24,7 +24,7 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-impl EpochRecord {
+impl TrainingEpoch {
     /// The per-epoch log line: `epoch=E train_loss=L train_acc=A val_loss=L val_acc=A` (`nan` when
     /// there is no validation data).
     pub fn line(&self) -> String {
@@ -43,7 +43,7 @@ impl EpochRecord {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainingHistory {
     /// One record per epoch run.
-    pub epochs: Vec<EpochRecord>,
+    pub epochs: Vec<TrainingEpoch>,
     /// The epoch whose weights the model holds after training (best validation loss, or the last
     /// epoch without validation data).
     pub best_epoch: Option<usize>,
@@ -57,7 +57,7 @@ pub struct TrainingHistory {
 
 impl TrainingHistory {
     /// The record of the restored epoch.
-    pub fn best(&self) -> Option<&EpochRecord> {
+    pub fn best(&self) -> Option<&TrainingEpoch> {
         self.best_epoch
             .and_then(|e| self.epochs.iter().find(|r| r.epoch == e))
     }
@@ -69,7 +69,7 @@ impl TrainingHistory {
             return Err(ClassifyError::Empty("no epoch to plot".into()));
         }
         std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
-        let pts = |f: &dyn Fn(&EpochRecord) -> Option<f64>| -> Vec<(f64, f64)> {
+        let pts = |f: &dyn Fn(&TrainingEpoch) -> Option<f64>| -> Vec<(f64, f64)> {
             self.epochs
                 .iter()
                 .filter_map(|r| f(r).filter(|v| v.is_finite()).map(|v| (r.epoch as f64, v)))
@@ -100,11 +100,7 @@ impl TrainingHistory {
 
     /// Writes the history as JSON, atomically.
     pub fn save_json(&self, path: &Path) -> Result<()> {
-        let json = serde_json::to_vec_pretty(self).map_err(|source| ClassifyError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        painter_data::atomic::write_atomic(path, &json).map_err(|e| ClassifyError::io(path, e))
+        Ok(painter_io::write_json(path, self)?)
     }
 }
 
@@ -114,7 +110,7 @@ mod tests {
 
     #[test]
     fn line_has_the_agreed_format() {
-        let r = EpochRecord {
+        let r = TrainingEpoch {
             epoch: 3,
             train_loss: 0.5,
             train_acc: 0.75,

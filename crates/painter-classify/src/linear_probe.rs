@@ -12,6 +12,7 @@ use linfa_preprocessing::linear_scaling::LinearScaler;
 use painter_eval::{
     argmax, cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold,
 };
+use painter_io::{read_document, write_json, Format};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -224,7 +225,7 @@ pub struct LinearProbe {
 }
 
 /// The format tag of a saved probe.
-const PROBE_FORMAT: &str = "deep-painter-linear-probe/1";
+const PROBE_FORMAT: Format = Format::tag("deep-painter-linear-probe/1");
 
 #[derive(Serialize, Deserialize)]
 struct SavedProbe {
@@ -473,35 +474,19 @@ impl LinearProbe {
     /// Writes the probe as JSON, atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
         let saved = SavedProbe {
-            format: PROBE_FORMAT.into(),
+            format: PROBE_FORMAT.name.into(),
             probe: self.clone(),
         };
-        let bytes = serde_json::to_vec_pretty(&saved).map_err(|source| ClassifyError::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        painter_data::atomic::write_atomic(path, &bytes).map_err(|e| ClassifyError::io(path, e))
+        Ok(write_json(path, &saved)?)
     }
 
     /// Reads a probe written by [`LinearProbe::save`], checking that its parts agree.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| ClassifyError::io(path, e))?;
-        let saved: SavedProbe =
-            serde_json::from_slice(&bytes).map_err(|source| ClassifyError::Json {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let bad = |message: String| ClassifyError::BadCheckpoint {
+        let saved: SavedProbe = read_document(path, &[PROBE_FORMAT])?;
+        Self::from_json_value(saved.probe).map_err(|message| ClassifyError::BadCheckpoint {
             dir: path.to_path_buf(),
             message,
-        };
-        if saved.format != PROBE_FORMAT {
-            return Err(bad(format!(
-                "format `{}`, expected `{PROBE_FORMAT}`",
-                saved.format
-            )));
-        }
-        Self::from_json_value(saved.probe).map_err(bad)
+        })
     }
 
     /// Checks that a deserialized probe's parts agree (sizes, finite values, positive scales).

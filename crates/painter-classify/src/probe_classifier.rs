@@ -12,7 +12,7 @@ use crate::statistics::ChannelStatistics;
 use candle_core::{Device, Tensor};
 use image::RgbImage;
 use painter_cae::CaeConfig;
-use painter_data::atomic::write_atomic;
+use painter_io::{read_json, write_json};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -171,22 +171,16 @@ impl ProbeClassifier {
                 let message = e.to_string();
                 return read
                     .into_iter()
-                    .map(|r| {
-                        r.and_then(|_| {
-                            Err(ClassifyError::InvalidConfig(format!(
-                                "prediction failed: {message}"
-                            )))
-                        })
-                    })
+                    .map(|r| r.and_then(|_| Err(ClassifyError::Prediction(message.clone()))))
                     .collect();
             }
         };
         read.into_iter()
             .map(|r| {
                 r.and_then(|_| {
-                    predicted.next().ok_or_else(|| {
-                        ClassifyError::InvalidConfig("a prediction is missing".into())
-                    })
+                    predicted
+                        .next()
+                        .ok_or_else(|| ClassifyError::Prediction("a prediction is missing".into()))
                 })
             })
             .collect()
@@ -230,12 +224,7 @@ impl ProbeClassifier {
             scales,
             probe: self.probe.clone(),
         };
-        let path = dir.join(PROBE_FILE);
-        let json = serde_json::to_vec_pretty(&desc).map_err(|source| ClassifyError::Json {
-            path: path.clone(),
-            source,
-        })?;
-        write_atomic(&path, &json).map_err(|e| ClassifyError::io(&path, e))
+        Ok(write_json(&dir.join(PROBE_FILE), &desc)?)
     }
 
     /// Whether `dir` holds a saved probe classifier.
@@ -252,12 +241,7 @@ impl ProbeClassifier {
                 file: PROBE_FILE.into(),
             });
         }
-        let bytes = std::fs::read(&path).map_err(|e| ClassifyError::io(&path, e))?;
-        let desc: Description =
-            serde_json::from_slice(&bytes).map_err(|source| ClassifyError::Json {
-                path: path.clone(),
-                source,
-            })?;
+        let desc: Description = read_json(&path)?;
         let leaky = desc.negative_slope != 0.0;
         let ensemble = !desc.more_encoders.is_empty();
         let scaled = !is_one_scale(&desc.scales);

@@ -6,14 +6,15 @@ use crate::cache::FeatureCache;
 use crate::classifier::PainterClassifier;
 use crate::error::{ClassifyError, Result};
 use crate::extractor::FeatureExtractor;
-use crate::history::{EpochRecord, TrainingHistory};
+use crate::history::{TrainingEpoch, TrainingHistory};
 use crate::images::{augmentation, load_images, load_labels};
 use crate::init::derive_seed;
 use crate::loss::cross_entropy;
-use crate::optim::Optimizer;
 use crate::train_config::{ClassWeights, EncoderTraining, TrainConfig};
 use candle_core::{Tensor, Var};
+use candle_nn::Optimizer as _;
 use painter_data::{Augmentation, Dataset};
+use painter_train::Optimizer;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -161,9 +162,10 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
         };
         if let Some(c) = cache {
             if let Some(&i) = train.iter().chain(&val).find(|&&i| !c.contains(i)) {
-                return Err(ClassifyError::InvalidConfig(format!(
-                    "sample {i} is not in the feature cache given"
-                )));
+                return Err(ClassifyError::NotCached {
+                    sample: i,
+                    view: None,
+                });
             }
         }
 
@@ -188,11 +190,15 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
                 let lr = config
                     .encoder
                     .learning_rate()
-                    .unwrap_or(config.optimizer.learning_rate());
+                    .unwrap_or(config.optimizer.base_lr());
                 enc_opt = Some(Optimizer::new(
                     enc_vars.clone(),
-                    config.optimizer.with_learning_rate(lr),
+                    config.optimizer.with_lr(lr),
                 )?);
+            }
+            head_opt.set_learning_rate(config.optimizer.lr_at(epoch - 1));
+            if let Some(o) = enc_opt.as_mut() {
+                o.set_learning_rate(o.config().lr_at(epoch - 1));
             }
             let use_cache = cache.filter(|_| !train_enc);
             let mut rng = ChaCha8Rng::seed_from_u64(derive_seed(config.seed, 1_000 + epoch as u64));
@@ -243,9 +249,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
                 }
                 let l = loss.to_scalar::<f32>()? as f64;
                 if !l.is_finite() {
-                    return Err(ClassifyError::InvalidConfig(format!(
-                        "the training loss diverged to {l} in epoch {epoch}; lower the learning rate"
-                    )));
+                    return Err(ClassifyError::NonFiniteLoss { epoch, loss: l });
                 }
                 loss_sum += l * idx.len() as f64;
                 correct += argmax_rows(&logits)?
@@ -268,7 +272,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
                 )?;
                 (Some(l), Some(a))
             };
-            let record = EpochRecord {
+            let record = TrainingEpoch {
                 epoch,
                 train_loss: loss_sum / train.len() as f64,
                 train_acc: correct as f64 / train.len() as f64,

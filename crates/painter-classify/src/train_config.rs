@@ -1,7 +1,7 @@
 //! [`TrainConfig`]: every training hyperparameter, checked by [`TrainConfig::validate`].
 
 use crate::error::{ClassifyError, Result};
-use crate::optim::OptimizerConfig;
+use painter_train::OptimizerConfig;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -176,7 +176,7 @@ impl Default for TrainConfig {
         Self {
             epochs: 30,
             batch_size: 32,
-            optimizer: OptimizerConfig::adamw(1e-3),
+            optimizer: OptimizerConfig::torch_adamw(1e-3),
             encoder: EncoderTraining::Frozen,
             class_weights: ClassWeights::Uniform,
             augment: AugmentConfig::none(),

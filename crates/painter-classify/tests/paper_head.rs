@@ -7,6 +7,7 @@
 //! ```
 
 use candle_core::{DType, Device, Tensor};
+use candle_nn::Optimizer as _;
 use painter_classify::{cross_entropy, Head, HeadConfig, Optimizer, OptimizerConfig};
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ fn paper_head_trains_within_memory() {
         t.elapsed().as_secs_f64(),
         peak_rss_gb()
     );
-    let mut opt = Optimizer::new(head.vars(), OptimizerConfig::adamw(1e-4)).unwrap();
+    let mut opt = Optimizer::new(head.vars(), OptimizerConfig::torch_adamw(1e-4)).unwrap();
     let batch = 16;
     // Cached features are f16: 1.6 MB per image.
     let latent = Tensor::rand(0f32, 1f32, (batch, 200, 64, 64), &dev)

@@ -29,7 +29,7 @@ fn run<D: Dataset>(data: &D, what: &str) {
     let cfg = TrainConfig {
         epochs: 100,
         batch_size: 8,
-        optimizer: OptimizerConfig::adamw(1e-2),
+        optimizer: OptimizerConfig::torch_adamw(1e-2),
         early_stopping: None,
         validation_fraction: 0.0,
         cache: CacheConfig::Memory { half: false },

@@ -79,7 +79,7 @@ fn training_is_deterministic_and_restores_the_best_epoch() {
     let cfg = TrainConfig {
         epochs: 6,
         batch_size: 5,
-        optimizer: OptimizerConfig::sgd(0.05),
+        optimizer: OptimizerConfig::momentum_sgd(0.05),
         class_weights: ClassWeights::Balanced,
         augment: AugmentConfig {
             cached_views: 2,

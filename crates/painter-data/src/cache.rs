@@ -61,7 +61,6 @@
 
 pub use crate::dataset::UnreadableImage;
 
-use crate::atomic::write_atomic;
 use crate::dataset::{at_least_one, io_error, item};
 use crate::decode::DecodeLimits;
 use crate::folder::FileDataset;
@@ -70,6 +69,7 @@ use crate::standardize::StandardizeMethod;
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
 use memmap2::Mmap;
+use painter_io::{read_document, write_json, Format, Optional};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -81,10 +81,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The manifest's file name inside a cache folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
-/// The `format` field of a manifest.
-const FORMAT: &str = "painter-pixel-cache";
-/// The manifest version this code writes and reads (2: unreadable samples are recorded).
-const VERSION: u32 = 2;
+/// The manifest's format, which this code writes and reads (version 2: unreadable samples are
+/// recorded).
+const MANIFEST_FORMAT: Format = Format::versioned("painter-pixel-cache", 2);
 
 /// How a cache is built and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +159,7 @@ struct ShardRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Manifest {
     format: String,
-    version: u32,
+    version: u64,
     build_id: String,
     fingerprint: Fingerprint,
     shards: Vec<ShardRecord>,
@@ -263,7 +262,8 @@ impl PixelCache {
     }
 
     /// Opens an existing cache without comparing it with any source. Fails with
-    /// [`DatasetError::Cache`] if there is no complete cache in `dir` or a shard is missing or short.
+    /// [`DatasetError::Cache`] if there is no complete cache in `dir` or a shard is missing or short,
+    /// with [`DatasetError::Document`] if its manifest is unreadable or of another format.
     pub fn open(
         dir: impl AsRef<Path>,
         options: &CacheOptions,
@@ -420,26 +420,10 @@ fn difference(old: &Fingerprint, new: &Fingerprint) -> Option<String> {
     Some("labels changed".into())
 }
 
-/// Reads the manifest; `Ok(None)` when there is none, an error when it is unreadable.
+/// Reads the manifest; `Ok(None)` when there is none, an error when it is unreadable or of
+/// another format.
 fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DatasetError> {
-    let path = dir.join(MANIFEST_FILE);
-    let bytes = match fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(&path)(e)),
-    };
-    let manifest: Manifest = serde_json::from_slice(&bytes)
-        .map_err(|e| cache_err(&path, format!("unreadable manifest: {e}")))?;
-    if manifest.format != FORMAT || manifest.version != VERSION {
-        return Err(cache_err(
-            &path,
-            format!(
-                "manifest format `{}` version {} (expected `{FORMAT}` version {VERSION})",
-                manifest.format, manifest.version
-            ),
-        ));
-    }
-    Ok(Some(manifest))
+    Ok(read_document(&dir.join(MANIFEST_FILE), &[MANIFEST_FORMAT]).optional()?)
 }
 
 fn build_or_open_with<S: Dataset + ?Sized>(
@@ -593,7 +577,7 @@ fn build<S: Dataset + ?Sized>(
         bar.set_message(file.clone());
         let cached_before = checksums.len();
         let mut failure: Option<DatasetError> = None;
-        let written = crate::atomic::write_atomic_with(&path, |w| {
+        let written = painter_io::write_atomic_with(&path, |w| {
             let mut i = first;
             while i < end {
                 let j = (i + chunk).min(end);
@@ -642,17 +626,15 @@ fn build<S: Dataset + ?Sized>(
     }
     bar.finish_and_clear();
     let manifest = Manifest {
-        format: FORMAT.into(),
-        version: VERSION,
+        format: MANIFEST_FORMAT.name.into(),
+        version: MANIFEST_FORMAT.version.unwrap_or_default(),
         build_id,
         fingerprint,
         shards,
         checksums,
         unreadable,
     };
-    let json = serde_json::to_vec(&manifest)
-        .map_err(|e| cache_err(&manifest_path, format!("cannot serialize manifest: {e}")))?;
-    write_atomic(&manifest_path, &json).map_err(io_error(&manifest_path))?;
+    write_json(&manifest_path, &manifest)?;
     Ok(manifest)
 }
 

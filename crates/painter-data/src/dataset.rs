@@ -98,6 +98,9 @@ pub enum DatasetError {
     /// An invalid setting (size zero, empty selection, ...).
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    /// A JSON document (a cache manifest) is missing, unreadable, corrupt or of another format.
+    #[error(transparent)]
+    Document(#[from] painter_io::DocumentError),
     /// A setting of a data configuration is invalid.
     #[error("data setting `{setting}`: {reason}")]
     Config {

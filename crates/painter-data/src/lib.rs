@@ -15,7 +15,6 @@
 //! - a polite, resumable WikiArt scraper ([`wikiart`]).
 #![deny(missing_docs)]
 
-pub mod atomic;
 pub mod augment;
 pub mod batch;
 pub mod batcher;

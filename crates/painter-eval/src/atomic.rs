@@ -1,4 +1,4 @@
-//! Atomic file writes (painter-plot's [`painter_plot::write_file_atomic`]) with the error typed as
+//! Atomic file writes ([`painter_io::write_atomic`]) with the error typed as
 //! [`EvalError`].
 
 use crate::EvalError;
@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically, creating parent folders.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), EvalError> {
-    painter_plot::write_file_atomic(path, bytes).map_err(|source| EvalError::Io {
+    painter_io::write_atomic(path, bytes).map_err(|source| EvalError::Io {
         path: path.to_path_buf(),
         source,
     })

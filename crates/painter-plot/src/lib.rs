@@ -28,4 +28,4 @@ mod png;
 pub use error::PlotError;
 pub use font::font_family;
 pub use line_chart::{LineChart, Series};
-pub use png::{encode_rgb_png, write_file_atomic, write_png_atomic};
+pub use png::{encode_rgb_png, write_png_atomic};

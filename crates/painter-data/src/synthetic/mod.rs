@@ -49,11 +49,11 @@ mod painters;
 mod painting;
 mod palette;
 
-use crate::atomic::write_atomic;
 use crate::dataset::{checked_index, io_error, Dataset, DatasetError, Sample};
 use canvas::{mix64, Canvas};
 pub use error::SyntheticError;
 use image::{ImageFormat, RgbImage};
+use painter_io::write_atomic;
 use painters::PAINTERS;
 use painting::Painting;
 use palette::Palette;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Painting;
 use super::error::ScrapeError;
-use crate::atomic::write_atomic_with;
+use painter_io::write_atomic_with;
 
 /// The manifest's file name inside the output folder.
 pub const MANIFEST_FILE: &str = "manifest.jsonl";

@@ -506,7 +506,7 @@ async fn standardize_to(
             url: rel_for_err.clone(),
             message: e.to_string(),
         })?;
-        crate::atomic::write_atomic_with(&target, |w| {
+        painter_io::write_atomic_with(&target, |w| {
             out.write_to(w, image::ImageFormat::Png)
                 .map_err(std::io::Error::other)
         })
