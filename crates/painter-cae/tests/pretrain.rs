@@ -151,9 +151,9 @@ fn history_after_resume(
 ) {
     let data = synthetic(20, 16);
     let cfg = tiny16([4, 6]);
-    let a = run(&cfg, &quiet(3, optimizer.clone()), &data, straight, false).unwrap();
+    let a = run(&cfg, &quiet(3, optimizer), &data, straight, false).unwrap();
 
-    let b1 = run(&cfg, &quiet(2, optimizer.clone()), &data, killed, false).unwrap();
+    let b1 = run(&cfg, &quiet(2, optimizer), &data, killed, false).unwrap();
     assert_eq!(b1.history.len(), 2);
     // A kill while epoch 3 was being written leaves a partial folder that LATEST does not name.
     let partial = killed.join("checkpoints").join("epoch-0003");
@@ -198,8 +198,7 @@ fn resume_gives_the_same_next_epoch_as_an_uninterrupted_run() {
     };
     for optimizer in [sgd, OptimizerConfig::adamw()] {
         let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let (straight, resumed, [da, db]) =
-            history_after_resume(optimizer.clone(), d1.path(), d2.path());
+        let (straight, resumed, [da, db]) = history_after_resume(optimizer, d1.path(), d2.path());
         assert_eq!(straight.len(), 3);
         assert_eq!(resumed.len(), 3);
         for (a, b) in straight.iter().zip(&resumed) {
