@@ -121,6 +121,29 @@ fn final_fit<C: FoldClassifier>(
     Ok(Some(fit))
 }
 
+/// The classifier made by `folds` cross-validated on the draw (saving its fold models as the
+/// recipe's `output.fold_models` says), then its final model (see [`final_fit`]).
+fn evaluate_then_fit<C: FoldClassifier>(
+    experiment: &Experiment,
+    draw: usize,
+    labels: &[usize],
+    split: &StratifiedKFold,
+    names: &[String],
+    folds: impl Fn(bool) -> C,
+) -> Result<(Evaluation, Option<FinalFit>), PipelineError> {
+    let evaluation = evaluate(
+        experiment,
+        ModelRole::Classifier,
+        draw,
+        labels,
+        folds(experiment.recipe.output.fold_models),
+        split,
+        names,
+    )?;
+    let fit = final_fit(experiment, draw, labels.len(), folds(true))?;
+    Ok((evaluation, fit))
+}
+
 /// The recipe's classifier on the folds of one draw, then its final model (see [`final_fit`]).
 fn classify(
     experiment: &Experiment,
@@ -132,7 +155,6 @@ fn classify(
     device: &Device,
 ) -> Result<(Evaluation, Option<FinalFit>), PipelineError> {
     let names = dataset.class_names();
-    let save_models = experiment.recipe.output.fold_models;
     match &experiment.recipe.classifier {
         ClassifierRecipe::Probe(recipe) => {
             let side = recipe.image_size;
@@ -167,17 +189,9 @@ fn classify(
                 class_names: names,
                 save_models,
             };
-            let (cv, mut tally, paper) = evaluate(
-                experiment,
-                ModelRole::Classifier,
-                draw,
-                labels,
-                folds(save_models),
-                split,
-                names,
-            )?;
+            let ((cv, mut tally, paper), fit) =
+                evaluate_then_fit(experiment, draw, labels, split, names, folds)?;
             tally.seconds += seconds;
-            let fit = final_fit(experiment, draw, dataset.len(), folds(true))?;
             Ok(((cv, tally, paper), fit))
         }
         ClassifierRecipe::Dense(recipe) => {
@@ -196,17 +210,7 @@ fn classify(
                 device,
                 cache: None,
             };
-            let evaluation = evaluate(
-                experiment,
-                ModelRole::Classifier,
-                draw,
-                labels,
-                folds(save_models),
-                split,
-                names,
-            )?;
-            let fit = final_fit(experiment, draw, dataset.len(), folds(true))?;
-            Ok((evaluation, fit))
+            evaluate_then_fit(experiment, draw, labels, split, names, folds)
         }
     }
 }

@@ -194,14 +194,10 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             if let Some(curve) = &output.scored_fold {
                 let (best, stop) = (curve.best(), curve.stop_at(STOP_AT));
                 println!(
-                    "    paper protocol: best on the scored fold {:.4} ({} {}), stop at {:.0}%: {:.4} ({} {})",
-                    best.accuracy,
-                    curve.step.name(),
-                    best.step,
+                    "    paper protocol: best on the scored fold {}, stop at {:.0}%: {}",
+                    curve.describe(best),
                     STOP_AT * 100.0,
-                    stop.accuracy,
-                    curve.step.name(),
-                    stop.step
+                    curve.describe(stop)
                 );
             }
         }

@@ -111,6 +111,17 @@ impl ScoredFoldCurve {
         Ok(Self { step, points })
     }
 
+    /// `point` as the report writes it: its accuracy and the step it was taken at, e.g.
+    /// `0.8333 (C 1)`.
+    pub fn describe(&self, point: CurvePoint) -> String {
+        format!(
+            "{:.4} ({} {})",
+            point.accuracy,
+            self.step.name(),
+            point.step
+        )
+    }
+
     /// The best accuracy on the scored fold over training (the earliest step reaching it).
     pub fn best(&self) -> CurvePoint {
         self.points

@@ -301,16 +301,12 @@ fn protocol_section(text: &mut String, draws: &[DrawResult], honest: &ScoreSumma
                 .unwrap_or(f64::NAN);
             let _ = writeln!(
                 text,
-                "  draw {} fold {:2}: honest {honest:.4}  best on fold {:.4} ({} {})  stop at {:.0}% {:.4} ({} {})",
+                "  draw {} fold {:2}: honest {honest:.4}  best on fold {}  stop at {:.0}% {}",
                 d.draw,
                 k + 1,
-                best.accuracy,
-                curve.step.name(),
-                best.step,
+                curve.describe(best),
                 STOP_AT * 100.0,
-                stop.accuracy,
-                curve.step.name(),
-                stop.step
+                curve.describe(stop)
             );
         }
     }
