@@ -10,20 +10,11 @@
 #            [--slope 0.1] [--threads 2] [--rounds 3]
 # Environment: PYTHON (default: python3) must have torch and safetensors installed.
 set -euo pipefail
+# shellcheck source=benches/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 patch=128 batch=16 batches=8 encoders=3 slope=0.1 threads=2 rounds=3
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --patch) patch=$2; shift 2 ;;
-    --batch) batch=$2; shift 2 ;;
-    --batches) batches=$2; shift 2 ;;
-    --encoders) encoders=$2; shift 2 ;;
-    --slope) slope=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
+parse_args patch batch batches encoders slope threads rounds -- "$@"
 python=${PYTHON:-python3}
 cd "$(dirname "$0")/.."
 
@@ -31,8 +22,6 @@ cargo build --release --example bench_statistics >&2
 bin=target/release/examples/bench_statistics
 export RAYON_NUM_THREADS=$threads
 common=(--patch "$patch" --batch "$batch" --encoders "$encoders" --slope "$slope")
-
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $threads threads each"
 work=$(mktemp -d)
@@ -47,13 +36,7 @@ for r in $(seq 1 "$rounds"); do
   rust=$("$bin" "${common[@]}" --batches "$batches" | grep '^bench_statistics:')
   torch=$("$python" benches/torch_statistics.py --weights "$work/check.safetensors" \
     --slope "$slope" --threads "$threads" --batches "$batches" | grep '^bench_statistics:')
-  a=$(echo "$rust" | field median_batch_s)
-  b=$(echo "$torch" | field median_batch_s)
-  ratio=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')
-  ratios+=("$ratio")
-  echo "round $r: rust    $rust"
-  echo "round $r: pytorch $torch"
-  echo "round $r: ratio rust/pytorch = $ratio"
+  compare_round "$r" median_batch_s rust "$rust" pytorch "$torch"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+median=$(median "${ratios[@]}")
 echo "compare_statistics: patch=$patch batch=$batch encoders=$encoders rounds=$rounds median_ratio=$median load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""

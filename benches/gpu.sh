@@ -11,16 +11,11 @@
 # Environment: PYTHON (default: python3) must have a CUDA build of torch; CUDA_COMPUTE_CAP, if
 # set, is passed on to the build of Candle's kernels (else it asks nvidia-smi).
 set -uo pipefail
+# shellcheck source=benches/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" || exit 2
 
 batch=16 steps=10 rounds=2
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --batch) batch=$2; shift 2 ;;
-    --steps) steps=$2; shift 2 ;;
-    --rounds) rounds=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
+parse_args batch steps rounds -- "$@"
 python=${PYTHON:-python3}
 cd "$(dirname "$0")/.." || exit 2
 
@@ -61,7 +56,6 @@ else
   torch_ok=1
 fi
 
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 bin=target/release/examples/bench_cae
 for preset in compact paper; do
   best_c='' best_t=''
@@ -70,16 +64,16 @@ for preset in compact paper; do
     echo "round $r: candle  ${c_line:-FAILED}"
     c=$(echo "$c_line" | field median_step_s)
     [ -n "$c" ] || { failed=1; continue; }
-    best_c=$(awk -v a="$best_c" -v b="$c" 'BEGIN { print (a == "" || b < a) ? b : a }')
+    best_c=$(smaller "$best_c" "$c")
     if [ "$torch_ok" = 1 ]; then
       t_line=$("$python" benches/torch_cae.py --preset "$preset" --batch "$batch" --steps "$steps" --device cuda 2>/dev/null | grep '^bench_cae:')
       echo "round $r: pytorch ${t_line:-FAILED}"
       t=$(echo "$t_line" | field median_step_s)
-      [ -n "$t" ] && best_t=$(awk -v a="$best_t" -v b="$t" 'BEGIN { print (a == "" || b < a) ? b : a }')
+      [ -n "$t" ] && best_t=$(smaller "$best_t" "$t")
     fi
   done
   if [ -n "$best_c" ] && [ -n "$best_t" ]; then
-    ratio=$(awk -v a="$best_c" -v b="$best_t" 'BEGIN { printf "%.3f", a / b }')
+    ratio=$(ratio "$best_c" "$best_t")
     summary+=("bench_cae $preset batch $batch: candle ${best_c} s/step, pytorch ${best_t} s/step, ratio candle/pytorch $ratio")
   else
     summary+=("bench_cae $preset batch $batch: candle ${best_c:-FAILED} s/step, pytorch ${best_t:-not run}")

@@ -4,8 +4,7 @@
 use candle_core::Device;
 use deep_painter::cae::CaeConfig;
 use deep_painter::classify::{
-    ChannelStatistics, LinearProbe, LinearProbeConfig, PretrainedEncoder, ProbeClassifier,
-    StatisticsFeatures,
+    ChannelStatistics, LinearProbeConfig, PretrainedEncoder, ProbeClassifier, StatisticsFeatures,
 };
 use deep_painter::data::{Dataset, SyntheticPainters};
 use deep_painter::predict::{
@@ -16,39 +15,22 @@ use std::path::{Path, PathBuf};
 /// A probe fitted on 3 synthetic painters, saved in `dir`; and one image of each painter.
 fn saved_model(dir: &Path) -> Vec<image::RgbImage> {
     let data = SyntheticPainters::new(3, 8, 32, 0).unwrap();
-    let cae = CaeConfig {
-        image_size: 32,
-        filters: vec![4, 8],
-        kernel_size: 3,
-        ..CaeConfig::compact()
-    };
+    let cae = CaeConfig::tiny(32);
     let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
     let features = StatisticsFeatures {
         statistics: ChannelStatistics::new(encoder),
         image_size: 32,
         patch: None,
     };
-    let images: Vec<_> = (0..data.len())
-        .map(|i| data.get(i).unwrap().image)
-        .collect();
-    let labels: Vec<usize> = (0..data.len())
-        .map(|i| data.label(i).unwrap().unwrap())
-        .collect();
-    let samples = features
-        .of_images(images.clone(), &Device::Cpu, |_| {})
-        .unwrap();
-    let all: Vec<usize> = (0..data.len()).collect();
     let cfg = LinearProbeConfig {
         c_grid: vec![1.0],
         ..LinearProbeConfig::default()
     };
-    let probe =
-        LinearProbe::fit(&cfg, &samples, &labels, &all, data.class_names().to_vec()).unwrap();
-    ProbeClassifier::new(features, probe)
+    ProbeClassifier::fit(features, &data, &cfg, &Device::Cpu)
         .unwrap()
         .save(dir)
         .unwrap();
-    (0..3).map(|c| images[c * 8].clone()).collect()
+    (0..3).map(|c| data.get(c * 8).unwrap().image).collect()
 }
 
 /// `root/` with `a.png`, `sub/deeper/b.png`, `sub/c.png`, a broken `sub/broken.jpg` and a

@@ -270,7 +270,10 @@ fn the_final_model_is_trained_on_every_painting_and_its_card_holds_the_cross_val
     let se = cv.accuracy.sample_std / 3f64.sqrt();
     assert!((figures.accuracy_standard_error - se).abs() < 1e-12);
     for (row, class) in card.per_painter.iter().zip(&cv.pooled.classes) {
-        assert_eq!((row.recall, row.support), (class.recall, class.support));
+        assert_eq!(
+            (row.recall, row.support),
+            (class.scores.recall, class.scores.support)
+        );
     }
 
     // Calibration from the fold records: every fold's test probabilities are its unscaled ones
@@ -791,17 +794,14 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     let dir = tempfile::tempdir().unwrap();
     // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches,
     // reading the encoder through a leaky ReLU, at full and at half resolution.
-    let e = experiment(
-        dir.path(),
-        "linear",
-        &[
-            "classifier.image_size=64",
-            "classifier.patch_size=32",
-            "classifier.c_grid=[0.1, 1.0]",
-            "classifier.negative_slope=0.1",
-            "classifier.scales=[1, 2]",
-        ],
-    );
+    let settings = [
+        "classifier.image_size=64",
+        "classifier.patch_size=32",
+        "classifier.c_grid=[0.1, 1.0]",
+        "classifier.negative_slope=0.1",
+        "classifier.scales=[1, 2]",
+    ];
+    let e = experiment(dir.path(), "linear", &settings);
     let out = e.run.out.clone();
     let first = run(&e).unwrap();
     let d = &first.draws[0];
@@ -847,12 +847,7 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     }
     // The folder's statistics were read with the slope: the encoder's ReLUs are refused there.
     let relu = Experiment {
-        recipe: tiny_recipe(&[
-            "classifier.image_size=64",
-            "classifier.patch_size=32",
-            "classifier.c_grid=[0.1, 1.0]",
-            "classifier.scales=[1, 2]",
-        ]),
+        recipe: tiny_recipe(&[&settings[..], &["classifier.negative_slope=0.0"]].concat()),
         ..e
     };
     let err = run(&relu).unwrap_err().to_string();
@@ -867,19 +862,16 @@ fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
     let dir = tempfile::tempdir().unwrap();
     // The CAE, with a third stage, takes 32-px inputs, cut 3 per painting from the 48 unlabeled
     // paintings standardized to 64 px, and trains without the paper's pixel dropout.
-    let e = experiment(
-        dir.path(),
-        "crops",
-        &[
-            "classifier.image_size=64",
-            "classifier.patch_size=32",
-            "classifier.c_grid=[0.1, 1.0]",
-            "pretraining.crops=3",
-            "pretraining.crop_from=64",
-            "pretraining.pixel_dropout=0.0",
-            "cae.filters=[8, 12, 16]",
-        ],
-    );
+    let settings = [
+        "classifier.image_size=64",
+        "classifier.patch_size=32",
+        "classifier.c_grid=[0.1, 1.0]",
+        "pretraining.crops=3",
+        "pretraining.crop_from=64",
+        "pretraining.pixel_dropout=0.0",
+        "cae.filters=[8, 12, 16]",
+    ];
+    let e = experiment(dir.path(), "crops", &settings);
     let result = run(&e).unwrap();
     let acc = result.draws[0].classifier.accuracy.mean;
     assert!(acc > 0.6, "linear probe accuracy {acc}");
@@ -901,15 +893,7 @@ fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
     );
     // Other crop settings in that folder are refused, naming the key.
     let other = Experiment {
-        recipe: tiny_recipe(&[
-            "classifier.image_size=64",
-            "classifier.patch_size=32",
-            "classifier.c_grid=[0.1, 1.0]",
-            "pretraining.crops=2",
-            "pretraining.crop_from=64",
-            "pretraining.pixel_dropout=0.0",
-            "cae.filters=[8, 12, 16]",
-        ]),
+        recipe: tiny_recipe(&[&settings[..], &["pretraining.crops=2"]].concat()),
         ..e
     };
     let err = run(&other).unwrap_err().to_string();

@@ -286,8 +286,7 @@ pub fn copy_sources(
         }
     }
     let target = model.join(SOURCES_FILE);
-    painter_io::write_atomic(&target, (kept.join("\n") + "\n").as_bytes())
-        .map_err(|e| PipelineError::io(&target, e))?;
+    painter_io::write_atomic(&target, (kept.join("\n") + "\n").as_bytes())?;
     Ok(Some(SourcesSummary {
         file: SOURCES_FILE.into(),
         rows: kept.len() - 1,
@@ -349,9 +348,9 @@ pub fn write_card(
         .iter()
         .map(|c| PainterFigures {
             painter: c.name.clone(),
-            recall: c.recall,
-            precision: c.precision,
-            support: c.support,
+            recall: c.scores.recall,
+            precision: c.scores.precision,
+            support: c.scores.support,
         })
         .collect();
 
@@ -423,8 +422,7 @@ pub fn write_card(
     write_json(&model.join(CARD_FILE), &card)?;
     let markdown = card.to_markdown();
     let path: PathBuf = model.join(CARD_MARKDOWN);
-    painter_io::write_atomic(&path, markdown.as_bytes())
-        .map_err(|e| PipelineError::io(&path, e))?;
+    painter_io::write_atomic(&path, markdown.as_bytes())?;
     Ok(card)
 }
 

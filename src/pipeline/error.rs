@@ -63,22 +63,14 @@ pub enum PipelineError {
         message: String,
     },
     /// A file-system error, with the path involved.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
 }
 
 impl PipelineError {
     /// A file-system error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io(painter_io::FileError::new(path, source))
     }
 
     /// Converts painter-eval's cross-validation error, keeping the fold of a model error.

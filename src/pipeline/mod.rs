@@ -126,8 +126,7 @@ fn start(experiment: &Experiment, stages: usize) -> Result<Start, PipelineError>
     let resumed = state::RunDescription::of(experiment)?.record_or_check(out)?;
     let resolved = experiment.recipe.to_toml(Some(&run.to_table()?))?;
     let recipe_path = out.join(RECIPE_FILE);
-    write_atomic(&recipe_path, resolved.as_bytes())
-        .map_err(|e| PipelineError::io(&recipe_path, e))?;
+    write_atomic(&recipe_path, resolved.as_bytes())?;
     let device = device();
     let machine = machine_description();
     println!(
@@ -208,24 +207,17 @@ pub fn pretrain_only(experiment: &Experiment) -> Result<Encoders, PipelineError>
 /// Runs the whole experiment (see the [module docs](self)); prints progress for every stage and,
 /// last, the summary line.
 pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
-    let Start {
-        started,
-        resumed,
-        device,
-        machine,
-        data,
-        encoders,
-    } = start(experiment, 4)?;
+    let begun = start(experiment, 4)?;
     let run = &experiment.run;
     println!(
         "[3/4] cross-validation: {} draw(s) x {} folds (classifier, then the baseline on the same folds)",
         run.draws, run.folds
     );
-    let members = encoders.encoders();
+    let members = begun.encoders.encoders();
     let mut draws = Vec::with_capacity(run.draws);
     for d in 0..run.draws {
         let seed = run.seed.wrapping_add(d as u64);
-        let dataset = data.draw(run.per_painter, seed)?;
+        let dataset = begun.data.draw(run.per_painter, seed)?;
         if run.draws > 1 || run.per_painter.is_some() {
             println!(
                 "  draw {}/{}: {} paintings (seed {seed})",
@@ -235,7 +227,7 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
             );
         }
         let t = Instant::now();
-        let result = draw::run_draw(experiment, d, dataset.as_ref(), &members, &device)?;
+        let result = draw::run_draw(experiment, d, dataset.as_ref(), &members, &begun.device)?;
         println!("  draw {} done ({:.1} s)", d + 1, t.elapsed().as_secs_f64());
         draws.push(result);
     }
@@ -243,11 +235,11 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     println!("[4/4] report");
     let inputs = report::ReportInputs {
         experiment,
-        data: &data,
-        encoders: &encoders,
+        data: &begun.data,
+        encoders: &begun.encoders,
         draws: &draws,
-        seconds: started.elapsed().as_secs_f64(),
-        machine: &machine,
+        seconds: begun.started.elapsed().as_secs_f64(),
+        machine: &begun.machine,
     };
     let summary = report::write_report(inputs)?;
     println!("  wrote {}", run.out.join("report.txt").display());
@@ -261,9 +253,9 @@ pub fn run(experiment: &Experiment) -> Result<RunOutcome, PipelineError> {
     println!("{}", summary.line());
     Ok(RunOutcome {
         summary,
-        painters: data.labelled.class_names().to_vec(),
+        painters: begun.data.labelled.class_names().to_vec(),
         draws,
-        encoders,
-        resumed,
+        encoders: begun.encoders,
+        resumed: begun.resumed,
     })
 }

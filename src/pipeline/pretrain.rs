@@ -232,7 +232,7 @@ pub fn cached_key(dir: &Path) -> Result<Option<CaeKey>, PipelineError> {
 fn copy_if_exists(from: &Path, to: &Path) -> Result<bool, PipelineError> {
     match std::fs::read(from) {
         Ok(bytes) => {
-            write_atomic(to, &bytes).map_err(|e| PipelineError::io(to, e))?;
+            write_atomic(to, &bytes)?;
             Ok(true)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),

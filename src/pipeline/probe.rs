@@ -10,7 +10,6 @@ use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
 use crate::recipe::ProbeRecipe;
 use candle_core::Device;
-use indicatif::{ProgressBar, ProgressStyle};
 use painter_classify::{
     load_images, ChannelStatistics, LinearProbe, LinearProbeConfig, Preprocessing,
     PretrainedEncoder, ProbeClassifier, SampleFeatures, StatisticsFeatures,
@@ -59,16 +58,11 @@ pub fn channel_statistics(
     verbose: bool,
 ) -> Result<SampleFeatures, PipelineError> {
     let n = dataset.len();
-    let bar = if verbose {
-        let bar = ProgressBar::new(n as u64);
-        bar.set_style(
-            ProgressStyle::with_template("  statistics {bar:30} {pos}/{len} paintings ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = painter_data::progress_bar(
+        n,
+        verbose,
+        "  statistics {bar:30} {pos}/{len} paintings ({eta})",
+    );
     let preprocessing = Preprocessing::new(features.image_size);
     let mut all = SampleFeatures::empty(features.statistics.dim())?;
     let indices: Vec<usize> = (0..n).collect();

@@ -556,5 +556,5 @@ pub fn write_report(inputs: ReportInputs<'_>) -> Result<RunSummary, PipelineErro
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), PipelineError> {
-    painter_io::write_atomic(path, text.as_bytes()).map_err(|e| PipelineError::io(path, e))
+    Ok(painter_io::write_atomic(path, text.as_bytes())?)
 }

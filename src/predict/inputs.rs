@@ -26,6 +26,14 @@ impl Input {
             Self::File(p) | Self::Unlisted { path: p, .. } => p,
         }
     }
+
+    /// The file to predict, if this is one.
+    pub fn file(&self) -> Option<&PathBuf> {
+        match self {
+            Self::File(p) => Some(p),
+            Self::Unlisted { .. } => None,
+        }
+    }
 }
 
 /// What the arguments name, in order: a file stays as given (even one that is not an image:
@@ -89,13 +97,7 @@ mod tests {
             missing.clone(),
             root.join("empty"),
         ]);
-        let files: Vec<PathBuf> = inputs
-            .iter()
-            .filter_map(|i| match i {
-                Input::File(p) => Some(p.clone()),
-                Input::Unlisted { .. } => None,
-            })
-            .collect();
+        let files: Vec<PathBuf> = inputs.iter().filter_map(Input::file).cloned().collect();
         assert_eq!(
             files,
             vec![

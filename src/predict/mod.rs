@@ -27,7 +27,6 @@ pub use answer::{Answer, Outcome, RankedPainter};
 pub use inputs::{collect_inputs, Input};
 pub use model::{default_model_dir, PainterModel};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
 
 /// Files predicted per step (bounds the memory of decoded images; the progress bar moves by it).
@@ -115,25 +114,14 @@ pub fn predict_inputs(
     out: &mut dyn Write,
 ) -> Result<Tally, PredictError> {
     options.validate()?;
-    let bar = if options.progress && inputs.len() >= PROGRESS_FROM {
-        let bar = ProgressBar::new(inputs.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} images ({per_sec}, {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = painter_data::progress_bar(
+        inputs.len(),
+        options.progress && inputs.len() >= PROGRESS_FROM,
+        "{bar:30} {pos}/{len} images ({per_sec}, {eta})",
+    );
     let mut tally = Tally::default();
     for chunk in inputs.chunks(FILES_PER_STEP) {
-        let files: Vec<_> = chunk
-            .iter()
-            .filter_map(|i| match i {
-                Input::File(p) => Some(p.clone()),
-                Input::Unlisted { .. } => None,
-            })
-            .collect();
+        let files: Vec<_> = chunk.iter().filter_map(Input::file).cloned().collect();
         let mut predicted = model.predict_files(&files).into_iter();
         for input in chunk {
             let outcome = match input {

@@ -1,7 +1,5 @@
 //! [`RecipeError`]: why a recipe could not be read, completed, overridden or checked.
 
-use std::path::PathBuf;
-
 /// An error of a recipe: each variant one kind of failure, each naming the recipe key involved.
 #[derive(Debug, thiserror::Error)]
 pub enum RecipeError {
@@ -14,13 +12,8 @@ pub enum RecipeError {
         shipped: String,
     },
     /// The recipe file could not be read.
-    #[error("recipe {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error("recipe {0}")]
+    Io(#[from] painter_io::FileError),
     /// The recipe is not valid TOML, or a value has the wrong type for its key.
     #[error("recipe {origin}: {message}")]
     Syntax {

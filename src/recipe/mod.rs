@@ -144,10 +144,8 @@ impl Recipe {
                             .join(", "),
                     });
                 }
-                let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(path).map_err(painter_io::FileError::at(path))?;
                 (path.display().to_string(), text)
             }
         };

@@ -10,6 +10,18 @@ fn error(source: &str, sets: &[&str]) -> String {
     Recipe::load(source, &sets).unwrap_err().to_string()
 }
 
+/// Each `(recipe, assignment, text)`: the assignment on the recipe is refused with an error
+/// that contains the text.
+fn assert_errors_name(cases: &[(&str, &str, &str)]) {
+    for (source, assignment, text) in cases {
+        let e = error(source, &[assignment]);
+        assert!(
+            e.contains(text),
+            "{source} with {assignment}: `{text}` not in {e}"
+        );
+    }
+}
+
 #[test]
 fn every_shipped_recipe_loads_and_says_what_it_is() {
     for (name, _) in SHIPPED {
@@ -73,19 +85,22 @@ fn keys_of_another_variant_are_refused_naming_the_variant() {
         e.contains("c_grid"),
         "the error lists the probe's keys: {e}"
     );
-    let e = error("paper", &["classifier.c_grid=[1.0]"]);
-    assert!(e.contains("dense classifier"), "{e}");
-    let e = error("quick", &["pretraining.optimizer.momentum=0.9"]);
-    assert!(e.contains("adam_w optimizer"), "{e}");
-    let e = error("quick", &["cae.colour=true"]);
-    assert!(e.contains("`cae.colour`"), "{e}");
-    let e = error("quick", &["encoders.0.patch_size=64"]);
-    assert!(
-        e.contains("`encoders.0.patch_size`") && e.contains("an encoder"),
-        "{e}"
-    );
-    let e = error("quick", &["nonsense.key=1"]);
-    assert!(e.contains("not a section"), "{e}");
+    assert_errors_name(&[
+        ("paper", "classifier.c_grid=[1.0]", "dense classifier"),
+        (
+            "quick",
+            "pretraining.optimizer.momentum=0.9",
+            "adam_w optimizer",
+        ),
+        ("quick", "cae.colour=true", "`cae.colour`"),
+        (
+            "quick",
+            "encoders.0.patch_size=64",
+            "`encoders.0.patch_size`",
+        ),
+        ("quick", "encoders.0.patch_size=64", "an encoder"),
+        ("quick", "nonsense.key=1", "not a section"),
+    ]);
 }
 
 #[test]
@@ -145,14 +160,17 @@ fn values_out_of_range_are_named() {
         let e = error("quick", &[assignment]);
         assert!(e.contains(&format!("`{key}`")), "{assignment}: {e}");
     }
-    // Patches larger than the image, crops from images no larger than the CAE's.
-    let e = error("best", &["classifier.patch_size=512"]);
-    assert!(e.contains("`classifier.patch_size`"), "{e}");
-    let e = error("best", &["pretraining.crop_from=64"]);
-    assert!(e.contains("crop_from"), "{e}");
-    // A value of the wrong type names its key in the quoted line.
-    let e = error("quick", &["pretraining.epochs=\"many\""]);
-    assert!(e.contains("epochs"), "{e}");
+    assert_errors_name(&[
+        // Patches larger than the image, crops from images no larger than the CAE's.
+        (
+            "best",
+            "classifier.patch_size=512",
+            "`classifier.patch_size`",
+        ),
+        ("best", "pretraining.crop_from=64", "crop_from"),
+        // A value of the wrong type names its key in the quoted line.
+        ("quick", "pretraining.epochs=\"many\"", "epochs"),
+    ]);
 }
 
 #[test]

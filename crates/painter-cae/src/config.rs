@@ -125,6 +125,22 @@ impl CaeConfig {
         }
     }
 
+    /// The smallest useful shape, for examples and tests (milliseconds on a CPU): `image_size`
+    /// px input, 3 x 3 convolutions with 4 and 8 filters.
+    ///
+    /// ```
+    /// let cfg = painter_cae::CaeConfig::tiny(32);
+    /// assert_eq!(cfg.latent_shape(), (8, 8, 8));
+    /// ```
+    pub fn tiny(image_size: usize) -> Self {
+        Self {
+            image_size,
+            filters: vec![4, 8],
+            kernel_size: 3,
+            ..Self::compact()
+        }
+    }
+
     /// A preset by name: `"paper"` or `"compact"`.
     pub fn preset(name: &str) -> Result<Self, CaeError> {
         match name {

@@ -52,13 +52,8 @@ pub enum CaeError {
     #[error(transparent)]
     Augment(#[from] painter_data::AugmentError),
     /// A file-system error, with the path involved.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// A JSON document (a configuration, a training state) is missing, unreadable, corrupt or of
     /// another format.
     #[error(transparent)]
@@ -109,10 +104,7 @@ pub enum CaeError {
 
 impl CaeError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io(painter_io::FileError::new(path, source))
     }
 
     pub(crate) fn checkpoint(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {

@@ -30,7 +30,7 @@ use crate::{Cae, CaeCheckpoint, CaeConfig, CaeError, Optimizer, OptimizerConfig}
 use candle_core::{DType, Device};
 use candle_nn::Optimizer as _;
 use candle_nn::{VarBuilder, VarMap};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use painter_data::batcher::{Batcher, BatcherConfig, LastBatch};
 use painter_data::InMemoryDataset;
 use painter_data::{Dataset, PixelDropout};
@@ -39,6 +39,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -97,17 +98,13 @@ impl PretrainConfig {
         if self.batch_size == 0 {
             return bad("batch_size must be at least 1".into());
         }
-        if !(0.0..1.0).contains(&self.pixel_dropout) {
-            return bad(format!(
-                "pixel_dropout must lie in [0, 1), got {}",
-                self.pixel_dropout
-            ));
-        }
-        if !(0.0..1.0).contains(&self.val_fraction) {
-            return bad(format!(
-                "val_fraction must lie in [0, 1), got {}",
-                self.val_fraction
-            ));
+        for (name, value) in [
+            ("pixel_dropout", self.pixel_dropout),
+            ("val_fraction", self.val_fraction),
+        ] {
+            if !(0.0..1.0).contains(&value) {
+                return bad(format!("{name} must lie in [0, 1), got {value}"));
+            }
         }
         if !(self.min_delta.is_finite() && self.min_delta >= 0.0) {
             return bad(format!("min_delta must be >= 0, got {}", self.min_delta));
@@ -119,34 +116,14 @@ impl PretrainConfig {
     /// shapes the computed epochs must agree (epochs, patience, progress, preloading and figures
     /// may change). Returns the first difference.
     fn resume_difference(&self, saved: &PretrainConfig) -> Option<String> {
-        if self.batch_size != saved.batch_size {
-            return Some(format!(
-                "batch_size {} vs saved {}",
-                self.batch_size, saved.batch_size
-            ));
+        fn differs<T: PartialEq + Debug>(name: &str, now: &T, saved: &T) -> Option<String> {
+            (now != saved).then(|| format!("{name} {now:?} vs saved {saved:?}"))
         }
-        if self.optimizer != saved.optimizer {
-            return Some(format!(
-                "optimizer {:?} vs saved {:?}",
-                self.optimizer, saved.optimizer
-            ));
-        }
-        if self.pixel_dropout != saved.pixel_dropout {
-            return Some(format!(
-                "pixel_dropout {} vs saved {}",
-                self.pixel_dropout, saved.pixel_dropout
-            ));
-        }
-        if self.val_fraction != saved.val_fraction {
-            return Some(format!(
-                "val_fraction {} vs saved {}",
-                self.val_fraction, saved.val_fraction
-            ));
-        }
-        if self.seed != saved.seed {
-            return Some(format!("seed {} vs saved {}", self.seed, saved.seed));
-        }
-        None
+        differs("batch_size", &self.batch_size, &saved.batch_size)
+            .or_else(|| differs("optimizer", &self.optimizer, &saved.optimizer))
+            .or_else(|| differs("pixel_dropout", &self.pixel_dropout, &saved.pixel_dropout))
+            .or_else(|| differs("val_fraction", &self.val_fraction, &saved.val_fraction))
+            .or_else(|| differs("seed", &self.seed, &saved.seed))
     }
 }
 
@@ -263,15 +240,8 @@ pub fn evaluate_mse(
 }
 
 fn progress_bar(len: usize, prefix: String, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{prefix} {wide_bar} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}",
-    ) {
-        bar.set_style(style);
-    }
+    let template = "{prefix} {wide_bar} {pos}/{len} [{elapsed_precise}<{eta_precise}] {msg}";
+    let bar = painter_data::progress_bar(len, visible, template);
     bar.set_prefix(prefix);
     bar
 }
@@ -327,7 +297,7 @@ fn write_metrics_csv(path: &Path, history: &[PretrainEpoch]) -> Result<(), CaeEr
             r.epoch, r.train_mse, val, r.lr, r.seconds
         ));
     }
-    write_atomic(path, text.as_bytes()).map_err(|e| CaeError::io(path, e))
+    Ok(write_atomic(path, text.as_bytes())?)
 }
 
 /// Pretrains a convolutional autoencoder of architecture `cae_config` on the images of `dataset`
@@ -603,8 +573,7 @@ pub fn pretrain(
         optimizer.save_state(&dir.join(OPTIMIZER_FILE))?;
         write_json(&dir.join(STATE_FILE), &state)?;
         let latest = ckpt_root.join(LATEST_FILE);
-        write_atomic(&latest, epoch_dir_name(epoch).as_bytes())
-            .map_err(|e| CaeError::io(&latest, e))?;
+        write_atomic(&latest, epoch_dir_name(epoch).as_bytes())?;
         last_checkpoint = Some(dir);
         prune_checkpoints(out_dir, epoch.saturating_sub(1));
 

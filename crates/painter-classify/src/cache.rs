@@ -152,7 +152,7 @@ impl FeatureCache {
             let _ = std::fs::remove_file(dir.join(META));
         }
         let total = unique.len() * (1 + augmented_views);
-        let bar = crate::progress::bar(total as u64, "encoding features", verbose);
+        let bar = crate::progress::bar(total, "encoding features", verbose);
         let mut memory = HashMap::new();
         for view in 0..=augmented_views {
             for chunk in unique.chunks(batch_size.max(1)) {

@@ -61,13 +61,8 @@ pub enum ClassifyError {
     #[error("empty input: {0}")]
     Empty(String),
     /// A file-system error, with the path involved.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// A JSON document (a model description, a training history) is unreadable, corrupt or of
     /// another format.
     #[error(transparent)]
@@ -257,10 +252,7 @@ pub enum NpyProblem {
 impl ClassifyError {
     /// Builds an [`ClassifyError::Io`] for `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io {
-            path: path.into(),
-            source,
-        }
+        Self::Io(painter_io::FileError::new(path, source))
     }
 }
 

@@ -77,24 +77,27 @@ impl TrainingHistory {
         };
         let loss = dir.join("loss.png");
         let acc = dir.join("accuracy.png");
-        let mut chart = LineChart::new("Classifier loss")
-            .x_label("epoch")
-            .y_label("cross-entropy")
-            .series("train", pts(&|r| Some(r.train_loss)));
-        let val = pts(&|r| r.val_loss);
-        if !val.is_empty() {
-            chart = chart.series("validation", val);
+        // Each chart's file, title, axis and (training, validation) figure of an epoch.
+        type Figure = fn(&TrainingEpoch) -> (f64, Option<f64>);
+        let charts: [(&Path, &str, &str, Figure); 2] = [
+            (&loss, "Classifier loss", "cross-entropy", |r| {
+                (r.train_loss, r.val_loss)
+            }),
+            (&acc, "Classifier accuracy", "accuracy", |r| {
+                (r.train_acc, r.val_acc)
+            }),
+        ];
+        for (path, title, y_label, figure) in charts {
+            let mut chart = LineChart::new(title)
+                .x_label("epoch")
+                .y_label(y_label)
+                .series("train", pts(&|r| Some(figure(r).0)));
+            let val = pts(&|r| figure(r).1);
+            if !val.is_empty() {
+                chart = chart.series("validation", val);
+            }
+            chart.save_png(path)?;
         }
-        chart.save_png(&loss)?;
-        let mut chart = LineChart::new("Classifier accuracy")
-            .x_label("epoch")
-            .y_label("accuracy")
-            .series("train", pts(&|r| Some(r.train_acc)));
-        let val = pts(&|r| r.val_acc);
-        if !val.is_empty() {
-            chart = chart.series("validation", val);
-        }
-        chart.save_png(&acc)?;
         Ok((loss, acc))
     }
 

@@ -36,13 +36,7 @@ pub fn load_images(
         .par_iter()
         .map(|&i| {
             let img = dataset.get(i)?.image;
-            let img =
-                preprocessing
-                    .standardize_image(img)
-                    .map_err(|message| ClassifyError::Image {
-                        path: format!("<dataset sample {i}>").into(),
-                        message,
-                    })?;
+            let img = preprocessing.standardize_image(img, &format!("<dataset sample {i}>"))?;
             match augment {
                 Some((a, epoch)) => a.apply(img, i, epoch).map_err(|e| ClassifyError::Image {
                     path: format!("<dataset sample {i}>").into(),

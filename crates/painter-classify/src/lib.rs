@@ -40,7 +40,7 @@
 //! use painter_data::{Dataset, SyntheticPainters};
 //!
 //! let data = SyntheticPainters::new(3, 4, 32, 1).unwrap();
-//! let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+//! let cae = CaeConfig::tiny(32);
 //! // In practice: PretrainedEncoder::load(Path::new("runs/cae"), &Device::Cpu)
 //! let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
 //! let head = HeadConfig::pooled(cae.latent_shape(), 3).with_hidden(vec![16, 8]);

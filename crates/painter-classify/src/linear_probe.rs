@@ -567,13 +567,8 @@ mod tests {
     #[test]
     fn the_temperature_is_fitted_on_the_inner_held_out_probabilities() {
         // Two overlapping classes in 3 features; a large C makes the probe over-confident.
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-        };
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7);
+        let mut next = || rand::Rng::random::<f64>(&mut rng) - 0.5;
         let n = 60;
         let y: Vec<usize> = (0..n).map(|i| i % 2).collect();
         let x: Vec<f64> = y

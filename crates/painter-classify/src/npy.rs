@@ -288,7 +288,7 @@ mod tests {
         ));
         assert!(matches!(
             read_labels_npy(&dir.path().join("missing.npy")),
-            Err(ClassifyError::Io { .. })
+            Err(ClassifyError::Io(_))
         ));
     }
 }

@@ -114,13 +114,7 @@ impl StatisticsFeatures {
             Ok(())
         };
         for (i, img) in images.into_iter().enumerate() {
-            let img =
-                preprocessing
-                    .standardize_image(img)
-                    .map_err(|message| ClassifyError::Image {
-                        path: format!("<image {i}>").into(),
-                        message,
-                    })?;
+            let img = preprocessing.standardize_image(img, &format!("<image {i}>"))?;
             let before = pending.len();
             match self.patch {
                 Some(p) => {

@@ -63,12 +63,16 @@ impl Preprocessing {
         Ok(())
     }
 
-    /// Standardizes `image` to `image_size x image_size` unless it already is.
-    pub fn standardize_image(&self, image: RgbImage) -> std::result::Result<RgbImage, String> {
+    /// Standardizes `image` to `image_size x image_size` unless it already is; a failure is an
+    /// [`ClassifyError::Image`] naming the image as `name`.
+    pub fn standardize_image(&self, image: RgbImage, name: &str) -> Result<RgbImage> {
         if image.dimensions() == (self.image_size, self.image_size) {
             return Ok(image);
         }
-        standardize(&image, self.image_size, self.standardize).map_err(|e| e.to_string())
+        standardize(&image, self.image_size, self.standardize).map_err(|e| ClassifyError::Image {
+            path: name.into(),
+            message: e.to_string(),
+        })
     }
 
     /// Normalizes an `N x 3 x H x W` batch in `[0, 1]`.
@@ -89,13 +93,7 @@ impl Preprocessing {
         let images = images
             .into_iter()
             .enumerate()
-            .map(|(i, img)| {
-                self.standardize_image(img)
-                    .map_err(|message| ClassifyError::Image {
-                        path: format!("<image {i}>").into(),
-                        message,
-                    })
-            })
+            .map(|(i, img)| self.standardize_image(img, &format!("<image {i}>")))
             .collect::<Result<Vec<_>>>()?;
         let batch = ImageBatch::from_images(&images, None, device)?;
         self.normalize(batch.images())

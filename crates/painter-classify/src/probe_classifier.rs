@@ -5,13 +5,14 @@
 use crate::checkpoint::save_tensors_atomic;
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
-use crate::linear_probe::LinearProbe;
+use crate::linear_probe::{LinearProbe, LinearProbeConfig};
 use crate::patches::StatisticsFeatures;
 use crate::predict::{read_image, Prediction};
 use crate::statistics::ChannelStatistics;
 use candle_core::{Device, Tensor};
 use image::RgbImage;
 use painter_cae::CaeConfig;
+use painter_data::Dataset;
 use painter_io::{read_json, write_json};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -80,27 +81,21 @@ fn is_zero(v: &f64) -> bool {
 /// use candle_core::Device;
 /// use painter_cae::CaeConfig;
 /// use painter_classify::{
-///     ChannelStatistics, LinearProbe, LinearProbeConfig, ProbeClassifier, PretrainedEncoder,
-///     StatisticsFeatures,
+///     ChannelStatistics, LinearProbeConfig, ProbeClassifier, PretrainedEncoder, StatisticsFeatures,
 /// };
 /// use painter_data::{Dataset, SyntheticPainters};
 ///
 /// let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
-/// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+/// let cae = CaeConfig::tiny(32);
 /// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
 /// let features = StatisticsFeatures {
 ///     statistics: ChannelStatistics::new(encoder),
 ///     image_size: 32,
 ///     patch: None,
 /// };
-/// let images: Vec<_> = (0..data.len()).map(|i| data.get(i).unwrap().image).collect();
-/// let labels: Vec<usize> = (0..data.len()).map(|i| data.label(i).unwrap().unwrap()).collect();
-/// let samples = features.of_images(images.clone(), &Device::Cpu, |_| {}).unwrap();
-/// let all: Vec<usize> = (0..data.len()).collect();
 /// let cfg = LinearProbeConfig { c_grid: vec![1.0], ..LinearProbeConfig::default() };
-/// let probe =
-///     LinearProbe::fit(&cfg, &samples, &labels, &all, data.class_names().to_vec()).unwrap();
-/// let model = ProbeClassifier::new(features, probe).unwrap();
+/// let model = ProbeClassifier::fit(features, &data, &cfg, &Device::Cpu).unwrap();
+/// let images = vec![data.get(0).unwrap().image, data.get(11).unwrap().image];
 /// let predictions = model.predict(images, &Device::Cpu).unwrap();
 /// assert_eq!(predictions[0].probabilities.len(), 2);
 /// ```
@@ -122,6 +117,25 @@ impl ProbeClassifier {
             )));
         }
         Ok(Self { features, probe })
+    }
+
+    /// Fits the probe on every painting of `data`, read by `features` (nothing is held out: a
+    /// model to use, not to score). `C` is chosen from `config.c_grid` by the probe's inner
+    /// cross-validation; a sample without a label is an error.
+    pub fn fit(
+        features: StatisticsFeatures,
+        data: &dyn Dataset,
+        config: &LinearProbeConfig,
+        device: &Device,
+    ) -> Result<Self> {
+        let labels = painter_data::labels_of(data)?;
+        let images = (0..data.len())
+            .map(|i| Ok(data.get(i)?.image))
+            .collect::<Result<Vec<_>>>()?;
+        let samples = features.of_images(images, device, |_| {})?;
+        let all: Vec<usize> = (0..data.len()).collect();
+        let probe = LinearProbe::fit(config, &samples, &labels, &all, data.class_names().to_vec())?;
+        Self::new(features, probe)
     }
 
     /// The feature settings.
@@ -346,12 +360,7 @@ mod tests {
         scales: Vec<usize>,
     ) -> (ProbeClassifier, Vec<RgbImage>) {
         let data = SyntheticPainters::new(2, 6, 32, 0).unwrap();
-        let cae = CaeConfig {
-            image_size: 32,
-            filters: vec![4, 8],
-            kernel_size: 3,
-            ..CaeConfig::compact()
-        };
+        let cae = CaeConfig::tiny(32);
         let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
         let mut statistics = ChannelStatistics::new(encoder);
         for k in 1..encoders {
@@ -371,23 +380,13 @@ mod tests {
             image_size: 32,
             patch: Some(16),
         };
-        let images: Vec<_> = (0..data.len())
-            .map(|i| data.get(i).unwrap().image)
-            .collect();
-        let labels: Vec<usize> = (0..data.len())
-            .map(|i| data.label(i).unwrap().unwrap())
-            .collect();
-        let samples = features
-            .of_images(images.clone(), &Device::Cpu, |_| {})
-            .unwrap();
-        let all: Vec<usize> = (0..data.len()).collect();
         let cfg = LinearProbeConfig {
             c_grid: vec![1.0],
             ..LinearProbeConfig::default()
         };
-        let probe =
-            LinearProbe::fit(&cfg, &samples, &labels, &all, data.class_names().to_vec()).unwrap();
-        (ProbeClassifier::new(features, probe).unwrap(), images)
+        let model = ProbeClassifier::fit(features, &data, &cfg, &Device::Cpu).unwrap();
+        let images = (0..data.len()).map(|i| data.get(i).unwrap().image);
+        (model, images.collect())
     }
 
     /// Asserts that two models give identical probabilities on `images`.

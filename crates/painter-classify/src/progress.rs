@@ -1,18 +1,14 @@
-//! Progress bars (hidden unless verbose).
+//! Progress bars (hidden unless verbose), through [`painter_data::progress_bar`].
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 /// A progress bar of `len` steps titled `msg`, hidden when `visible` is false.
-pub(crate) fn bar(len: u64, msg: &str, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
+pub(crate) fn bar(len: usize, msg: &str, visible: bool) -> ProgressBar {
+    let bar = painter_data::progress_bar(
+        len,
+        visible,
+        "{msg} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+    );
     bar.set_message(msg.to_string());
     bar
 }

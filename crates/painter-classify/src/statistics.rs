@@ -36,7 +36,7 @@ use painter_cae::StageActivation;
 /// use painter_cae::CaeConfig;
 /// use painter_classify::{ChannelStatistics, FeatureExtractor, PretrainedEncoder};
 ///
-/// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+/// let cae = CaeConfig::tiny(32);
 /// let stats = ChannelStatistics::new(PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap());
 /// // (4 + 8) stage channels and 8 latent channels, mean and std of each.
 /// assert_eq!(stats.dim(), 2 * (4 + 8 + 8));
@@ -92,7 +92,7 @@ impl ChannelStatistics {
     /// use painter_cae::CaeConfig;
     /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
     ///
-    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let cae = CaeConfig::tiny(32);
     /// let first = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
     /// let second = PretrainedEncoder::seeded(&cae, 1, &Device::Cpu).unwrap();
     /// let both = ChannelStatistics::new(first.clone()).with_encoder(second).unwrap();
@@ -124,7 +124,7 @@ impl ChannelStatistics {
     /// use painter_cae::CaeConfig;
     /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
     ///
-    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let cae = CaeConfig::tiny(32);
     /// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
     /// let stats = ChannelStatistics::new(encoder.clone()).with_negative_slope(0.1).unwrap();
     /// assert_eq!(stats.negative_slope(), 0.1);
@@ -146,7 +146,7 @@ impl ChannelStatistics {
     /// use painter_cae::CaeConfig;
     /// use painter_classify::{ChannelStatistics, PretrainedEncoder};
     ///
-    /// let cae = CaeConfig { image_size: 32, filters: vec![4, 8], kernel_size: 3, ..CaeConfig::compact() };
+    /// let cae = CaeConfig::tiny(32);
     /// let encoder = PretrainedEncoder::seeded(&cae, 0, &Device::Cpu).unwrap();
     /// let two = ChannelStatistics::new(encoder.clone()).with_scales(vec![1, 2]).unwrap();
     /// assert_eq!(two.dim(), 2 * ChannelStatistics::new(encoder.clone()).dim());
@@ -362,6 +362,12 @@ mod tests {
         }
     }
 
+    /// Every statistic of `x`, flattened.
+    fn flat(stats: &ChannelStatistics, x: &Tensor) -> Vec<f32> {
+        let values = stats.compute(x).unwrap();
+        values.flatten_all().unwrap().to_vec1::<f32>().unwrap()
+    }
+
     /// A naive f64 reference: direct convolution, (leaky) ReLU with `slope`, statistics, 2x2
     /// max-pooling.
     fn naive(
@@ -482,13 +488,7 @@ mod tests {
             let stats = ChannelStatistics::new(enc.clone())
                 .with_negative_slope(slope)
                 .unwrap();
-            let got = stats
-                .compute(&x)
-                .unwrap()
-                .flatten_all()
-                .unwrap()
-                .to_vec1::<f32>()
-                .unwrap();
+            let got = flat(&stats, &x);
             let want = naive(
                 &x.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
                 (h, w),
@@ -544,13 +544,7 @@ mod tests {
             .unwrap();
         assert_eq!(stats.scales(), &scales[..]);
         assert_eq!(stats.smallest_side(), 12);
-        let got = stats
-            .compute(&x)
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .to_vec1::<f32>()
-            .unwrap();
+        let got = flat(&stats, &x);
         let mut want = Vec::new();
         for &s in &scales {
             let averaged = naive_block_average(&pixels, (h, w), s);

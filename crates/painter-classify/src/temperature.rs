@@ -143,13 +143,8 @@ mod tests {
 
     #[test]
     fn the_fitted_temperature_is_the_minimum_of_a_fine_grid_search() {
-        let mut state = 3u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
+        let mut next = || rand::Rng::random::<f64>(&mut rng);
         // Sharp probabilities that are right 60% of the time: T must soften them.
         let (p, y): (Vec<Vec<f64>>, Vec<usize>) = (0..300)
             .map(|_| {

@@ -205,7 +205,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
             let mut order: Vec<usize> = (0..train.len()).collect();
             order.shuffle(&mut rng);
             let bar = crate::progress::bar(
-                order.len() as u64,
+                order.len(),
                 &format!("epoch {epoch}/{}", config.epochs),
                 config.verbose,
             );

@@ -18,7 +18,29 @@ use painter_data::{
 };
 use painter_eval::StratifiedKFold;
 
-fn run<D: Dataset>(data: &D, what: &str) {
+/// Rembrandt, Monet and van Gogh x 20 at `size` px from `../shared/paintings` when it is present
+/// (the test says so), else 3 synthetic painters x 20; and which of the two it is.
+fn three_painters(size: u32) -> (Box<dyn Dataset>, &'static str) {
+    match painter_data::shared::shared_paintings() {
+        Some(root) => {
+            let options = FolderOptions::default().with_size(size);
+            let folder = ImageFolder::open(&root, options).unwrap();
+            let three =
+                restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
+                    .unwrap();
+            let data = take_per_class(three, 20, 3).unwrap();
+            eprintln!("using {} real images from {}", data.len(), root.display());
+            (Box::new(data), "real paintings")
+        }
+        None => {
+            eprintln!("../shared/paintings not found: using synthetic painters instead");
+            let data = SyntheticPainters::new(3, 20, size, 3).unwrap();
+            (Box::new(data), "synthetic painters")
+        }
+    }
+}
+
+fn run(data: &dyn Dataset, what: &str) {
     let dev = Device::Cpu;
     let cae = CaeConfig {
         filters: vec![16, 32],
@@ -72,23 +94,8 @@ fn run<D: Dataset>(data: &D, what: &str) {
 
 #[test]
 fn small_run_beats_chance() {
-    match painter_data::shared::shared_paintings() {
-        Some(root) => {
-            let options = FolderOptions::default().with_size(64);
-            let folder = ImageFolder::open(&root, options).unwrap();
-            let three =
-                restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
-                    .unwrap();
-            let data = take_per_class(three, 20, 3).unwrap();
-            eprintln!("using {} real images from {}", data.len(), root.display());
-            run(&data, "real paintings");
-        }
-        None => {
-            eprintln!("../shared/paintings not found: using synthetic painters instead");
-            let data = SyntheticPainters::new(3, 20, 64, 3).unwrap();
-            run(&data, "synthetic painters");
-        }
-    }
+    let (data, what) = three_painters(64);
+    run(&*data, what);
 }
 
 /// The linear probe on the same kind of data: a seeded random encoder's texture statistics of the
@@ -143,32 +150,12 @@ fn run_probe(images: Vec<image::RgbImage>, labels: Vec<usize>, names: Vec<String
 
 #[test]
 fn linear_probe_on_patches_beats_chance() {
-    let data: Box<dyn Dataset> = match painter_data::shared::shared_paintings() {
-        Some(root) => {
-            let options = FolderOptions::default().with_size(128);
-            let folder = ImageFolder::open(&root, options).unwrap();
-            let three =
-                restrict_classes(folder, &["rembrandt", "claude-monet", "vincent-van-gogh"])
-                    .unwrap();
-            let data = take_per_class(three, 20, 3).unwrap();
-            eprintln!("using {} real images from {}", data.len(), root.display());
-            Box::new(data)
-        }
-        None => {
-            eprintln!("../shared/paintings not found: using synthetic painters instead");
-            Box::new(SyntheticPainters::new(3, 20, 128, 3).unwrap())
-        }
-    };
+    let (data, what) = three_painters(128);
     let images = (0..data.len())
         .map(|i| data.get(i).unwrap().image)
         .collect();
     let labels = (0..data.len())
         .map(|i| data.label(i).unwrap().unwrap())
         .collect();
-    let what = if painter_data::shared::shared_paintings().is_some() {
-        "real paintings"
-    } else {
-        "synthetic painters"
-    };
     run_probe(images, labels, data.class_names().to_vec(), what);
 }

@@ -19,10 +19,8 @@ fn statistics_match_pytorch() {
     let tensors: HashMap<String, Tensor> =
         candle_core::safetensors::load(FIXTURE, &device).unwrap();
     let cae = CaeConfig {
-        image_size: 16,
-        filters: vec![4, 8],
         kernel_size: 5,
-        ..CaeConfig::compact()
+        ..CaeConfig::tiny(16)
     };
     let encoder = |prefix: &str| {
         PretrainedEncoder::from_tensors(

@@ -609,7 +609,7 @@ fn build<S: Dataset + ?Sized>(
         });
         if let Err(e) = written {
             bar.abandon();
-            return Err(failure.unwrap_or_else(|| io_error(&path)(e)));
+            return Err(failure.unwrap_or_else(|| e.into()));
         }
         let count = checksums.len() - cached_before;
         if count == 0 {

@@ -70,13 +70,8 @@ pub enum DatasetError {
         message: String,
     },
     /// A file or folder could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// What the operating system said.
-        source: std::io::Error,
-        /// The file or folder.
-        path: PathBuf,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// The on-disk cache is corrupt or does not match its description.
     #[error("cache {path}: {message}")]
     Cache {
@@ -218,10 +213,7 @@ pub(crate) fn checked_index(index: usize, len: usize) -> Result<usize, DatasetEr
 
 /// A file-system error on `path`, for `map_err`.
 pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
-    move |source| DatasetError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| painter_io::FileError::new(path, source).into()
 }
 
 /// The unreadable images, one per line.

@@ -29,8 +29,9 @@
 //! ```
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, RgbImage};
+use painter_io::FileError;
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The file extensions (lower case) treated as images by [`is_image_extension`].
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "tif", "tiff", "bmp", "gif"];
@@ -88,13 +89,8 @@ impl DecodeLimits {
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// The file (or buffer) holds no byte.
     #[error("empty file (zero bytes)")]
     EmptyFile,
@@ -169,11 +165,7 @@ pub fn load_rgb(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, DecodeEr
 
 /// Reads a file whole, refusing one larger than `limits.max_file_bytes`.
 pub(crate) fn read_limited(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>, DecodeError> {
-    let io_err = |source| DecodeError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io_err)?;
+    let meta = std::fs::metadata(path).map_err(FileError::at(path))?;
     if meta.len() > limits.max_file_bytes {
         return Err(DecodeError::LimitExceeded {
             message: format!(
@@ -183,7 +175,7 @@ pub(crate) fn read_limited(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>
             ),
         });
     }
-    std::fs::read(path).map_err(io_err)
+    Ok(std::fs::read(path).map_err(FileError::at(path))?)
 }
 
 /// Decodes an in-memory image file to RGB8, honouring orientation metadata and `limits`.

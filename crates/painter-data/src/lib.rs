@@ -48,6 +48,7 @@ pub use prepare::{
     CacheUse, Crops, DataConfig, DataSetting, PreparedData, PretrainingConfig, PretrainingImages,
     PretrainingSource, Source,
 };
+pub use progress::progress_bar;
 pub use select::{restrict_classes, take_per_class, take_random, Subset};
 pub use standardize::{standardize, StandardizeError, StandardizeMethod};
 pub use synthetic::{SyntheticError, SyntheticPainters, SyntheticUnlabeled};

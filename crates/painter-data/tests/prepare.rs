@@ -163,10 +163,7 @@ fn an_unknown_painter_names_those_there_are() {
 #[test]
 fn unreadable_unlabeled_images_are_named_or_skipped_and_a_repair_is_seen() {
     let (src, cache) = tree_and_cache();
-    let unlabeled = tempfile::tempdir().unwrap();
-    for k in 0..6u8 {
-        write_image(&unlabeled.path().join(format!("u{k}.png")), 18, 18, k);
-    }
+    let unlabeled = six_unlabeled();
     let nested = unlabeled.path().join("more/deep.jpg");
     Bad::Truncated.write(&nested);
     let empty = unlabeled.path().join("z.jpg");
@@ -293,6 +290,15 @@ fn synthetic_painters_with_their_companion_set_limited_and_cropped() {
 }
 
 /// Whether `part` appears somewhere in `whole`.
+/// A folder of six unlabeled 18 x 18 images, `u0.png` to `u5.png`.
+fn six_unlabeled() -> tempfile::TempDir {
+    let unlabeled = tempfile::tempdir().unwrap();
+    for k in 0..6u8 {
+        write_image(&unlabeled.path().join(format!("u{k}.png")), 18, 18, k);
+    }
+    unlabeled
+}
+
 fn contains(whole: &image::RgbImage, part: &image::RgbImage) -> bool {
     let (w, h) = part.dimensions();
     (0..=whole.height() - h).any(|y0| {
@@ -338,10 +344,7 @@ fn pretraining_on_the_labelled_images_at_another_size() {
 #[test]
 fn several_autoencoders_share_a_source_opened_once_and_none_means_no_pretraining() {
     let (src, cache) = tree_and_cache();
-    let unlabeled = tempfile::tempdir().unwrap();
-    for k in 0..6u8 {
-        write_image(&unlabeled.path().join(format!("u{k}.png")), 18, 18, k);
-    }
+    let unlabeled = six_unlabeled();
     let from_folder = |image_size, crops| PretrainingConfig {
         source: PretrainingSource::Folder {
             dir: unlabeled.path().to_path_buf(),

@@ -88,7 +88,7 @@ async fn fatal_errors_are_reported() {
     let err = run_scrape(test_config(&s, &["a"], &blocker.join("out")))
         .await
         .unwrap_err();
-    assert!(matches!(err, ScrapeError::Io { .. }), "{err}");
+    assert!(matches!(err, ScrapeError::Io(_)), "{err}");
     // Invalid configurations are refused before any request.
     let mut cfg = test_config(&s, &["a"], dir.path());
     cfg.concurrency = 0;

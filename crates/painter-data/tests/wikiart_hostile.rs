@@ -268,11 +268,7 @@ async fn oversized_image_stops_at_the_byte_limit() {
     cfg.max_per_artist = Some(1);
     let sum = run_scrape(cfg.clone()).await.unwrap();
     assert_eq!((sum.downloaded, sum.failed), (0, 1));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let sent = s
-        .state
-        .streamed_bytes
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let sent = s.streamed_bytes().await;
     eprintln!("server handed {sent} bytes to the socket for a 1 GiB body, limit 256 KiB");
     assert!(sent < 48 << 20, "client kept reading: {sent} bytes");
     assert!(t.elapsed() < Duration::from_secs(10));
@@ -289,17 +285,10 @@ async fn oversized_image_stops_at_the_byte_limit() {
         },
     );
     cfg.max_per_artist = None;
-    let before = s
-        .state
-        .streamed_bytes
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let before = s.streamed_bytes().await;
     let sum = run_scrape(cfg).await.unwrap();
     assert_eq!(sum.failed, 2);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let after = s
-        .state
-        .streamed_bytes
-        .load(std::sync::atomic::Ordering::SeqCst);
+    let after = s.streamed_bytes().await;
     assert!(after - before < 96 << 20, "read {} bytes", after - before);
     assert!(entry_for(dir.path(), 2)
         .reason

@@ -58,15 +58,7 @@ pub struct Calibration {
 /// Checks probabilities against labels: same count, non-empty, every row a finite distribution
 /// that covers the label.
 fn check(probabilities: &[Vec<f64>], labels: &[usize]) -> Result<(), EvalError> {
-    if probabilities.len() != labels.len() {
-        return Err(EvalError::LengthMismatch {
-            y_true: labels.len(),
-            y_pred: probabilities.len(),
-        });
-    }
-    if labels.is_empty() {
-        return Err(EvalError::NoSamples);
-    }
+    crate::labels::check_lengths(labels.len(), probabilities.len())?;
     for (i, (p, &y)) in probabilities.iter().zip(labels).enumerate() {
         let sum: f64 = p.iter().sum();
         if y >= p.len()
@@ -303,13 +295,8 @@ mod tests {
 
     #[test]
     fn the_ece_matches_a_naive_computation_on_random_predictions() {
-        let mut state = 7u64;
-        let mut next = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(7);
+        let mut next = || rand::Rng::random::<f64>(&mut rng);
         let (p, y): (Vec<Vec<f64>>, Vec<usize>) = (0..500)
             .map(|_| {
                 let raw: Vec<f64> = (0..4).map(|_| next().powi(3)).collect();

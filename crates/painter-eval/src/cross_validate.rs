@@ -171,7 +171,7 @@ impl CrossValidation {
 
     /// Writes [`to_json`](Self::to_json) to `path` atomically.
     pub fn save_json(&self, path: &std::path::Path) -> Result<(), EvalError> {
-        crate::atomic::write_atomic(path, self.to_json()?.as_bytes())
+        Ok(painter_io::write_atomic(path, self.to_json()?.as_bytes())?)
     }
 }
 

@@ -1,8 +1,6 @@
 //! [`EvalError`]: why a metric, a report, a split or a plot could not be computed, and
 //! [`CrossValidationError`], which adds the failures of the model being cross-validated.
 
-use std::path::PathBuf;
-
 /// Why a metric, a report, a set of folds or a figure could not be computed or written.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -100,13 +98,8 @@ pub enum EvalError {
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
     /// Writing a file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file being written.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
 }
 
 /// Why [`cross_validate`](crate::cross_validate) failed: an evaluation error, or the model's own error

@@ -6,13 +6,15 @@ use std::collections::BTreeSet;
 
 /// Checks that `y_true` and `y_pred` have the same, non-zero length.
 pub(crate) fn check_targets(y_true: &[usize], y_pred: &[usize]) -> Result<(), EvalError> {
-    if y_true.len() != y_pred.len() {
-        return Err(EvalError::LengthMismatch {
-            y_true: y_true.len(),
-            y_pred: y_pred.len(),
-        });
+    check_lengths(y_true.len(), y_pred.len())
+}
+
+/// Checks that there are as many predictions (of any kind) as true labels, and at least one.
+pub(crate) fn check_lengths(y_true: usize, y_pred: usize) -> Result<(), EvalError> {
+    if y_true != y_pred {
+        return Err(EvalError::LengthMismatch { y_true, y_pred });
     }
-    if y_true.is_empty() {
+    if y_true == 0 {
         return Err(EvalError::NoSamples);
     }
     Ok(())

@@ -22,12 +22,11 @@
 //! let y_pred = [0, 2, 2, 2, 1];
 //! let config = ReportConfig::new().target_names(["ant", "bee", "cat"]).zero_division(ZeroDivision::Zero);
 //! let report = ClassificationReport::new(&y_true, &y_pred, &config).unwrap();
-//! assert_eq!(report.classes[2].precision, 2.0 / 3.0);
+//! assert_eq!(report.classes[2].scores.precision, 2.0 / 3.0);
 //! print!("{report}");
 //! ```
 #![deny(missing_docs)]
 
-mod atomic;
 mod calibration;
 mod confusion;
 mod cross_validate;
@@ -53,4 +52,4 @@ pub use metrics::{
     AveragedScores, ClassCounts, ClassScores, ParseZeroDivisionError, ZeroDivision,
 };
 pub use plot::ConfusionMatrixPlot;
-pub use report::{AverageRow, ClassRow, ClassificationReport, ReportConfig};
+pub use report::{ClassRow, ClassificationReport, ReportConfig, RowScores};

@@ -261,6 +261,6 @@ impl<'a> ConfusionMatrixPlot<'a> {
     /// Renders the figure and writes it to `path` atomically (parent folders are created).
     pub fn save_png(&self, path: &Path) -> Result<(), EvalError> {
         let png = self.render_png()?;
-        crate::atomic::write_atomic(path, &png)
+        Ok(painter_io::write_atomic(path, &png)?)
     }
 }

@@ -79,14 +79,25 @@ impl ReportConfig {
     }
 }
 
-/// One class's row of a [`ClassificationReport`].
+/// One class's row of a [`ClassificationReport`]: its label, its name and its figures (serialized
+/// side by side, as one flat object).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassRow {
     /// The label.
     pub label: usize,
     /// The display name (the label as a number unless names were given).
     pub name: String,
-    /// Precision (NaN, serialized as `null`, when undefined under [`ZeroDivision::Nan`]).
+    /// Its precision, recall, F1 score and support (the number of true samples of the label).
+    #[serde(flatten)]
+    pub scores: RowScores,
+}
+
+/// The figures of a row of a [`ClassificationReport`], a class's or an averaged one (`micro avg`,
+/// `macro avg`, `weighted avg`, whose support is the total of the reported labels). A ratio that
+/// is undefined under [`ZeroDivision::Nan`] is NaN, serialized as `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RowScores {
+    /// Precision.
     #[serde(with = "crate::nan_serde::float")]
     pub precision: f64,
     /// Recall.
@@ -95,27 +106,11 @@ pub struct ClassRow {
     /// F1 score.
     #[serde(with = "crate::nan_serde::float")]
     pub f1_score: f64,
-    /// Number of true samples of this label.
+    /// The number of true samples.
     pub support: u64,
 }
 
-/// An averaged row (`micro avg`, `macro avg`, `weighted avg`) of a [`ClassificationReport`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AverageRow {
-    /// Averaged precision.
-    #[serde(with = "crate::nan_serde::float")]
-    pub precision: f64,
-    /// Averaged recall.
-    #[serde(with = "crate::nan_serde::float")]
-    pub recall: f64,
-    /// Averaged F1 score.
-    #[serde(with = "crate::nan_serde::float")]
-    pub f1_score: f64,
-    /// Total support of the reported labels.
-    pub support: u64,
-}
-
-impl AverageRow {
+impl RowScores {
     fn new(s: AveragedScores, support: u64) -> Self {
         Self {
             precision: s.precision,
@@ -158,11 +153,11 @@ pub struct ClassificationReport {
     /// equals the accuracy and the text shows an `accuracy` row, else a `micro avg` row.
     pub micro_is_accuracy: bool,
     /// Micro-averaged precision, recall and F1 over the reported labels.
-    pub micro_avg: AverageRow,
+    pub micro_avg: RowScores,
     /// Unweighted mean over the reported labels (NaN entries left out).
-    pub macro_avg: AverageRow,
+    pub macro_avg: RowScores,
     /// Support-weighted mean over the reported labels (NaN entries left out).
-    pub weighted_avg: AverageRow,
+    pub weighted_avg: RowScores,
     /// Number of digits of the text report.
     pub digits: usize,
     /// The zero-division policy used.
@@ -216,10 +211,12 @@ impl ClassificationReport {
             .map(|(i, name)| ClassRow {
                 label: labels.get(i).copied().unwrap_or_default(),
                 name,
-                precision: scores.precision.get(i).copied().unwrap_or(f64::NAN),
-                recall: scores.recall.get(i).copied().unwrap_or(f64::NAN),
-                f1_score: scores.f1.get(i).copied().unwrap_or(f64::NAN),
-                support: scores.support.get(i).copied().unwrap_or(0),
+                scores: RowScores {
+                    precision: scores.precision.get(i).copied().unwrap_or(f64::NAN),
+                    recall: scores.recall.get(i).copied().unwrap_or(f64::NAN),
+                    f1_score: scores.f1.get(i).copied().unwrap_or(f64::NAN),
+                    support: scores.support.get(i).copied().unwrap_or(0),
+                },
             })
             .collect();
         let present = crate::unique_labels(y_true, y_pred);
@@ -229,9 +226,9 @@ impl ClassificationReport {
             classes,
             accuracy: accuracy_score(y_true, y_pred)?,
             micro_is_accuracy,
-            micro_avg: AverageRow::new(counts.average(Average::Micro, zd), total),
-            macro_avg: AverageRow::new(counts.average(Average::Macro, zd), total),
-            weighted_avg: AverageRow::new(counts.average(Average::Weighted, zd), total),
+            micro_avg: RowScores::new(counts.average(Average::Micro, zd), total),
+            macro_avg: RowScores::new(counts.average(Average::Macro, zd), total),
+            weighted_avg: RowScores::new(counts.average(Average::Weighted, zd), total),
             digits: config.get_digits(),
             zero_division: zd,
             confusion_matrix: ConfusionMatrix::with_labels(y_true, y_pred, &labels)?,
@@ -275,24 +272,17 @@ impl ClassificationReport {
                 s.to_string()
             }
         };
-        let row = |out: &mut String, name: &str, p: f64, r: f64, f: f64, s: u64| {
+        let row = |out: &mut String, name: &str, s: &RowScores| {
             out.push_str(&format!(
                 "{name:>width$}  {:>9} {:>9} {:>9} {:>9}\n",
-                format_float(p, digits),
-                format_float(r, digits),
-                format_float(f, digits),
-                support(s),
+                format_float(s.precision, digits),
+                format_float(s.recall, digits),
+                format_float(s.f1_score, digits),
+                support(s.support),
             ));
         };
         for c in &self.classes {
-            row(
-                &mut out,
-                &c.name,
-                c.precision,
-                c.recall,
-                c.f1_score,
-                c.support,
-            );
+            row(&mut out, &c.name, &c.scores);
         }
         out.push('\n');
         let m = &self.micro_avg;
@@ -306,29 +296,20 @@ impl ClassificationReport {
                 support(m.support)
             ));
         } else {
-            row(
-                &mut out,
-                "micro avg",
-                m.precision,
-                m.recall,
-                m.f1_score,
-                m.support,
-            );
+            row(&mut out, "micro avg", m);
         }
-        for (heading, a) in [
-            ("macro avg", &self.macro_avg),
-            ("weighted avg", &self.weighted_avg),
-        ] {
-            row(
-                &mut out,
-                heading,
-                a.precision,
-                a.recall,
-                a.f1_score,
-                a.support,
-            );
+        for (heading, a) in self.averages() {
+            row(&mut out, heading, a);
         }
         out
+    }
+
+    /// The macro and weighted averages, with their headings.
+    fn averages(&self) -> [(&'static str, &RowScores); 2] {
+        [
+            ("macro avg", &self.macro_avg),
+            ("weighted avg", &self.weighted_avg),
+        ]
     }
 
     /// The figures as scikit-learn's `classification_report(..., output_dict=True)` lays them out:
@@ -336,31 +317,19 @@ impl ClassificationReport {
     /// "macro avg": {...}, "weighted avg": {...}}`. NaN becomes `null` (JSON has no NaN).
     pub fn to_sklearn_dict(&self) -> serde_json::Value {
         use serde_json::{json, Map, Value};
-        let entry = |p: f64, r: f64, f: f64, s: u64| json!({"precision": p, "recall": r, "f1-score": f, "support": s as f64});
+        let entry = |s: &RowScores| json!({"precision": s.precision, "recall": s.recall, "f1-score": s.f1_score, "support": s.support as f64});
         let mut map = Map::new();
         for c in &self.classes {
-            map.insert(
-                c.name.clone(),
-                entry(c.precision, c.recall, c.f1_score, c.support),
-            );
+            map.insert(c.name.clone(), entry(&c.scores));
         }
         let m = &self.micro_avg;
         if self.micro_is_accuracy {
             map.insert("accuracy".into(), json!(m.f1_score));
         } else {
-            map.insert(
-                "micro avg".into(),
-                entry(m.precision, m.recall, m.f1_score, m.support),
-            );
+            map.insert("micro avg".into(), entry(m));
         }
-        for (heading, a) in [
-            ("macro avg", &self.macro_avg),
-            ("weighted avg", &self.weighted_avg),
-        ] {
-            map.insert(
-                heading.into(),
-                entry(a.precision, a.recall, a.f1_score, a.support),
-            );
+        for (heading, a) in self.averages() {
+            map.insert(heading.into(), entry(a));
         }
         Value::Object(map)
     }
@@ -372,7 +341,7 @@ impl ClassificationReport {
 
     /// Writes [`to_json`](Self::to_json) to `path` atomically.
     pub fn save_json(&self, path: &std::path::Path) -> Result<(), EvalError> {
-        crate::atomic::write_atomic(path, self.to_json()?.as_bytes())
+        Ok(painter_io::write_atomic(path, self.to_json()?.as_bytes())?)
     }
 }
 

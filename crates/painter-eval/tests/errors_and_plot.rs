@@ -50,18 +50,11 @@ fn confusion_matrix_png_is_written_and_decodable() {
         .map(|i| if i % 7 == 0 { (i + 1) % 10 } else { i % 10 })
         .collect();
     let cm = ConfusionMatrix::new(&y_true, &y_pred).unwrap();
-    let names = [
-        "rembrandt",
-        "vincent-van-gogh",
-        "pierre-auguste-renoir",
-        "claude-monet",
-        "paul-cezanne",
-        "edgar-degas",
-        "camille-pissarro",
-        "john-singer-sargent",
-        "ivan-aivazovsky",
-        "albrecht-durer",
-    ];
+    // Long names, as real painters' slugs are.
+    let names: Vec<&str> = "rembrandt vincent-van-gogh pierre-auguste-renoir claude-monet \
+        paul-cezanne edgar-degas camille-pissarro john-singer-sargent ivan-aivazovsky albrecht-durer"
+        .split_whitespace()
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("figures").join("confusion.png");
     ConfusionMatrixPlot::new(&cm)

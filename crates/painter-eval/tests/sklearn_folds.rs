@@ -6,11 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("index") as usize)
-        .collect()
+    serde_json::from_value(v.clone()).expect("an array of indices")
 }
 
 fn folds(v: &Value) -> Vec<Vec<usize>> {

@@ -13,11 +13,7 @@ fn fixtures() -> Value {
 }
 
 fn labels(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("label") as usize)
-        .collect()
+    serde_json::from_value(v.clone()).expect("an array of labels")
 }
 
 /// A fixture number: a string holding Python's repr of the float, or "nan".
@@ -233,6 +229,7 @@ fn output_dict_matches_and_json_round_trips() {
         assert_eq!(back.to_json().expect("json"), json, "case {}", c.name);
         assert_eq!(back.to_text(), report.to_text(), "case {}", c.name);
         for (a, b) in back.classes.iter().zip(&report.classes) {
+            let (a, b) = (&a.scores, &b.scores);
             assert!(
                 same(a.precision, b.precision)
                     && same(a.recall, b.recall)

@@ -1,6 +1,7 @@
 //! Atomic file writes: write to a temporary file beside the target, flush, sync, then rename over
 //! it, so a reader (or a resumed run after a kill) sees either the old file or the complete new one.
 
+use crate::FileError;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file + `fsync` + rename). Creates parent folders.
+/// A failure names `path`.
 ///
 /// ```
 /// let dir = tempfile::tempdir().unwrap();
@@ -22,13 +24,13 @@ pub fn temp_path_for(path: &Path) -> PathBuf {
 /// painter_io::write_atomic(&p, b"hello").unwrap();
 /// assert_eq!(std::fs::read(&p).unwrap(), b"hello");
 /// ```
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     write_atomic_with(path, |f| f.write_all(bytes))
 }
 
 /// Like [`write_atomic`], but the content is produced by `fill`, which writes into the temporary file.
 /// If `fill` fails, the temporary file is removed and the target is left untouched.
-pub fn write_atomic_with<F>(path: &Path, fill: F) -> io::Result<()>
+pub fn write_atomic_with<F>(path: &Path, fill: F) -> Result<(), FileError>
 where
     F: FnOnce(&mut io::BufWriter<&fs::File>) -> io::Result<()>,
 {
@@ -44,13 +46,13 @@ where
 /// `save(path)`): `fill` creates the file at the temporary path it is given, which is then synced
 /// and renamed over `path`. If `fill` fails, the temporary file is removed and the target is left
 /// untouched.
-pub fn write_atomic_path<F>(path: &Path, fill: F) -> io::Result<()>
+pub fn write_atomic_path<F>(path: &Path, fill: F) -> Result<(), FileError>
 where
     F: FnOnce(&Path) -> io::Result<()>,
 {
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
-            fs::create_dir_all(parent)?;
+            fs::create_dir_all(parent).map_err(FileError::at(parent))?;
         }
     }
     let tmp = temp_path_for(path);
@@ -62,7 +64,7 @@ where
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result
+    result.map_err(FileError::at(path))
 }
 
 #[cfg(test)]
@@ -103,7 +105,9 @@ mod tests {
             }),
         ];
         for err in failed {
-            assert_eq!(err.unwrap_err().to_string(), "interrupted");
+            let err = err.unwrap_err();
+            assert_eq!(err.path, p);
+            assert_eq!(err.source.to_string(), "interrupted");
             assert_eq!(fs::read(&p).unwrap(), b"kept");
             assert!(!temp_path_for(&p).exists());
         }

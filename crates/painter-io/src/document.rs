@@ -2,7 +2,7 @@
 //! for versioned documents, refused with a message naming both formats when their format tag is not
 //! one the reader knows.
 
-use crate::write_atomic;
+use crate::{write_atomic, FileError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -63,13 +63,8 @@ pub enum DocumentError {
         path: PathBuf,
     },
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
     /// The file is not JSON, or not JSON of the expected shape.
     #[error("{path}: corrupt document: {source}")]
     Corrupt {
@@ -103,7 +98,7 @@ impl DocumentError {
     pub fn path(&self) -> &Path {
         match self {
             Self::Missing { path }
-            | Self::Io { path, .. }
+            | Self::Io(FileError { path, .. })
             | Self::Corrupt { path, .. }
             | Self::WrongFormat { path, .. }
             | Self::Encode { path, .. } => path,
@@ -141,10 +136,7 @@ pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), D
         source,
     })?;
     text.push('\n');
-    write_atomic(path, text.as_bytes()).map_err(|source| DocumentError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(write_atomic(path, text.as_bytes())?)
 }
 
 /// Reads the JSON document at `path` as a `T`.
@@ -181,10 +173,7 @@ fn read_text(path: &Path) -> Result<String, DocumentError> {
         std::io::ErrorKind::NotFound => DocumentError::Missing {
             path: path.to_path_buf(),
         },
-        _ => DocumentError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        _ => FileError::new(path, source).into(),
     })
 }
 

@@ -1,5 +1,3 @@
-use std::path::PathBuf;
-
 /// Why a chart could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
@@ -24,11 +22,6 @@ pub enum PlotError {
     #[error("PNG encoding failed: {0}")]
     Encode(String),
     /// Writing the file failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file being written.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
 }

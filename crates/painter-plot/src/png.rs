@@ -17,8 +17,5 @@ pub fn encode_rgb_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Pl
 
 /// Writes PNG bytes to `path` atomically ([`painter_io::write_atomic`]).
 pub fn write_png_atomic(path: &Path, png: &[u8]) -> Result<(), PlotError> {
-    painter_io::write_atomic(path, png).map_err(|source| PlotError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(painter_io::write_atomic(path, png)?)
 }

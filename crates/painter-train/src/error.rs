@@ -45,13 +45,8 @@ pub enum TrainError {
         message: String,
     },
     /// A file-system error, with the path involved.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// An internal lock (a `VarMap`'s) was poisoned by a panic in another thread.
     #[error("internal lock poisoned: {0}")]
     Poisoned(&'static str),

@@ -7,46 +7,63 @@ use rayon::prelude::*;
 
 const PAR_CHUNK: usize = 1 << 15;
 
-fn contiguous_f32<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+fn op_error(what: &str, problem: &str) -> candle_core::Error {
+    candle_core::Error::Msg(format!("{what}: {problem}"))
+}
+
+/// The element range of a contiguous layout.
+fn range(l: &Layout, what: &str) -> candle_core::Result<std::ops::Range<usize>> {
     let (start, end) = l
         .contiguous_offsets()
-        .ok_or_else(|| candle_core::Error::Msg(format!("{what}: operand is not contiguous")))?;
+        .ok_or_else(|| op_error(what, "an operand is not contiguous"))?;
+    Ok(start..end)
+}
+
+fn f32_operand<'a>(s: &'a CpuStorage, l: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
     match s {
         CpuStorage::F32(v) => v
-            .get(start..end)
-            .ok_or_else(|| candle_core::Error::Msg(format!("{what}: bad layout"))),
-        _ => Err(candle_core::Error::Msg(format!(
-            "{what}: operand is not f32"
-        ))),
+            .get(range(l, what)?)
+            .ok_or_else(|| op_error(what, "bad layout")),
+        _ => Err(op_error(what, "an operand is not f32")),
     }
 }
 
-fn contiguous_f32_mut<'a>(
+fn f32_target<'a>(
     s: &'a mut CpuStorage,
     l: &Layout,
     what: &str,
 ) -> candle_core::Result<&'a mut [f32]> {
-    let (start, end) = l
-        .contiguous_offsets()
-        .ok_or_else(|| candle_core::Error::Msg(format!("{what}: target is not contiguous")))?;
+    let range = range(l, what)?;
     match s {
-        CpuStorage::F32(v) => v
-            .get_mut(start..end)
-            .ok_or_else(|| candle_core::Error::Msg(format!("{what}: bad layout"))),
-        _ => Err(candle_core::Error::Msg(format!(
-            "{what}: target is not f32"
-        ))),
+        CpuStorage::F32(v) => v.get_mut(range).ok_or_else(|| op_error(what, "bad layout")),
+        _ => Err(op_error(what, "the target is not f32")),
     }
 }
 
-fn same_len(a: usize, b: usize, what: &str) -> candle_core::Result<()> {
-    if a == b {
-        Ok(())
-    } else {
-        Err(candle_core::Error::Msg(format!(
-            "{what}: {a} vs {b} elements"
-        )))
+/// `update(dst[i], a[i], b[i])` for every element, in parallel chunks, after checking that the
+/// three are contiguous f32 of one length (pass `a` again as `b` for a two-operand update).
+fn update_in_place(
+    what: &str,
+    (dst, dst_l): (&mut CpuStorage, &Layout),
+    (a, a_l): (&CpuStorage, &Layout),
+    (b, b_l): (&CpuStorage, &Layout),
+    update: impl Fn(&mut f32, f32, f32) + Sync,
+) -> candle_core::Result<()> {
+    let d = f32_target(dst, dst_l, what)?;
+    let a = f32_operand(a, a_l, what)?;
+    let b = f32_operand(b, b_l, what)?;
+    if a.len() != d.len() || b.len() != d.len() {
+        let lengths = format!("{} vs {} and {} elements", d.len(), a.len(), b.len());
+        return Err(op_error(what, &lengths));
     }
+    d.par_chunks_mut(PAR_CHUNK)
+        .zip(a.par_chunks(PAR_CHUNK).zip(b.par_chunks(PAR_CHUNK)))
+        .for_each(|(d, (a, b))| {
+            for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
+                update(d, a, b);
+            }
+        });
+    Ok(())
 }
 
 /// `dst = a * dst + b * src` (or `b * src^2`).
@@ -68,19 +85,12 @@ impl InplaceOp2 for Axpby {
         src: &CpuStorage,
         src_l: &Layout,
     ) -> candle_core::Result<()> {
-        let d = contiguous_f32_mut(dst, dst_l, self.name())?;
-        let s = contiguous_f32(src, src_l, self.name())?;
-        same_len(d.len(), s.len(), self.name())?;
         let (a, b, sq) = (self.a as f32, self.b as f32, self.square);
-        d.par_chunks_mut(PAR_CHUNK)
-            .zip(s.par_chunks(PAR_CHUNK))
-            .for_each(|(d, s)| {
-                for (d, &s) in d.iter_mut().zip(s) {
-                    let s = if sq { s * s } else { s };
-                    *d = a * *d + b * s;
-                }
-            });
-        Ok(())
+        let src = (src, src_l);
+        update_in_place(self.name(), (dst, dst_l), src, src, |d, s, _| {
+            let s = if sq { s * s } else { s };
+            *d = a * *d + b * s;
+        })
     }
 }
 
@@ -108,11 +118,6 @@ impl InplaceOp3 for AdamApply {
         v: &CpuStorage,
         v_l: &Layout,
     ) -> candle_core::Result<()> {
-        let w = contiguous_f32_mut(dst, dst_l, self.name())?;
-        let m = contiguous_f32(m, m_l, self.name())?;
-        let v = contiguous_f32(v, v_l, self.name())?;
-        same_len(w.len(), m.len(), self.name())?;
-        same_len(w.len(), v.len(), self.name())?;
         let decay = (1.0 - self.lr * self.wd) as f32;
         let (lr, sm, sv, eps) = (
             self.lr as f32,
@@ -120,14 +125,9 @@ impl InplaceOp3 for AdamApply {
             self.scale_v as f32,
             self.eps as f32,
         );
-        w.par_chunks_mut(PAR_CHUNK)
-            .zip(m.par_chunks(PAR_CHUNK).zip(v.par_chunks(PAR_CHUNK)))
-            .for_each(|(w, (m, v))| {
-                for ((w, &m), &v) in w.iter_mut().zip(m).zip(v) {
-                    *w = *w * decay - (m * sm) / ((v * sv).sqrt() + eps) * lr;
-                }
-            });
-        Ok(())
+        update_in_place(self.name(), (dst, dst_l), (m, m_l), (v, v_l), |w, m, v| {
+            *w = *w * decay - (m * sm) / ((v * sv).sqrt() + eps) * lr;
+        })
     }
 }
 
@@ -151,19 +151,9 @@ impl InplaceOp3 for Momentum {
         w: &CpuStorage,
         w_l: &Layout,
     ) -> candle_core::Result<()> {
-        let b = contiguous_f32_mut(dst, dst_l, self.name())?;
-        let g = contiguous_f32(g, g_l, self.name())?;
-        let w = contiguous_f32(w, w_l, self.name())?;
-        same_len(b.len(), g.len(), self.name())?;
-        same_len(b.len(), w.len(), self.name())?;
         let (mu, wd) = (self.mu as f32, self.wd as f32);
-        b.par_chunks_mut(PAR_CHUNK)
-            .zip(g.par_chunks(PAR_CHUNK).zip(w.par_chunks(PAR_CHUNK)))
-            .for_each(|(b, (g, w))| {
-                for ((b, &g), &w) in b.iter_mut().zip(g).zip(w) {
-                    *b = mu * *b + (g + wd * w);
-                }
-            });
-        Ok(())
+        update_in_place(self.name(), (dst, dst_l), (g, g_l), (w, w_l), |b, g, w| {
+            *b = mu * *b + (g + wd * w);
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::TrainError;
 use candle_core::{Device, Tensor};
+use painter_io::FileError;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -13,23 +14,15 @@ pub fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<u64, T
         .iter()
         .map(|(k, t)| Ok((k.clone(), t.to_device(&Device::Cpu)?.contiguous()?)))
         .collect::<Result<_, candle_core::Error>>()?;
-    let io = |source| TrainError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     painter_io::write_atomic_path(path, |tmp| {
         candle_core::safetensors::save(&cpu, tmp).map_err(std::io::Error::other)
-    })
-    .map_err(io)?;
-    Ok(std::fs::metadata(path).map_err(io)?.len())
+    })?;
+    Ok(std::fs::metadata(path).map_err(FileError::at(path))?.len())
 }
 
 /// Reads every tensor of the safetensors file at `path` onto `device`.
 pub fn read_tensors(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>, TrainError> {
-    let bytes = std::fs::read(path).map_err(|source| TrainError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(FileError::at(path))?;
     candle_core::safetensors::load_buffer(&bytes, device).map_err(|e| TrainError::Safetensors {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -86,7 +79,7 @@ mod tests {
         ));
         assert!(matches!(
             read_tensors(&dir.path().join("absent"), &Device::Cpu),
-            Err(TrainError::Io { .. })
+            Err(TrainError::Io(_))
         ));
     }
 }

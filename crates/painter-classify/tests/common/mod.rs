@@ -8,14 +8,9 @@ use painter_classify::{
 };
 use painter_data::SyntheticPainters;
 
-/// A tiny CAE: 32 px input, 3x3 kernels, 4 and 8 filters, 2x2 pooling -> latent 8 x 8 x 8.
+/// A tiny CAE ([`CaeConfig::tiny`]): 3x3 kernels, 4 and 8 filters, 2x2 pooling.
 pub fn tiny_cae(image_size: usize) -> CaeConfig {
-    CaeConfig {
-        image_size,
-        filters: vec![4, 8],
-        kernel_size: 3,
-        ..CaeConfig::compact()
-    }
+    CaeConfig::tiny(image_size)
 }
 
 /// 3 synthetic painters x `per` images of 32 px.

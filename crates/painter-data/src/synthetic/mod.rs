@@ -49,7 +49,7 @@ mod painters;
 mod painting;
 mod palette;
 
-use crate::dataset::{checked_index, io_error, Dataset, DatasetError, Sample};
+use crate::dataset::{checked_index, Dataset, DatasetError, Sample};
 use canvas::{mix64, Canvas};
 pub use error::SyntheticError;
 use image::{ImageFormat, RgbImage};
@@ -279,7 +279,7 @@ fn write_rendered(
                     path: path.clone(),
                     message: e.to_string(),
                 })?;
-            write_atomic(&path, &bytes).map_err(io_error(&path))?;
+            write_atomic(&path, &bytes)?;
             Ok(path)
         })
         .collect()

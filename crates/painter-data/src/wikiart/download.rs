@@ -259,9 +259,11 @@ async fn finish(
         },
     )
     .await
-    .map_err(|e| ScrapeError::Io {
-        path: part.to_path_buf(),
-        source: std::io::Error::other(format!("verification task failed: {e}")),
+    .map_err(|e| {
+        ScrapeError::io(
+            part,
+            std::io::Error::other(format!("verification task failed: {e}")),
+        )
     })??;
     let (format, image) = verified;
     let mut name = stem.as_os_str().to_os_string();

@@ -103,13 +103,8 @@ pub enum ScrapeError {
         message: String,
     },
     /// A file-system operation failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] painter_io::FileError),
     /// The manifest could not be read or written.
     #[error("manifest {path}: {message}")]
     Manifest {
@@ -140,9 +135,6 @@ impl ScrapeError {
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        ScrapeError::Io {
-            path: path.into(),
-            source,
-        }
+        ScrapeError::Io(painter_io::FileError::new(path, source))
     }
 }

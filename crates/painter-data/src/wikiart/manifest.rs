@@ -62,6 +62,16 @@ pub struct ManifestEntry {
 }
 
 impl ManifestEntry {
+    /// A failure of `artist`'s (a listing, or a painting before its details are known).
+    pub fn failed(artist: &str, reason: String) -> Self {
+        Self {
+            artist: artist.to_string(),
+            status: Some(Status::Failed),
+            reason: Some(reason),
+            ..Self::default()
+        }
+    }
+
     /// The key under which the latest entry of a painting is kept: its content id, or, for
     /// entries without one, the artist and title (or the reason, for artist-level failures).
     pub fn key(&self) -> String {
@@ -122,8 +132,7 @@ impl Manifest {
                 }
             }
             Ok(())
-        })
-        .map_err(|e| ScrapeError::io(path, e))?;
+        })?;
         let file = OpenOptions::new()
             .append(true)
             .open(path)

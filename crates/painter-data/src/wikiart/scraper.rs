@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use futures_util::stream::{self, StreamExt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::allow::HostAllowList;
 use super::api::{
@@ -214,16 +213,10 @@ impl Scraper {
         let manifest = Mutex::new(manifest);
         let mut summary = ScrapeSummary::default();
 
-        let bar = if cfg.progress {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        let bar = crate::progress_bar(
+            0,
+            cfg.progress,
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}",
         );
 
         // 1. Listings (sequential; they are few and rate limited anyway).
@@ -235,13 +228,8 @@ impl Scraper {
             let list = match self.api.paintings_by_artist(artist_arg.trim()).await {
                 Ok(l) => l,
                 Err(e) => {
-                    let entry = ManifestEntry {
-                        artist: artist.clone(),
-                        status: Some(Status::Failed),
-                        reason: Some(format!("artist listing failed: {e}")),
-                        ..ManifestEntry::default()
-                    };
-                    append(&manifest, entry)?;
+                    let reason = format!("artist listing failed: {e}");
+                    append(&manifest, ManifestEntry::failed(&artist, reason))?;
                     summary.failed += 1;
                     continue;
                 }
@@ -262,13 +250,8 @@ impl Scraper {
                         });
                     }
                     Err(reason) => {
-                        let entry = ManifestEntry {
-                            artist: artist.clone(),
-                            status: Some(Status::Failed),
-                            reason: Some(format!("unreadable list entry: {reason}")),
-                            ..ManifestEntry::default()
-                        };
-                        append(&manifest, entry)?;
+                        let reason = format!("unreadable list entry: {reason}");
+                        append(&manifest, ManifestEntry::failed(&artist, reason))?;
                         summary.failed += 1;
                     }
                 }
@@ -308,11 +291,8 @@ impl Scraper {
             mut painting,
         } = job;
         let fail = |painting: Painting, reason: String| ManifestEntry {
-            artist: artist.clone(),
             painting,
-            status: Some(Status::Failed),
-            reason: Some(reason),
-            ..ManifestEntry::default()
+            ..ManifestEntry::failed(&artist, reason)
         };
         let Some(id) = painting.content_id else {
             append(manifest, fail(painting, "missing contentId".into()))?;
@@ -510,7 +490,7 @@ async fn standardize_to(
             out.write_to(w, image::ImageFormat::Png)
                 .map_err(std::io::Error::other)
         })
-        .map_err(|e| ScrapeError::io(&target, e))
+        .map_err(ScrapeError::from)
     })
     .await
     .map_err(|e| ScrapeError::Standardize {

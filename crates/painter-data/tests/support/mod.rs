@@ -190,6 +190,13 @@ impl TestServer {
             .collect();
         self.listing("a", &serde_json::Value::Array(paintings));
     }
+
+    /// Body bytes the server has handed to its sockets so far, after a pause that lets the last
+    /// writes land.
+    pub async fn streamed_bytes(&self) -> u64 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        self.state.streamed_bytes.load(Ordering::SeqCst)
+    }
 }
 
 /// Scrapes artist `a` from `server` into `out` with [`test_config`].
