@@ -54,6 +54,17 @@ const DENSE: [&str; 6] = [
     "classifier.head=global_pool",
 ];
 
+/// Asserts that `e`'s run folder refuses the same experiment with one more setting, `change`,
+/// with an error that contains `says`.
+fn assert_refused_in_its_folder(e: Experiment, settings: &[&str], change: &str, says: &str) {
+    let changed = Experiment {
+        recipe: tiny_recipe(&[settings, &[change]].concat()),
+        ..e
+    };
+    let err = run(&changed).unwrap_err().to_string();
+    assert!(err.contains(says), "{err}");
+}
+
 fn experiment(dir: &Path, out: &str, sets: &[&str]) -> Experiment {
     Experiment {
         run: tiny_run(dir, out),
@@ -846,14 +857,11 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
         assert_eq!(fa.predictions, fb.predictions);
     }
     // The folder's statistics were read with the slope: the encoder's ReLUs are refused there.
-    let relu = Experiment {
-        recipe: tiny_recipe(&[&settings[..], &["classifier.negative_slope=0.0"]].concat()),
-        ..e
-    };
-    let err = run(&relu).unwrap_err().to_string();
-    assert!(
-        err.contains("classifier.negative_slope: 0.0 now, 0.1 before"),
-        "{err}"
+    assert_refused_in_its_folder(
+        e,
+        &settings,
+        "classifier.negative_slope=0.0",
+        "classifier.negative_slope: 0.0 now, 0.1 before",
     );
 }
 
@@ -892,14 +900,11 @@ fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
         "{report}"
     );
     // Other crop settings in that folder are refused, naming the key.
-    let other = Experiment {
-        recipe: tiny_recipe(&[&settings[..], &["pretraining.crops=2"]].concat()),
-        ..e
-    };
-    let err = run(&other).unwrap_err().to_string();
-    assert!(
-        err.contains("recipe.pretraining.crops: 2 now, 3 before"),
-        "{err}"
+    assert_refused_in_its_folder(
+        e,
+        &settings,
+        "pretraining.crops=2",
+        "recipe.pretraining.crops: 2 now, 3 before",
     );
 }
 

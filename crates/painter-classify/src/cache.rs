@@ -14,7 +14,8 @@ use crate::preprocess::Preprocessing;
 use crate::train_config::CacheConfig;
 use candle_core::{DType, Device, Tensor};
 use painter_data::{Augmentation, Dataset};
-use painter_io::{temp_path_for, write_json};
+use painter_io::write_json;
+use painter_train::{read_tensors, write_tensors};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -240,19 +241,7 @@ impl FeatureCache {
 }
 
 fn write_tensor(path: &Path, t: &Tensor) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| ClassifyError::io(parent, e))?;
-    }
-    let tmp = temp_path_for(path);
-    let map = HashMap::from([(TENSOR.to_string(), t.clone())]);
-    candle_core::safetensors::save(&map, &tmp)?;
-    let res = std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ClassifyError::io(path, e));
-    }
+    write_tensors(path, &[(TENSOR.to_string(), t.clone())])?;
     Ok(())
 }
 
@@ -261,7 +250,7 @@ fn read_tensor(path: &Path, device: &Device) -> Result<Tensor> {
         path: path.to_path_buf(),
         message,
     };
-    let mut map = candle_core::safetensors::load(path, device).map_err(|e| bad(e.to_string()))?;
+    let mut map = read_tensors(path, device).map_err(|e| bad(e.to_string()))?;
     map.remove(TENSOR)
         .ok_or_else(|| bad(format!("holds no `{TENSOR}` tensor")))
 }

@@ -9,11 +9,11 @@ use crate::extractor::FeatureExtractor;
 use crate::head::Head;
 use crate::head_config::HeadConfig;
 use crate::preprocess::Preprocessing;
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use painter_cae::CaeConfig;
-use painter_io::{read_document, temp_path_for, write_json, DocumentError, Format};
+use painter_io::{read_document, write_json, DocumentError, Format};
+use painter_train::{read_tensors, write_tensors};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// The weights file of a classifier folder.
@@ -66,10 +66,9 @@ impl PainterClassifier<PretrainedEncoder> {
     /// Writes the model into `dir` (created): weights first, then the description, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
-        let mut tensors: HashMap<String, Tensor> =
-            self.head().named_tensors().into_iter().collect();
+        let mut tensors = self.head().named_tensors();
         tensors.extend(self.encoder().named_tensors());
-        let weights_bytes = save_tensors_atomic(&tensors, &dir.join(WEIGHTS_FILE))?;
+        let weights_bytes = write_tensors(&dir.join(WEIGHTS_FILE), &tensors)?;
         let desc = ClassifierDescription {
             format: FORMAT.name.into(),
             version: FORMAT.version.unwrap_or_default(),
@@ -137,9 +136,8 @@ impl PainterClassifier<PretrainedEncoder> {
                 desc.weights_bytes
             )));
         }
-        let mut tensors = candle_core::safetensors::load(&weights, device)
-            .map_err(|e| bad(format!("{WEIGHTS_FILE}: {e}")))?;
-        let head = Head::from_tensors(&desc.head, |n| tensors.remove(n))
+        let mut tensors = read_tensors(&weights, device).map_err(|e| bad(e.to_string()))?;
+        let head = Head::from_tensors(&desc.head, |n| tensors.remove(n), device)
             .map_err(|e| bad(e.to_string()))?;
         let encoder = PretrainedEncoder::from_tensors(&desc.encoder, |n| tensors.remove(n), device)
             .map_err(|e| bad(e.to_string()))?;
@@ -150,23 +148,4 @@ impl PainterClassifier<PretrainedEncoder> {
         }
         Self::from_parts(encoder, head, desc.class_names, desc.preprocessing, device)
     }
-}
-
-/// Writes `tensors` to `path` as safetensors, atomically (temporary file, `fsync`, rename; the
-/// temporary file is removed on failure), and returns the file's size.
-pub(crate) fn save_tensors_atomic(tensors: &HashMap<String, Tensor>, path: &Path) -> Result<u64> {
-    let tmp = temp_path_for(path);
-    let written = candle_core::safetensors::save(tensors, &tmp)
-        .map_err(ClassifyError::from)
-        .and_then(|_| {
-            let f = std::fs::File::open(&tmp).map_err(|e| ClassifyError::io(&tmp, e))?;
-            f.sync_all().map_err(|e| ClassifyError::io(&tmp, e))?;
-            let len = f.metadata().map_err(|e| ClassifyError::io(&tmp, e))?.len();
-            std::fs::rename(&tmp, path).map_err(|e| ClassifyError::io(path, e))?;
-            Ok(len)
-        });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

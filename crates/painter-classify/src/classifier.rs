@@ -6,17 +6,31 @@ use crate::extractor::FeatureExtractor;
 use crate::head::Head;
 use crate::head_config::HeadConfig;
 use crate::preprocess::Preprocessing;
-use candle_core::{Device, Tensor};
+use candle_core::{Device, Tensor, Var};
+use candle_nn::VarMap;
 use image::RgbImage;
 
 /// A painter classifier: `probabilities = softmax(head(encoder(preprocess(image))))`.
-#[derive(Debug)]
 pub struct PainterClassifier<E> {
     encoder: E,
     head: Head,
+    head_vars: VarMap,
     class_names: Vec<String>,
     preprocessing: Preprocessing,
     device: Device,
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for PainterClassifier<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The head's VarMap holds the same tensors as the head.
+        f.debug_struct("PainterClassifier")
+            .field("encoder", &self.encoder)
+            .field("head", &self.head)
+            .field("class_names", &self.class_names)
+            .field("preprocessing", &self.preprocessing)
+            .field("device", &self.device)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E: FeatureExtractor> PainterClassifier<E> {
@@ -32,14 +46,15 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
         seed: u64,
         device: &Device,
     ) -> Result<Self> {
-        let head = Head::new(head, seed, device)?;
+        let head = Head::seeded(head, seed, device)?;
         Self::from_parts(encoder, head, class_names, preprocessing, device)
     }
 
-    /// Assembles a classifier from its parts, checking that they agree.
+    /// Assembles a classifier from its parts, checking that they agree: the head comes with the
+    /// [`VarMap`] of its variables (as [`Head::seeded`] and [`Head::from_tensors`] give it).
     pub fn from_parts(
         encoder: E,
-        head: Head,
+        (head, head_vars): (Head, VarMap),
         class_names: Vec<String>,
         preprocessing: Preprocessing,
         device: &Device,
@@ -62,6 +77,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
         Ok(Self {
             encoder,
             head,
+            head_vars,
             class_names,
             preprocessing,
             device: device.clone(),
@@ -76,6 +92,18 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
     /// The head.
     pub fn head(&self) -> &Head {
         &self.head
+    }
+
+    /// The head's trainable variables, in the order of their names.
+    pub fn head_vars(&self) -> Result<Vec<Var>> {
+        let data = self
+            .head_vars
+            .data()
+            .lock()
+            .map_err(|_| ClassifyError::Poisoned("VarMap"))?;
+        let mut named: Vec<(&String, &Var)> = data.iter().collect();
+        named.sort_by(|a, b| a.0.cmp(b.0));
+        Ok(named.into_iter().map(|(_, v)| v.clone()).collect())
     }
 
     /// The painters, indexed by class.

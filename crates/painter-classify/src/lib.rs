@@ -106,7 +106,7 @@ pub use npy::{read_labels_npy, write_labels_npy};
 pub use painter_train::{Optimizer, OptimizerConfig};
 pub use patches::{patch_corners, StatisticsFeatures};
 pub use predict::{read_image, Prediction, PREDICT_BATCH};
-pub use preprocess::{Normalization, Preprocessing};
+pub use preprocess::Preprocessing;
 pub use probe_classifier::{ProbeClassifier, ENCODER_FILE, PROBE_FILE};
 pub use statistics::{are_valid_scales, ChannelStatistics, MAX_STATISTICS_SCALE};
 pub use temperature::Temperature;

@@ -544,6 +544,16 @@ fn matmul(
 mod tests {
     use super::*;
 
+    /// The objective on the [`toy`] data (3 classes) at penalty `l2`.
+    fn toy_objective<'a>(x: &'a FeatureMatrix, y: &'a [usize], l2: f64) -> Objective<'a> {
+        Objective {
+            x,
+            labels: y,
+            classes: 3,
+            l2,
+        }
+    }
+
     fn toy() -> (FeatureMatrix, Vec<usize>) {
         let x: Vec<f64> = (0..18)
             .map(|i| ((i * 7 % 11) as f64 * 0.37).sin())
@@ -555,12 +565,7 @@ mod tests {
     #[test]
     fn gradient_and_hessian_products_match_finite_differences() {
         let (x, y) = toy();
-        let objective = Objective {
-            x: &x,
-            labels: &y,
-            classes: 3,
-            l2: 0.3,
-        };
+        let objective = toy_objective(&x, &y, 0.3);
         let theta: Vec<f64> = (0..9).map(|i| (i as f64 * 0.37).sin()).collect();
         let at = objective.evaluate(&theta).unwrap();
         let direction: Vec<f64> = (0..9).map(|i| (i as f64 * 1.9).cos()).collect();
@@ -613,12 +618,7 @@ mod tests {
     #[test]
     fn the_preconditioner_inverts_its_kronecker_matrix() {
         let (x, y) = toy();
-        let objective = Objective {
-            x: &x,
-            labels: &y,
-            classes: 3,
-            l2: 0.05,
-        };
+        let objective = toy_objective(&x, &y, 0.05);
         let theta: Vec<f64> = (0..9).map(|i| (i as f64 * 0.61).cos()).collect();
         let at = objective.evaluate(&theta).unwrap();
         let pre = Preconditioner::new(&x).unwrap();

@@ -197,22 +197,16 @@ mod tests {
             .unwrap();
         assert_eq!(seen, 3);
         assert_eq!(w.ranges(), &[0..1, 1..2, 2..3]);
+        let by_patches = |side: u32| {
+            let patched = StatisticsFeatures {
+                patch: Some(side),
+                ..whole.clone()
+            };
+            patched.of_images(images.clone(), &Device::Cpu, |_| {})
+        };
         // A patch as large as the image is the whole image.
-        let same = StatisticsFeatures {
-            patch: Some(32),
-            ..whole.clone()
-        };
-        let s = same
-            .of_images(images.clone(), &Device::Cpu, |_| {})
-            .unwrap();
-        assert_eq!(s, w);
-        let patched = StatisticsFeatures {
-            patch: Some(16),
-            ..whole.clone()
-        };
-        let p = patched
-            .of_images(images.clone(), &Device::Cpu, |_| {})
-            .unwrap();
+        assert_eq!(by_patches(32).unwrap(), w);
+        let p = by_patches(16).unwrap();
         assert_eq!(p.ranges(), &[0..9, 9..18, 18..27]);
         // The first patch's row equals the statistics of that crop computed alone.
         let crop = image::imageops::crop_imm(&images[1], 0, 0, 16, 16).to_image();

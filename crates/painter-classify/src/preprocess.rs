@@ -4,22 +4,36 @@
 use crate::error::{ClassifyError, Result};
 use candle_core::{Device, Tensor};
 use image::RgbImage;
-use painter_data::{standardize, ImageBatch, StandardizeMethod};
+use painter_data::{standardize, ImageBatch, Normalization, StandardizeMethod};
 use serde::{Deserialize, Serialize};
 
-/// Per-channel normalization applied to the `[0, 1]` pixels before the encoder.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// How a saved model writes its [`Normalization`]: `{"kind": "unit_range"}` for the identity
+/// (pixels stay in `[0, 1]`, what the CAE is pretrained on), else `{"kind": "mean_std", "mean",
+/// "std"}`.
+#[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
-pub enum Normalization {
-    /// Pixels stay in `[0, 1]` (what the CAE is pretrained on).
+enum SavedNormalization {
     UnitRange,
-    /// `(x - mean[c]) / std[c]` per RGB channel.
-    MeanStd {
-        /// Per-channel means.
-        mean: [f32; 3],
-        /// Per-channel standard deviations (all > 0).
-        std: [f32; 3],
-    },
+    MeanStd(Normalization),
+}
+
+impl From<SavedNormalization> for Normalization {
+    fn from(saved: SavedNormalization) -> Self {
+        match saved {
+            SavedNormalization::UnitRange => Normalization::identity(),
+            SavedNormalization::MeanStd(n) => n,
+        }
+    }
+}
+
+impl From<Normalization> for SavedNormalization {
+    fn from(n: Normalization) -> Self {
+        if n == Normalization::identity() {
+            SavedNormalization::UnitRange
+        } else {
+            SavedNormalization::MeanStd(n)
+        }
+    }
 }
 
 /// Image size, standardization method and normalization.
@@ -32,7 +46,8 @@ pub struct Preprocessing {
     pub image_size: u32,
     /// How images of another shape are made square (pad, center-crop, stretch).
     pub standardize: StandardizeMethod,
-    /// Normalization of the `[0, 1]` pixels.
+    /// Normalization of the `[0, 1]` pixels (the identity keeps them in `[0, 1]`).
+    #[serde(with = "saved_normalization")]
     pub normalization: Normalization,
 }
 
@@ -42,7 +57,7 @@ impl Preprocessing {
         Self {
             image_size,
             standardize: StandardizeMethod::default(),
-            normalization: Normalization::UnitRange,
+            normalization: Normalization::identity(),
         }
     }
 
@@ -53,14 +68,9 @@ impl Preprocessing {
                 "image_size must be > 0".into(),
             ));
         }
-        if let Normalization::MeanStd { mean, std } = self.normalization {
-            if mean.iter().chain(&std).any(|v| !v.is_finite()) || std.iter().any(|&s| s <= 0.0) {
-                return Err(ClassifyError::InvalidConfig(format!(
-                    "normalization needs finite means and positive standard deviations, got mean {mean:?} std {std:?}"
-                )));
-            }
-        }
-        Ok(())
+        self.normalization
+            .validate()
+            .map_err(|e| ClassifyError::InvalidConfig(e.to_string()))
     }
 
     /// Standardizes `image` to `image_size x image_size` unless it already is; a failure is an
@@ -77,15 +87,14 @@ impl Preprocessing {
 
     /// Normalizes an `N x 3 x H x W` batch in `[0, 1]`.
     pub fn normalize(&self, images: &Tensor) -> Result<Tensor> {
-        match self.normalization {
-            Normalization::UnitRange => Ok(images.clone()),
-            Normalization::MeanStd { mean, std } => {
-                let dev = images.device();
-                let m = Tensor::new(&mean, dev)?.reshape((1, 3, 1, 1))?;
-                let s = Tensor::new(&std, dev)?.reshape((1, 3, 1, 1))?;
-                Ok(images.broadcast_sub(&m)?.broadcast_div(&s)?)
-            }
+        let Normalization { mean, std } = self.normalization;
+        if self.normalization == Normalization::identity() {
+            return Ok(images.clone());
         }
+        let dev = images.device();
+        let m = Tensor::new(&mean, dev)?.reshape((1, 3, 1, 1))?;
+        let s = Tensor::new(&std, dev)?.reshape((1, 3, 1, 1))?;
+        Ok(images.broadcast_sub(&m)?.broadcast_div(&s)?)
     }
 
     /// Standardizes (where needed) and normalizes images into the encoder's input tensor.
@@ -97,6 +106,20 @@ impl Preprocessing {
             .collect::<Result<Vec<_>>>()?;
         let batch = ImageBatch::from_images(&images, None, device)?;
         self.normalize(batch.images())
+    }
+}
+
+/// The serde form of [`Preprocessing::normalization`] (see [`SavedNormalization`]).
+mod saved_normalization {
+    use super::{Normalization, SavedNormalization};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(n: &Normalization, s: S) -> Result<S::Ok, S::Error> {
+        SavedNormalization::from(*n).serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Normalization, D::Error> {
+        SavedNormalization::deserialize(d).map(Normalization::from)
     }
 }
 
@@ -118,10 +141,7 @@ mod tests {
     #[test]
     fn mean_std_normalization() -> Result<()> {
         let p = Preprocessing {
-            normalization: Normalization::MeanStd {
-                mean: [0.5, 0.5, 0.5],
-                std: [0.25, 0.5, 1.0],
-            },
+            normalization: Normalization::new([0.5, 0.5, 0.5], [0.25, 0.5, 1.0]).unwrap(),
             ..Preprocessing::new(2)
         };
         let img = RgbImage::from_pixel(2, 2, Rgb([255, 255, 0]));
@@ -131,7 +151,7 @@ mod tests {
             (v[0] - 2.0).abs() < 1e-6 && (v[4] - 1.0).abs() < 1e-6 && (v[8] + 0.5).abs() < 1e-6
         );
         let bad = Preprocessing {
-            normalization: Normalization::MeanStd {
+            normalization: Normalization {
                 mean: [0.0; 3],
                 std: [1.0, 0.0, 1.0],
             },
@@ -139,5 +159,28 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         Ok(())
+    }
+
+    #[test]
+    fn saved_models_keep_their_normalization_form() {
+        let plain = serde_json::to_value(Preprocessing::new(8)).unwrap();
+        assert_eq!(
+            plain["normalization"],
+            serde_json::json!({"kind": "unit_range"})
+        );
+        let scaled = Preprocessing {
+            normalization: Normalization::new([0.5; 3], [0.25; 3]).unwrap(),
+            ..Preprocessing::new(8)
+        };
+        let json = serde_json::to_value(scaled).unwrap();
+        assert_eq!(
+            json["normalization"],
+            serde_json::json!({"kind": "mean_std", "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]})
+        );
+        for p in [Preprocessing::new(8), scaled] {
+            let back: Preprocessing =
+                serde_json::from_value(serde_json::to_value(p).unwrap()).unwrap();
+            assert_eq!(back, p);
+        }
     }
 }

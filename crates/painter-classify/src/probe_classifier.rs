@@ -2,20 +2,19 @@
 //! encoder, the way images become texture statistics ([`StatisticsFeatures`]) and a fitted
 //! [`LinearProbe`].
 
-use crate::checkpoint::save_tensors_atomic;
 use crate::encoder::PretrainedEncoder;
 use crate::error::{ClassifyError, Result};
 use crate::linear_probe::{LinearProbe, LinearProbeConfig};
 use crate::patches::StatisticsFeatures;
 use crate::predict::{read_image, Prediction};
 use crate::statistics::ChannelStatistics;
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use image::RgbImage;
 use painter_cae::CaeConfig;
 use painter_data::Dataset;
 use painter_io::{read_json, write_json};
+use painter_train::{read_tensors, write_tensors};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::Path;
 
 /// The description file of a saved probe classifier.
@@ -207,9 +206,8 @@ impl ProbeClassifier {
         std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
         let statistics = &self.features.statistics;
         for (k, encoder) in statistics.encoders().iter().enumerate() {
-            let tensors: HashMap<String, Tensor> =
-                encoder.named_tensors_copied()?.into_iter().collect();
-            save_tensors_atomic(&tensors, &dir.join(encoder_file(k + 1)))?;
+            let tensors = encoder.named_tensors_copied()?;
+            write_tensors(&dir.join(encoder_file(k + 1)), &tensors)?;
         }
         let negative_slope = statistics.negative_slope();
         let more_encoders: Vec<CaeConfig> = statistics.encoders()[1..]
@@ -290,12 +288,11 @@ impl ProbeClassifier {
                     file,
                 });
             }
-            let tensors = candle_core::safetensors::load(&weights, device).map_err(|e| {
-                ClassifyError::BadCheckpoint {
+            let tensors =
+                read_tensors(&weights, device).map_err(|e| ClassifyError::BadCheckpoint {
                     dir: dir.to_path_buf(),
-                    message: format!("{file}: {e}"),
-                }
-            })?;
+                    message: e.to_string(),
+                })?;
             PretrainedEncoder::from_tensors(config, |n| tensors.get(n).cloned(), device)
         };
         let mut statistics = ChannelStatistics::new(load_encoder(1, &desc.encoder)?);

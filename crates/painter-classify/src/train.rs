@@ -169,7 +169,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
             }
         }
 
-        let head_vars = self.head().vars();
+        let head_vars = self.head_vars()?;
         let enc_vars = self.encoder().vars();
         let encoder_ever_trained = config.encoder.learning_rate().is_some();
         let mut head_opt = Optimizer::new(head_vars.clone(), config.optimizer)?;
@@ -238,7 +238,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
                     }
                 };
                 let targets = Tensor::new(labels.as_slice(), self.device())?;
-                let logits = self.head().forward(&latent, Some(&mut rng))?;
+                let logits = self.head().logits_with_dropout(&latent, &mut rng)?;
                 let loss = cross_entropy(&logits, &targets, weights.as_ref())?;
                 let grads = loss.backward()?;
                 head_opt.step(&grads)?;
@@ -400,7 +400,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
                 self.latent(&x)?
             }
         };
-        self.head().forward(&latent, None)
+        self.head().logits(&latent)
     }
 
     /// Per-painter probabilities for dataset samples `indices` (plain images), one row per sample.

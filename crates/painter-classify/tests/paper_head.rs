@@ -30,14 +30,14 @@ fn paper_head_trains_within_memory() {
     let cfg = HeadConfig::paper((200, 64, 64), 10);
     assert_eq!(cfg.layer_dims()[0], (819_200, 400));
     let t = Instant::now();
-    let head = Head::new(&cfg, 0, &dev).unwrap();
+    let (head, vars) = Head::seeded(&cfg, 0, &dev).unwrap();
     eprintln!(
         "paper head: {} parameters, initialized in {:.2} s, peak RSS {:.2} GB",
         cfg.parameter_count(),
         t.elapsed().as_secs_f64(),
         peak_rss_gb()
     );
-    let mut opt = Optimizer::new(head.vars(), OptimizerConfig::torch_adamw(1e-4)).unwrap();
+    let mut opt = Optimizer::new(vars.all_vars(), OptimizerConfig::torch_adamw(1e-4)).unwrap();
     let batch = 16;
     // Cached features are f16: 1.6 MB per image.
     let latent = Tensor::rand(0f32, 1f32, (batch, 200, 64, 64), &dev)
@@ -53,7 +53,7 @@ fn paper_head_trains_within_memory() {
     let mut losses = Vec::new();
     for step in 0..3 {
         let t = Instant::now();
-        let logits = head.forward(&latent, Some(&mut rng)).unwrap();
+        let logits = head.logits_with_dropout(&latent, &mut rng).unwrap();
         let loss = cross_entropy(&logits, &labels, None).unwrap();
         let t_fwd = t.elapsed().as_secs_f64();
         let grads = loss.backward().unwrap();

@@ -10,11 +10,12 @@ use candle_core::Device;
 use common::tiny_cae;
 use painter_cae::CaeConfig;
 use painter_classify::{
-    cross_validate_classifier, CacheConfig, HeadConfig, Normalization, OptimizerConfig,
-    Preprocessing, PretrainedEncoder, TrainConfig,
+    cross_validate_classifier, CacheConfig, HeadConfig, OptimizerConfig, Preprocessing,
+    PretrainedEncoder, TrainConfig,
 };
 use painter_data::{
-    restrict_classes, take_per_class, Dataset, FolderOptions, ImageFolder, SyntheticPainters,
+    restrict_classes, take_per_class, Dataset, FolderOptions, ImageFolder, Normalization,
+    SyntheticPainters,
 };
 use painter_eval::StratifiedKFold;
 
@@ -63,10 +64,7 @@ fn run(data: &dyn Dataset, what: &str) {
         encoder,
         head,
         Preprocessing {
-            normalization: Normalization::MeanStd {
-                mean: [0.5; 3],
-                std: [0.25; 3],
-            },
+            normalization: Normalization::new([0.5; 3], [0.25; 3]).unwrap(),
             ..Preprocessing::new(64)
         },
         data,

@@ -7,7 +7,7 @@
 mod trees;
 
 use image::{Rgb, RgbImage};
-use painter_data::cache::{CacheOptions, PixelCache, MANIFEST_FILE};
+use painter_data::cache::{CacheOptions, CachedDataset, PixelCache, MANIFEST_FILE};
 use painter_data::folder::{FolderOptions, ImageFolder};
 use painter_data::select::{restrict_classes, take_per_class};
 use painter_data::shared::shared_paintings;
@@ -37,6 +37,15 @@ fn shard_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// Asserts that the cache was rebuilt, for a reason that names `cause`.
+fn assert_rebuilt_because(cache: &CachedDataset, cause: &str) {
+    let report = cache.report();
+    assert!(
+        report.rebuilt && report.reason.contains(cause),
+        "{report:?}"
+    );
 }
 
 fn assert_same_as_source(cached: &dyn Dataset, source: &dyn Dataset) {
@@ -89,12 +98,7 @@ fn any_change_to_sources_or_settings_rebuilds() {
         .unwrap();
     drop(f);
     let c = PixelCache::build_or_open(&ds, cache.path(), &quiet()).unwrap();
-    assert!(c.report().rebuilt);
-    assert!(
-        c.report().reason.contains("klimt/2.png"),
-        "{}",
-        c.report().reason
-    );
+    assert_rebuilt_because(&c, "klimt/2.png");
     assert_eq!(c.report().decoded, 12);
     assert_same_as_source(&c, &ds);
     assert_eq!(shard_files(cache.path()).len(), 1, "old shards removed");
@@ -110,12 +114,7 @@ fn any_change_to_sources_or_settings_rebuilds() {
     // 3. The size setting changes.
     let ds3 = folder(src.path(), 8);
     let c = PixelCache::build_or_open(&ds3, cache.path(), &quiet()).unwrap();
-    assert!(c.report().rebuilt);
-    assert!(
-        c.report().reason.contains("image size"),
-        "{}",
-        c.report().reason
-    );
+    assert_rebuilt_because(&c, "image size");
     assert_same_as_source(&c, &ds3);
 
     // 4. The method changes.
@@ -282,12 +281,7 @@ fn a_repaired_or_a_broken_file_rebuilds_the_cache() {
     write_image(&broken, 10, 10, 1);
     touch(&broken, 5);
     let c = PixelCache::build_or_open(&ds, cache.path(), &skip).unwrap();
-    assert!(c.report().rebuilt);
-    assert!(
-        c.report().reason.contains("monet/3.jpg"),
-        "{:?}",
-        c.report()
-    );
+    assert_rebuilt_because(&c, "monet/3.jpg");
     assert!(c.unreadable().is_empty());
     assert_same_as_source(&c, &ds);
     // Now strict too.

@@ -272,8 +272,7 @@ async fn oversized_image_stops_at_the_byte_limit() {
     eprintln!("server handed {sent} bytes to the socket for a 1 GiB body, limit 256 KiB");
     assert!(sent < 48 << 20, "client kept reading: {sent} bytes");
     assert!(t.elapsed() < Duration::from_secs(10));
-    let e = entry_for(dir.path(), 1);
-    assert!(e.reason.unwrap().contains("byte limit"));
+    assert_failed_because(dir.path(), 1, "byte limit");
     assert_eq!(s.hits(&img_path("huge")), 1);
 
     // An announced Content-Length over the limit is refused before the body is read.
@@ -290,10 +289,7 @@ async fn oversized_image_stops_at_the_byte_limit() {
     assert_eq!(sum.failed, 2);
     let after = s.streamed_bytes().await;
     assert!(after - before < 96 << 20, "read {} bytes", after - before);
-    assert!(entry_for(dir.path(), 2)
-        .reason
-        .unwrap()
-        .contains("byte limit"));
+    assert_failed_because(dir.path(), 2, "byte limit");
     assert_clean_output(dir.path());
 }
 
@@ -326,8 +322,7 @@ async fn endless_slow_and_stalled_bodies_time_out() {
     assert_eq!((sum.downloaded, sum.failed), (0, 2));
     assert!(el < Duration::from_secs(4), "took {el:?}");
     for id in [1, 2] {
-        let reason = entry_for(dir.path(), id).reason.unwrap();
-        assert!(reason.contains("timeout"), "{id}: {reason}");
+        assert_failed_because(dir.path(), id, "timeout");
     }
     assert_clean_output(dir.path());
 }

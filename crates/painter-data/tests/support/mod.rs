@@ -230,6 +230,18 @@ pub fn entry_for(out: &Path, id: i64) -> painter_data::wikiart::ManifestEntry {
         .unwrap_or_else(|| panic!("no manifest entry for {id}"))
 }
 
+/// Asserts that painting `id`'s latest manifest entry is a failure whose reason names `cause`.
+pub fn assert_failed_because(out: &Path, id: i64, cause: &str) {
+    let e = entry_for(out, id);
+    let reason = e.reason.unwrap_or_default();
+    assert_eq!(
+        e.status,
+        Some(painter_data::wikiart::Status::Failed),
+        "{id}: {reason}"
+    );
+    assert!(reason.contains(cause), "{id}: {reason}");
+}
+
 pub fn listing_path(artist: &str) -> String {
     format!("/en/App/Painting/PaintingsByArtist?artistUrl={artist}&json=2")
 }
