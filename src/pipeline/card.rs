@@ -560,11 +560,7 @@ impl ModelCard {
             "- labelled: {}, {} paintings ({})",
             d.source,
             d.paintings,
-            d.per_painter
-                .iter()
-                .map(|(p, n)| format!("{p} {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            listed(&d.per_painter, |(p, n)| format!("{p} {n}"), ", ")
         );
         if let Some(u) = &d.unlabeled {
             let _ = writeln!(t, "- encoders pretrained on the unlabeled paintings of {u}");
@@ -576,15 +572,20 @@ impl ModelCard {
                 s.rows,
                 s.file,
                 s.file,
-                s.origins
-                    .iter()
-                    .map(|(o, n)| format!("{n} from {o}"))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                listed(&s.origins, |(o, n)| format!("{n} from {o}"), "; ")
             );
         }
         t
     }
+}
+
+/// Each item described by `describe`, joined by `separator`.
+fn listed<T>(items: &[T], describe: impl Fn(&T) -> String, separator: &str) -> String {
+    items
+        .iter()
+        .map(describe)
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 /// Says whether the temperature helped, with the figures.

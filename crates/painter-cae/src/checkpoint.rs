@@ -5,7 +5,7 @@ use crate::{Cae, CaeConfig, CaeError, Encoder, ParamSpec};
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use painter_io::{read_json, write_json};
-use painter_train::{read_tensors, write_tensors};
+use painter_train::{read_tensors, var_map, write_tensors};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -66,17 +66,11 @@ impl CaeCheckpoint {
         let cfg = Self::load_config(dir)?;
         let tensors = read_tensors(&dir.join(Self::WEIGHTS_FILE), device)
             .map_err(|e| CaeError::checkpoint(dir, e.to_string()))?;
-        let vm = VarMap::new();
-        {
-            let mut data = vm
-                .data()
-                .lock()
-                .map_err(|_| CaeError::Poisoned("VarMap".into()))?;
-            for (name, t) in tensors {
-                data.insert(name, Var::from_tensor(&t)?);
-            }
-        }
-        Ok((cfg, vm))
+        let vars = tensors
+            .into_iter()
+            .map(|(name, t)| Ok((name, Var::from_tensor(&t)?)))
+            .collect::<Result<Vec<_>, CaeError>>()?;
+        Ok((cfg, var_map(vars)?))
     }
 }
 

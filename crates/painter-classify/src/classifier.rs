@@ -68,7 +68,7 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
             });
         }
         if cfg.latent_shape != encoder.latent_shape() {
-            return Err(ClassifyError::InvalidConfig(format!(
+            return Err(ClassifyError::PartsDisagree(format!(
                 "the head is built for latent maps {:?}, the encoder yields {:?}",
                 cfg.latent_shape,
                 encoder.latent_shape()

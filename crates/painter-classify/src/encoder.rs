@@ -3,6 +3,7 @@
 
 use crate::error::{ClassifyError, Result};
 use crate::extractor::FeatureExtractor;
+use crate::vars::checked_vars;
 use candle_core::{DType, Device, Module, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 use painter_cae::{init_parameters, load_encoder, CaeConfig, Encoder};
@@ -56,33 +57,15 @@ impl PretrainedEncoder {
     /// a saved classifier; names and shapes are checked against `config`.
     pub fn from_tensors(
         config: &CaeConfig,
-        mut get: impl FnMut(&str) -> Option<Tensor>,
+        get: impl FnMut(&str) -> Option<Tensor>,
         device: &Device,
     ) -> Result<Self> {
         config.validate()?;
-        let varmap = VarMap::new();
-        {
-            let mut data = varmap
-                .data()
-                .lock()
-                .map_err(|_| ClassifyError::Poisoned("the encoder's VarMap"))?;
-            for spec in config.encoder_parameter_specs() {
-                let t = get(&spec.name).ok_or_else(|| ClassifyError::MissingTensor {
-                    part: "encoder",
-                    name: spec.name.clone(),
-                })?;
-                if t.dims() != spec.shape.as_slice() {
-                    return Err(ClassifyError::TensorShape {
-                        part: "encoder",
-                        name: spec.name.clone(),
-                        found: t.dims().to_vec(),
-                        expected: spec.shape.clone(),
-                    });
-                }
-                let t = t.to_dtype(DType::F32)?.to_device(device)?;
-                data.insert(spec.name.clone(), Var::from_tensor(&t)?);
-            }
-        }
+        let specs = config
+            .encoder_parameter_specs()
+            .into_iter()
+            .map(|spec| (spec.name, spec.shape));
+        let varmap = checked_vars("encoder", specs, get, device)?;
         Self::from_varmap(config, &varmap, device)
     }
 

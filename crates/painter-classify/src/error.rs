@@ -9,6 +9,23 @@ pub enum ClassifyError {
     /// A hyperparameter or setting is invalid; the message names it and says what is allowed.
     #[error("invalid setting: {0}")]
     InvalidConfig(String),
+    /// Parts that must fit together do not: a head and its encoder, a probe and its statistics,
+    /// the encoders of one set of statistics, a warm start and the fit it starts.
+    #[error("{0}")]
+    PartsDisagree(String),
+    /// Images too small for the encoder's poolings or for a reading scale.
+    #[error("images of {height}x{width} px are too small {needed}")]
+    ImageTooSmall {
+        /// Their height.
+        height: usize,
+        /// Their width.
+        width: usize,
+        /// What they are too small for.
+        needed: String,
+    },
+    /// A logistic regression over fewer than two classes.
+    #[error("logistic regression needs at least 2 classes, got {0}")]
+    TooFewClasses(usize),
     /// A model folder lacks a file the classifier needs.
     #[error("model folder {dir}: missing file `{file}`")]
     MissingFile {

@@ -6,6 +6,7 @@ use crate::dropout::{dropout, spatial_dropout};
 use crate::error::{ClassifyError, Result};
 use crate::head_config::{HeadConfig, HeadKind};
 use crate::init::{derive_seed, uniform_values};
+use crate::vars::checked_vars;
 use candle_core::{DType, Device, Module, Tensor, Var};
 use candle_nn::{Init, VarBuilder, VarMap};
 use rand_chacha::ChaCha8Rng;
@@ -69,24 +70,19 @@ impl Head {
     /// the [`VarMap`] that holds its variables (named as in saved files, `head.fc{i}.weight`).
     pub fn seeded(config: &HeadConfig, seed: u64, device: &Device) -> Result<(Self, VarMap)> {
         config.validate()?;
-        let vars = VarMap::new();
-        {
-            let mut data = vars
-                .data()
-                .lock()
-                .map_err(|_| ClassifyError::Poisoned("VarMap"))?;
-            for (i, (fan_in, fan_out)) in config.layer_dims().into_iter().enumerate() {
-                let bound = 1.0 / (fan_in as f32).sqrt();
-                // Var::from_vec takes the values without the copy Var::from_tensor would make.
-                let w = uniform_values(fan_in * fan_out, bound, derive_seed(seed, 2 * i as u64));
-                let b = uniform_values(fan_out, bound, derive_seed(seed, 2 * i as u64 + 1));
-                data.insert(
-                    Self::weight_name(i),
-                    Var::from_vec(w, (fan_in, fan_out), device)?,
-                );
-                data.insert(Self::bias_name(i), Var::from_vec(b, fan_out, device)?);
-            }
+        let mut named = Vec::new();
+        for (i, (fan_in, fan_out)) in config.layer_dims().into_iter().enumerate() {
+            let bound = 1.0 / (fan_in as f32).sqrt();
+            // Var::from_vec takes the values without the copy Var::from_tensor would make.
+            let w = uniform_values(fan_in * fan_out, bound, derive_seed(seed, 2 * i as u64));
+            let b = uniform_values(fan_out, bound, derive_seed(seed, 2 * i as u64 + 1));
+            named.push((
+                Self::weight_name(i),
+                Var::from_vec(w, (fan_in, fan_out), device)?,
+            ));
+            named.push((Self::bias_name(i), Var::from_vec(b, fan_out, device)?));
         }
+        let vars = painter_train::var_map(named)?;
         let head = Self::over(config, &vars, device)?;
         Ok((head, vars))
     }
@@ -95,37 +91,22 @@ impl Head {
     /// name and shape against `config`; returns it with the [`VarMap`] of its variables.
     pub fn from_tensors(
         config: &HeadConfig,
-        mut get: impl FnMut(&str) -> Option<Tensor>,
+        get: impl FnMut(&str) -> Option<Tensor>,
         device: &Device,
     ) -> Result<(Self, VarMap)> {
         config.validate()?;
-        let vars = VarMap::new();
-        {
-            let mut data = vars
-                .data()
-                .lock()
-                .map_err(|_| ClassifyError::Poisoned("VarMap"))?;
-            for (i, (fan_in, fan_out)) in config.layer_dims().into_iter().enumerate() {
-                for (name, shape) in [
-                    (Self::weight_name(i), vec![fan_in, fan_out]),
-                    (Self::bias_name(i), vec![fan_out]),
-                ] {
-                    let Some(t) = get(&name) else {
-                        return Err(ClassifyError::MissingTensor { part: "head", name });
-                    };
-                    if t.dims() != shape {
-                        return Err(ClassifyError::TensorShape {
-                            part: "head",
-                            name,
-                            found: t.dims().to_vec(),
-                            expected: shape,
-                        });
-                    }
-                    let t = t.to_dtype(DType::F32)?.to_device(device)?;
-                    data.insert(name, Var::from_tensor(&t)?);
-                }
-            }
-        }
+        let specs =
+            config
+                .layer_dims()
+                .into_iter()
+                .enumerate()
+                .flat_map(|(i, (fan_in, fan_out))| {
+                    [
+                        (Self::weight_name(i), vec![fan_in, fan_out]),
+                        (Self::bias_name(i), vec![fan_out]),
+                    ]
+                });
+        let vars = checked_vars("head", specs, get, device)?;
         let head = Self::over(config, &vars, device)?;
         Ok((head, vars))
     }

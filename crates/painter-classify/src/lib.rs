@@ -84,6 +84,7 @@ mod statistics;
 mod temperature;
 mod train;
 mod train_config;
+mod vars;
 
 pub use cache::FeatureCache;
 pub use checkpoint::{ClassifierDescription, CONFIG_FILE, WEIGHTS_FILE};

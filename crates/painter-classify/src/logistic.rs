@@ -197,9 +197,7 @@ impl LogisticProblem {
             });
         }
         if classes < 2 {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "logistic regression needs at least 2 classes, got {classes}"
-            )));
+            return Err(ClassifyError::TooFewClasses(classes));
         }
         if let Some((i, &l)) = labels.iter().enumerate().find(|(_, &l)| l >= classes) {
             return Err(ClassifyError::BadLabel {
@@ -239,7 +237,7 @@ impl LogisticProblem {
                     || m.weights.len() != classes * features
                     || m.intercepts.len() != classes
                 {
-                    return Err(ClassifyError::InvalidConfig(format!(
+                    return Err(ClassifyError::PartsDisagree(format!(
                         "logistic regression: a warm start of {} classes x {} features ({} \
                          weights, {} intercepts) cannot start a fit of {classes} x {features}",
                         m.classes,
@@ -253,7 +251,7 @@ impl LogisticProblem {
                     .chain(&m.intercepts)
                     .any(|v| !v.is_finite())
                 {
-                    return Err(ClassifyError::InvalidConfig(
+                    return Err(ClassifyError::PartsDisagree(
                         "logistic regression: the warm start holds a non-finite parameter".into(),
                     ));
                 }
@@ -383,7 +381,10 @@ mod tests {
             lr.fit(&x, &y, 2),
             Err(ClassifyError::BadLabel { .. })
         ));
-        assert!(lr.fit(&x, &y, 1).is_err());
+        assert!(matches!(
+            lr.fit(&x, &y, 1),
+            Err(ClassifyError::TooFewClasses(1))
+        ));
         assert!(matches!(lr.fit(&x, &y, 4), Err(ClassifyError::Empty(_))));
         let none = FeatureMatrix::empty(2).unwrap();
         assert!(lr.fit(&none, &[], 3).is_err());

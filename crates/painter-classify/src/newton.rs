@@ -497,7 +497,7 @@ fn matmul(
     // The callers size every buffer from the same shapes; these checks keep the unsafe call
     // below sound whatever happens.
     let too_small = || {
-        Err(ClassifyError::InvalidConfig(format!(
+        Err(ClassifyError::PartsDisagree(format!(
             "logistic regression: an operand of a {m}x{inner} by {inner}x{n} product is too small"
         )))
     };

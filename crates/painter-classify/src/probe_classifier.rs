@@ -109,7 +109,7 @@ impl ProbeClassifier {
     pub fn new(features: StatisticsFeatures, probe: LinearProbe) -> Result<Self> {
         features.validate()?;
         if probe.model.features != features.statistics.dim() {
-            return Err(ClassifyError::InvalidConfig(format!(
+            return Err(ClassifyError::PartsDisagree(format!(
                 "the probe takes {} features, the encoder's statistics are {}",
                 probe.model.features,
                 features.statistics.dim()

@@ -106,7 +106,7 @@ impl ChannelStatistics {
         let want = self.encoders[0].config().in_channels;
         let got = encoder.config().in_channels;
         if got != want {
-            return Err(ClassifyError::InvalidConfig(format!(
+            return Err(ClassifyError::PartsDisagree(format!(
                 "every encoder of the statistics must take the same channels: the first takes {want}, encoder {} takes {got}",
                 self.encoders.len() + 1
             )));
@@ -270,9 +270,11 @@ impl ChannelStatistics {
             } else {
                 let (_, _, h, w) = images.dims4()?;
                 if h < scale || w < scale {
-                    return Err(ClassifyError::InvalidConfig(format!(
-                        "images of {h}x{w} px are too small to read at scale {scale}"
-                    )));
+                    return Err(ClassifyError::ImageTooSmall {
+                        height: h,
+                        width: w,
+                        needed: format!("to read at scale {scale}"),
+                    });
                 }
                 images.avg_pool2d(scale)?
             };
@@ -293,11 +295,11 @@ impl ChannelStatistics {
         let cfg = encoder.config();
         let shrink = cfg.pool.pow(cfg.depth() as u32);
         if h < shrink || w < shrink {
-            return Err(ClassifyError::InvalidConfig(format!(
-                "images of {h}x{w} px are too small for {} poolings of {}",
-                cfg.depth(),
-                cfg.pool
-            )));
+            return Err(ClassifyError::ImageTooSmall {
+                height: h,
+                width: w,
+                needed: format!("for {} poolings of {}", cfg.depth(), cfg.pool),
+            });
         }
         let stages = encoder.encoder().encode_stages(images, self.activation)?;
         let mut parts = Vec::with_capacity(2 * (stages.activations.len() + 1));
@@ -360,6 +362,16 @@ mod tests {
             kernel_size: 3,
             ..CaeConfig::compact()
         }
+    }
+
+    /// Asserts that images of `(height, width)` are refused as too small, not silently read.
+    fn assert_too_small(stats: &ChannelStatistics, (h, w): (usize, usize)) {
+        let tiny = Tensor::rand(0f32, 1f32, (1, 3, h, w), &Device::Cpu).unwrap();
+        let result = stats.compute(&tiny);
+        assert!(
+            matches!(result, Err(ClassifyError::ImageTooSmall { .. })),
+            "{result:?}"
+        );
     }
 
     /// Every statistic of `x`, flattened.
@@ -558,8 +570,7 @@ mod tests {
         assert_eq!(names[stats.dim() - 1], "scale3.latent.std.4");
         assert_matches_reference(&got, &want, &names, "scales [2, 1, 3]");
         // Images too small for the coarsest scale are refused, not silently read.
-        let tiny = Tensor::rand(0f32, 1f32, (1, 3, 2, 40), &Device::Cpu).unwrap();
-        assert!(stats.compute(&tiny).is_err());
+        assert_too_small(&stats, (2, 40));
     }
 
     #[test]
@@ -609,9 +620,7 @@ mod tests {
         assert!(stats
             .compute(&Tensor::zeros((1, 1, 16, 16), candle_core::DType::F32, &Device::Cpu).unwrap())
             .is_err());
-        assert!(stats
-            .compute(&Tensor::zeros((1, 3, 2, 2), candle_core::DType::F32, &Device::Cpu).unwrap())
-            .is_err());
+        assert_too_small(&stats, (2, 2));
     }
 
     #[test]

@@ -113,22 +113,40 @@ pub struct KFold {
     shuffle_seed: Option<u64>,
 }
 
+/// The constructor and the shuffle switch both splitters share (`n_splits` and `shuffle_seed`).
+macro_rules! fold_settings {
+    ($splitter:ident, $new:literal, $shuffle:literal) => {
+        impl $splitter {
+            #[doc = $new]
+            pub fn new(n_splits: usize) -> Result<Self, EvalError> {
+                check_n_splits(n_splits)?;
+                Ok(Self {
+                    n_splits,
+                    shuffle_seed: None,
+                })
+            }
+
+            #[doc = $shuffle]
+            pub fn shuffle(mut self, seed: u64) -> Self {
+                self.shuffle_seed = Some(seed);
+                self
+            }
+        }
+    };
+}
+
+fold_settings!(
+    KFold,
+    "`n_splits` folds without shuffling; an error when `n_splits < 2`.",
+    "Shuffles the samples before splitting, deterministically for `seed`."
+);
+fold_settings!(
+    StratifiedKFold,
+    "`n_splits` stratified folds without shuffling; an error when `n_splits < 2`.",
+    "Shuffles each class's fold assignment, deterministically for `seed`."
+);
+
 impl KFold {
-    /// `n_splits` folds without shuffling; an error when `n_splits < 2`.
-    pub fn new(n_splits: usize) -> Result<Self, EvalError> {
-        check_n_splits(n_splits)?;
-        Ok(Self {
-            n_splits,
-            shuffle_seed: None,
-        })
-    }
-
-    /// Shuffles the samples before splitting, deterministically for `seed`.
-    pub fn shuffle(mut self, seed: u64) -> Self {
-        self.shuffle_seed = Some(seed);
-        self
-    }
-
     /// The folds of `n_samples` samples; an error when `n_splits > n_samples`.
     pub fn split_n(&self, n_samples: usize) -> Result<Splits, EvalError> {
         if self.n_splits > n_samples {
@@ -192,23 +210,6 @@ impl Splitter for KFold {
 pub struct StratifiedKFold {
     n_splits: usize,
     shuffle_seed: Option<u64>,
-}
-
-impl StratifiedKFold {
-    /// `n_splits` stratified folds without shuffling; an error when `n_splits < 2`.
-    pub fn new(n_splits: usize) -> Result<Self, EvalError> {
-        check_n_splits(n_splits)?;
-        Ok(Self {
-            n_splits,
-            shuffle_seed: None,
-        })
-    }
-
-    /// Shuffles each class's fold assignment, deterministically for `seed`.
-    pub fn shuffle(mut self, seed: u64) -> Self {
-        self.shuffle_seed = Some(seed);
-        self
-    }
 }
 
 impl Splitter for StratifiedKFold {

@@ -1,7 +1,8 @@
 //! Named tensors as a safetensors file, written atomically, read back with a typed error.
 
 use crate::TrainError;
-use candle_core::{Device, Tensor};
+use candle_core::{Device, Tensor, Var};
+use candle_nn::VarMap;
 use painter_io::FileError;
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,6 +28,17 @@ pub fn read_tensors(path: &Path, device: &Device) -> Result<HashMap<String, Tens
         path: path.to_path_buf(),
         message: e.to_string(),
     })
+}
+
+/// A [`VarMap`] holding `vars` under their names: what a model built from a
+/// [`candle_nn::VarBuilder`] over it reads, and what training the map's variables updates.
+pub fn var_map(vars: impl IntoIterator<Item = (String, Var)>) -> Result<VarMap, TrainError> {
+    let map = VarMap::new();
+    map.data()
+        .lock()
+        .map_err(|_| TrainError::Poisoned("VarMap"))?
+        .extend(vars);
+    Ok(map)
 }
 
 #[cfg(test)]
