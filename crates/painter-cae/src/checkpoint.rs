@@ -92,16 +92,11 @@ pub fn load_encoder(dir: &Path, device: &Device) -> Result<(CaeConfig, VarMap, E
 }
 
 pub(crate) fn varmap_tensors(varmap: &VarMap) -> Result<Vec<(String, Tensor)>, CaeError> {
-    let data = varmap
-        .data()
-        .lock()
-        .map_err(|_| CaeError::Poisoned("VarMap".into()))?;
-    let mut out: Vec<(String, Tensor)> = data
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
+    let named = painter_train::named_vars(varmap)?;
+    Ok(named
+        .into_iter()
+        .map(|(k, v)| (k, v.as_tensor().clone()))
+        .collect())
 }
 
 fn check_specs(

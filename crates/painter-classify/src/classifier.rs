@@ -96,14 +96,8 @@ impl<E: FeatureExtractor> PainterClassifier<E> {
 
     /// The head's trainable variables, in the order of their names.
     pub fn head_vars(&self) -> Result<Vec<Var>> {
-        let data = self
-            .head_vars
-            .data()
-            .lock()
-            .map_err(|_| ClassifyError::Poisoned("VarMap"))?;
-        let mut named: Vec<(&String, &Var)> = data.iter().collect();
-        named.sort_by(|a, b| a.0.cmp(b.0));
-        Ok(named.into_iter().map(|(_, v)| v.clone()).collect())
+        let named = painter_train::named_vars(&self.head_vars)?;
+        Ok(named.into_iter().map(|(_, v)| v).collect())
     }
 
     /// The painters, indexed by class.

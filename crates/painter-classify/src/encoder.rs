@@ -1,7 +1,7 @@
 //! [`PretrainedEncoder`]: the CAE's encoder (from a painter-cae checkpoint, or seeded at random) as
 //! the classifier's [`FeatureExtractor`].
 
-use crate::error::{ClassifyError, Result};
+use crate::error::Result;
 use crate::extractor::FeatureExtractor;
 use crate::vars::checked_vars;
 use candle_core::{DType, Device, Module, Tensor, Var};
@@ -19,17 +19,11 @@ pub struct PretrainedEncoder {
 }
 
 fn encoder_vars(varmap: &VarMap) -> Result<Vec<(String, Var)>> {
-    let data = varmap
-        .data()
-        .lock()
-        .map_err(|_| ClassifyError::Poisoned("the encoder's VarMap"))?;
-    let mut vars: Vec<(String, Var)> = data
-        .iter()
+    let named = painter_train::named_vars(varmap)?;
+    Ok(named
+        .into_iter()
         .filter(|(k, _)| k.starts_with("encoder."))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    vars.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(vars)
+        .collect())
 }
 
 impl PretrainedEncoder {

@@ -133,9 +133,6 @@ pub enum ClassifyError {
     /// A prediction worker failed or returned too few predictions.
     #[error("prediction failed: {0}")]
     Prediction(String),
-    /// An internal lock was poisoned by a panic in another thread.
-    #[error("internal lock poisoned: {0}")]
-    Poisoned(&'static str),
     /// A dataset error.
     #[error(transparent)]
     Data(#[from] painter_data::DatasetError),

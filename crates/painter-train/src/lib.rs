@@ -11,7 +11,7 @@
 //!   [`OptimizerConfig::lr_at`], applied by the caller through
 //!   [`candle_nn::Optimizer::set_learning_rate`].
 //! - [`write_tensors`] / [`read_tensors`]: named tensors as a safetensors file, written atomically
-//!   and read back with a typed [`TrainError`]; [`var_map`]: named variables as a `VarMap`.
+//!   and read back with a typed [`TrainError`]; [`var_map`] / [`named_vars`]: named variables into and out of a `VarMap`.
 #![deny(missing_docs)]
 
 mod config;
@@ -23,4 +23,4 @@ mod tensors;
 pub use config::OptimizerConfig;
 pub use error::TrainError;
 pub use optimizer::Optimizer;
-pub use tensors::{read_tensors, var_map, write_tensors};
+pub use tensors::{named_vars, read_tensors, var_map, write_tensors};

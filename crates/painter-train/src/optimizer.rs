@@ -83,16 +83,10 @@ impl Optimizer {
 
     /// An optimizer over every floating-point variable of `varmap`, named as there.
     pub fn from_varmap(varmap: &VarMap, config: OptimizerConfig) -> Result<Self, TrainError> {
-        let params: Vec<(String, Var)> = {
-            let data = varmap
-                .data()
-                .lock()
-                .map_err(|_| TrainError::Poisoned("VarMap"))?;
-            data.iter()
-                .filter(|(_, v)| v.dtype().is_float())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
+        let params = crate::named_vars(varmap)?
+            .into_iter()
+            .filter(|(_, v)| v.dtype().is_float())
+            .collect();
         Self::named(params, config)
     }
 

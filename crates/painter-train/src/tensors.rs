@@ -41,6 +41,17 @@ pub fn var_map(vars: impl IntoIterator<Item = (String, Var)>) -> Result<VarMap, 
     Ok(map)
 }
 
+/// The variables of `map` with their names, sorted by name (a `VarMap` keeps no order).
+pub fn named_vars(map: &VarMap) -> Result<Vec<(String, Var)>, TrainError> {
+    let data = map
+        .data()
+        .lock()
+        .map_err(|_| TrainError::Poisoned("VarMap"))?;
+    let mut named: Vec<(String, Var)> = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(named)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -231,15 +231,11 @@ fn a_restored_state_continues_exactly_where_the_saved_one_stopped() {
         OptimizerConfig::adamw(),
         OptimizerConfig::momentum_sgd(0.01),
     ] {
-        let vm = candle_nn::VarMap::new();
         let init = Tensor::from_vec(values(64, 3), (8, 8), &dev).unwrap();
         let target = Tensor::from_vec(values(64, 5), (8, 8), &dev).unwrap();
         let straight = Var::from_tensor(&init).unwrap();
-        vm.data()
-            .lock()
-            .unwrap()
-            .insert("layer.weight".into(), Var::from_tensor(&init).unwrap());
-        let resumed = vm.data().lock().unwrap()["layer.weight"].clone();
+        let resumed = Var::from_tensor(&init).unwrap();
+        let vm = painter_train::var_map([("layer.weight".to_string(), resumed.clone())]).unwrap();
         let mut a = Optimizer::named(vec![("layer.weight".into(), straight.clone())], cfg).unwrap();
         let mut b = Optimizer::from_varmap(&vm, cfg).unwrap();
         for _ in 0..3 {
