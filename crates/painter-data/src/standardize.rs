@@ -17,26 +17,39 @@
 
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::RgbImage;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::fmt;
-use std::str::FromStr;
 
 /// The default side of standardized images.
 pub const DEFAULT_SIZE: u32 = 256;
 
 /// How a non-square image becomes a square.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
+///
+/// Named `pad`, `center-crop` and `stretch` (its `Display`); parsed from those names in any case,
+/// and from `crop`, `center_crop` and `centercrop` for the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
+#[strum(parse_err_ty = ParseMethodError, parse_err_fn = unknown_method)]
 pub enum StandardizeMethod {
     /// Fit the longer side to `S` keeping the aspect ratio, centre, pad with black (zero).
     #[default]
     Pad,
     /// Fit the shorter side to `S` keeping the aspect ratio and crop the centre.
+    #[strum(
+        to_string = "center-crop",
+        serialize = "center_crop",
+        serialize = "centercrop",
+        serialize = "crop"
+    )]
     CenterCrop,
     /// Resize to `S x S`, ignoring the aspect ratio.
     Stretch,
+}
+
+fn unknown_method(name: &str) -> ParseMethodError {
+    ParseMethodError(name.to_string())
 }
 
 impl StandardizeMethod {
@@ -45,17 +58,7 @@ impl StandardizeMethod {
 
     /// The kebab-case name (`pad`, `center-crop`, `stretch`).
     pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Pad => "pad",
-            Self::CenterCrop => "center-crop",
-            Self::Stretch => "stretch",
-        }
-    }
-}
-
-impl fmt::Display for StandardizeMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -63,20 +66,6 @@ impl fmt::Display for StandardizeMethod {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown standardization method `{0}` (expected pad, center-crop (crop) or stretch)")]
 pub struct ParseMethodError(pub String);
-
-impl FromStr for StandardizeMethod {
-    type Err = ParseMethodError;
-
-    /// Accepts `pad`, `center-crop` (also `crop`, `center_crop`, `centercrop`) and `stretch`, any case.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "pad" => Ok(Self::Pad),
-            "center-crop" | "center_crop" | "centercrop" | "crop" => Ok(Self::CenterCrop),
-            "stretch" => Ok(Self::Stretch),
-            _ => Err(ParseMethodError(s.to_string())),
-        }
-    }
-}
 
 /// Why an image could not be standardized.
 #[derive(Debug, thiserror::Error)]

@@ -392,14 +392,20 @@ fn method_names_parse_print_and_serialize() {
         assert_eq!(serde_json::from_str::<StandardizeMethod>(&json).unwrap(), m);
     }
     assert_eq!(
-        "crop".parse::<StandardizeMethod>().unwrap(),
-        StandardizeMethod::CenterCrop
+        StandardizeMethod::ALL.map(|m| m.as_str()),
+        ["pad", "center-crop", "stretch"]
     );
+    for alias in ["crop", "Center-Crop", "center_crop", "CenterCrop", "CROP"] {
+        assert_eq!(
+            alias.parse::<StandardizeMethod>().unwrap(),
+            StandardizeMethod::CenterCrop,
+            "{alias}"
+        );
+    }
     assert_eq!(
-        "Center-Crop".parse::<StandardizeMethod>().unwrap(),
-        StandardizeMethod::CenterCrop
+        "zoom".parse::<StandardizeMethod>().unwrap_err().to_string(),
+        "unknown standardization method `zoom` (expected pad, center-crop (crop) or stretch)"
     );
-    assert!("zoom".parse::<StandardizeMethod>().is_err());
     assert_eq!(StandardizeMethod::default(), StandardizeMethod::Pad);
     assert_eq!(
         serde_json::to_string(&StandardizeMethod::CenterCrop).unwrap(),

@@ -15,22 +15,32 @@ use crate::numeric::nan_average;
 use crate::EvalError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 
 /// The value a ratio takes when its denominator is zero (scikit-learn's `zero_division`).
 ///
 /// scikit-learn's default, `"warn"`, gives 0 (with a warning): use [`ZeroDivision::Zero`].
+///
+/// Written `0`, `1` and `nan`; parsed from those and from `0.0`, `1.0`, in any case.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(strum::Display, strum::EnumString)]
+#[strum(ascii_case_insensitive)]
+#[strum(parse_err_ty = ParseZeroDivisionError, parse_err_fn = unknown_zero_division)]
 pub enum ZeroDivision {
     /// 0.0 (scikit-learn's `zero_division=0` and `"warn"`).
     #[default]
+    #[strum(to_string = "0", serialize = "0.0")]
     Zero,
     /// 1.0 (`zero_division=1`).
+    #[strum(to_string = "1", serialize = "1.0")]
     One,
     /// NaN (`zero_division=np.nan`): the entry is left out of macro and weighted averages.
+    #[strum(serialize = "nan")]
     Nan,
+}
+
+fn unknown_zero_division(text: &str) -> ParseZeroDivisionError {
+    ParseZeroDivisionError(text.to_string())
 }
 
 impl ZeroDivision {
@@ -44,33 +54,10 @@ impl ZeroDivision {
     }
 }
 
-impl fmt::Display for ZeroDivision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ZeroDivision::Zero => "0",
-            ZeroDivision::One => "1",
-            ZeroDivision::Nan => "nan",
-        })
-    }
-}
-
 /// The text is not `0`, `1` or `nan`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("zero_division must be 0, 1 or nan, not `{0}`")]
 pub struct ParseZeroDivisionError(pub String);
-
-impl FromStr for ZeroDivision {
-    type Err = ParseZeroDivisionError;
-    /// Parses `0`, `1` or `nan` (also `0.0`, `1.0`, `NaN`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "0" | "0.0" => Ok(ZeroDivision::Zero),
-            "1" | "1.0" => Ok(ZeroDivision::One),
-            "nan" => Ok(ZeroDivision::Nan),
-            _ => Err(ParseZeroDivisionError(s.to_string())),
-        }
-    }
-}
 
 /// How per-class scores are combined into one (scikit-learn's `average`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

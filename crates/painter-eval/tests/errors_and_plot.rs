@@ -39,8 +39,20 @@ fn metric_input_errors() {
         Err(EvalError::BadMatrixShape { labels: 2 })
     ));
     assert!(painter_eval::parse_labels("0\n-1\n").is_err());
-    assert_eq!("nan".parse::<ZeroDivision>().unwrap(), ZeroDivision::Nan);
-    assert!("2".parse::<ZeroDivision>().is_err());
+    for (text, value, name) in [
+        ("0", ZeroDivision::Zero, "0"),
+        ("0.0", ZeroDivision::Zero, "0"),
+        ("1.0", ZeroDivision::One, "1"),
+        ("NaN", ZeroDivision::Nan, "nan"),
+    ] {
+        assert_eq!(text.parse::<ZeroDivision>().unwrap(), value, "{text}");
+        assert_eq!(value.to_string(), name);
+    }
+    let err = "2".parse::<ZeroDivision>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "zero_division must be 0, 1 or nan, not `2`"
+    );
 }
 
 #[test]

@@ -2,21 +2,35 @@
 
 use crate::error::{invalid, HandcraftedError};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The distance between two descriptors.
+///
+/// Named `chi2`, `l1` and `l2` on the command line (its `Display`); parsed from those and from
+/// `chi-square` and `euclidean`, in any case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr)]
+#[strum(ascii_case_insensitive)]
+#[strum(parse_err_ty = HandcraftedError, parse_err_fn = unknown_distance)]
 pub enum Distance {
     /// `sum (a - b)^2 / (a + b)` over cells where `a + b > 0`: the usual histogram distance (for
     /// non-negative, unstandardized values).
     #[default]
+    #[strum(to_string = "chi2", serialize = "chi-square")]
     ChiSquare,
     /// `sum |a - b|`.
+    #[strum(serialize = "l1")]
     L1,
     /// `sqrt(sum (a - b)^2)`.
+    #[strum(to_string = "l2", serialize = "euclidean")]
     Euclidean,
+}
+
+fn unknown_distance(name: &str) -> HandcraftedError {
+    invalid(
+        "distance",
+        format!("unknown distance `{name}` (expected chi2, l1 or l2)"),
+    )
 }
 
 impl Distance {
@@ -41,31 +55,6 @@ impl Distance {
 
     /// The name used on the command line: `chi2`, `l1` or `l2`.
     pub fn name(&self) -> &'static str {
-        match self {
-            Distance::ChiSquare => "chi2",
-            Distance::L1 => "l1",
-            Distance::Euclidean => "l2",
-        }
-    }
-}
-
-impl fmt::Display for Distance {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Distance {
-    type Err = HandcraftedError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "chi2" | "chi-square" => Ok(Distance::ChiSquare),
-            "l1" => Ok(Distance::L1),
-            "l2" | "euclidean" => Ok(Distance::Euclidean),
-            other => Err(invalid(
-                "distance",
-                format!("unknown distance `{other}` (expected chi2, l1 or l2)"),
-            )),
-        }
+        self.into()
     }
 }

@@ -76,8 +76,23 @@ fn distances_match_hand_computed_values() {
         assert_eq!(d.between(&a, &a), 0.0);
         assert!((d.between(&a, &b) - d.between(&b, &a)).abs() < 1e-12);
         assert_eq!(d.name().parse::<Distance>().unwrap(), d);
+        assert_eq!(d.to_string(), d.name());
     }
-    assert!("cosine".parse::<Distance>().is_err());
+    assert_eq!(
+        [Distance::ChiSquare, Distance::L1, Distance::Euclidean].map(|d| d.name()),
+        ["chi2", "l1", "l2"]
+    );
+    for (alias, d) in [
+        ("chi-square", Distance::ChiSquare),
+        ("Euclidean", Distance::Euclidean),
+    ] {
+        assert_eq!(alias.parse::<Distance>().unwrap(), d, "{alias}");
+    }
+    let err = "cosine".parse::<Distance>().unwrap_err().to_string();
+    assert!(
+        err.contains("unknown distance `cosine` (expected chi2, l1 or l2)"),
+        "{err}"
+    );
 }
 
 /// k-NN the naive way: full sort by (distance, index), then count votes.

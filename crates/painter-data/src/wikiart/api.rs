@@ -5,9 +5,6 @@
 //! integers (notably `contentId`, which can be close to `i64::MAX`) are read as integers, never
 //! through `f64`.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -248,7 +245,24 @@ fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error>
 }
 
 /// The image sizes WikiArt serves, selected by a suffix on the image URL (`...jpg!Large.jpg`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+///
+/// Named as the variants (`Original`, `HalfHD`, ...); parsed from those names in any case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(ascii_case_insensitive)]
+#[strum(parse_err_ty = ScrapeError, parse_err_fn = unknown_size)]
 pub enum ImageSize {
     /// The original file (no suffix).
     Original,
@@ -287,36 +301,15 @@ impl ImageSize {
     pub fn suffix(&self) -> Option<&'static str> {
         match self {
             ImageSize::Original => None,
-            ImageSize::HD => Some("HD"),
-            ImageSize::HalfHD => Some("HalfHD"),
-            ImageSize::Large => Some("Large"),
-            ImageSize::PinterestLarge => Some("PinterestLarge"),
-            ImageSize::Blog => Some("Blog"),
-            ImageSize::PinterestSmall => Some("PinterestSmall"),
-            ImageSize::PortraitSmall => Some("PortraitSmall"),
+            size => Some(size.into()),
         }
     }
 }
 
-impl fmt::Display for ImageSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.suffix().unwrap_or("Original"))
-    }
-}
-
-impl FromStr for ImageSize {
-    type Err = ScrapeError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ImageSize::FALLBACK_ORDER
-            .into_iter()
-            .find(|size| size.to_string().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                ScrapeError::InvalidConfig(format!(
-                    "unknown image size {s:?} (expected one of Original, HD, HalfHD, Large, PinterestLarge, Blog, PinterestSmall, PortraitSmall)"
-                ))
-            })
-    }
+fn unknown_size(name: &str) -> ScrapeError {
+    ScrapeError::InvalidConfig(format!(
+        "unknown image size {name:?} (expected one of Original, HD, HalfHD, Large, PinterestLarge, Blog, PinterestSmall, PortraitSmall)"
+    ))
 }
 
 /// The URLs to try for an image, best first: the `preferred` size, then the other sizes in
@@ -533,6 +526,20 @@ mod tests {
         );
         assert_eq!(v.len(), 8);
         assert_eq!("halfhd".parse::<ImageSize>().unwrap(), ImageSize::HalfHD);
-        assert!("huge".parse::<ImageSize>().is_err());
+        for size in ImageSize::FALLBACK_ORDER {
+            assert_eq!(size.to_string().parse::<ImageSize>().unwrap(), size);
+            assert_eq!(
+                size.suffix(),
+                (size != ImageSize::Original)
+                    .then(|| size.to_string())
+                    .as_deref()
+            );
+        }
+        assert_eq!(ImageSize::PinterestLarge.suffix(), Some("PinterestLarge"));
+        let err = "huge".parse::<ImageSize>().unwrap_err().to_string();
+        assert!(
+            err.contains("unknown image size \"huge\" (expected one of Original"),
+            "{err}"
+        );
     }
 }
