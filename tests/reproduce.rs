@@ -792,6 +792,13 @@ fn a_run_folders_recipe_reruns_the_same_experiment() {
 }
 
 /// The linear-probe classifier a run saved for `fold` (from 1) of its first draw.
+/// The probe reading 64-px paintings by 32-px patches with two candidate `C`s.
+const PROBE_ON_PATCHES: [&str; 3] = [
+    "classifier.image_size=64",
+    "classifier.patch_size=32",
+    "classifier.c_grid=[0.1, 1.0]",
+];
+
 fn saved_probe(out: &Path, fold: usize) -> painter_classify::ProbeClassifier {
     painter_classify::ProbeClassifier::load(
         &fold_dir(out, 0, fold).join("model"),
@@ -806,12 +813,10 @@ fn the_linear_probe_on_patches_at_a_larger_size_runs_resumes_and_learns() {
     // The CAE is pretrained at 32 px; the probe describes the paintings at 64 px by 32-px patches,
     // reading the encoder through a leaky ReLU, at full and at half resolution.
     let settings = [
-        "classifier.image_size=64",
-        "classifier.patch_size=32",
-        "classifier.c_grid=[0.1, 1.0]",
-        "classifier.negative_slope=0.1",
-        "classifier.scales=[1, 2]",
-    ];
+        &PROBE_ON_PATCHES[..],
+        &["classifier.negative_slope=0.1", "classifier.scales=[1, 2]"],
+    ]
+    .concat();
     let e = experiment(dir.path(), "linear", &settings);
     let out = e.run.out.clone();
     let first = run(&e).unwrap();
@@ -871,14 +876,15 @@ fn pretraining_on_crops_trains_on_crops_of_larger_paintings() {
     // The CAE, with a third stage, takes 32-px inputs, cut 3 per painting from the 48 unlabeled
     // paintings standardized to 64 px, and trains without the paper's pixel dropout.
     let settings = [
-        "classifier.image_size=64",
-        "classifier.patch_size=32",
-        "classifier.c_grid=[0.1, 1.0]",
-        "pretraining.crops=3",
-        "pretraining.crop_from=64",
-        "pretraining.pixel_dropout=0.0",
-        "cae.filters=[8, 12, 16]",
-    ];
+        &PROBE_ON_PATCHES[..],
+        &[
+            "pretraining.crops=3",
+            "pretraining.crop_from=64",
+            "pretraining.pixel_dropout=0.0",
+            "cae.filters=[8, 12, 16]",
+        ],
+    ]
+    .concat();
     let e = experiment(dir.path(), "crops", &settings);
     let result = run(&e).unwrap();
     let acc = result.draws[0].classifier.accuracy.mean;

@@ -17,7 +17,7 @@ use super::report::ReportInputs;
 use super::state::{FoldRecord, ModelRole};
 use super::{DataSource, PipelineError, RunSummary};
 use painter_eval::{Calibration, ScoreSummary, SelectiveAccuracy, SelectivePoint};
-use painter_io::{read_json, write_json, Optional};
+use painter_io::{read_json, write_json, FileError, Optional};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -251,7 +251,7 @@ pub fn copy_sources(
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(PipelineError::io(&path, e)),
+        Err(e) => return Err(FileError::new(&path, e).into()),
     };
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();

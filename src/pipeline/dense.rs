@@ -3,14 +3,13 @@
 //! stopping on a stratified split carved out of the fold's training part: nothing of the test
 //! paintings is used for training or for stopping.
 
-use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
+use super::folds::{Fold, FoldClassifier, FoldOutput};
 use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
 use crate::recipe::DenseRecipe;
-use candle_core::Device;
 use painter_classify::{
-    AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, FeatureCache,
-    HeadConfig, OptimizerConfig, PainterClassifier, Preprocessing, PretrainedEncoder, TrainConfig,
+    AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, FoldTrainer,
+    HeadConfig, OptimizerConfig, Preprocessing, PretrainedEncoder, TrainConfig,
 };
 use painter_data::Dataset;
 
@@ -58,42 +57,48 @@ pub fn train_config(recipe: &DenseRecipe, verbose: bool) -> TrainConfig {
     }
 }
 
-/// The dense head as a fold model on a draw's paintings.
+/// The dense head as a fold model on a draw's paintings: painter-classify's [`FoldTrainer`] trains
+/// each fold's classifier; this adds what a run keeps of it.
 pub struct DenseFolds<'a> {
-    /// The draw's paintings, standardized to the encoder's input size.
-    pub dataset: &'a dyn Dataset,
-    /// The pretrained encoder every fold starts from.
-    pub encoder: &'a PretrainedEncoder,
-    /// The head's shape.
-    pub head: HeadConfig,
-    /// The training settings (the seed is the fold's).
-    pub config: TrainConfig,
+    /// Trains a fresh classifier per fold on the draw's paintings (the seed is the fold's).
+    pub trainer: FoldTrainer<'a>,
     /// Save every fold's model.
     pub save_models: bool,
-    /// The device.
-    pub device: &'a Device,
-    /// The frozen encoder's features of every painting of the draw, computed at the first fold.
-    pub cache: Option<FeatureCache>,
 }
 
-impl DenseFolds<'_> {
+impl<'a> DenseFolds<'a> {
+    /// The dense recipe's folds on `dataset` (standardized to the encoder's input size), every
+    /// fold starting from `encoder`, on its device; no fold model is saved.
+    pub fn new(
+        recipe: &DenseRecipe,
+        dataset: &'a dyn Dataset,
+        encoder: &PretrainedEncoder,
+        verbose: bool,
+    ) -> Result<Self, PipelineError> {
+        let config = encoder.config();
+        let size = u32::try_from(config.image_size).map_err(|_| {
+            PipelineError::InvalidOption("the encoder's image size is too large".into())
+        })?;
+        let head = head_config(recipe, config.latent_shape(), dataset.class_names().len());
+        let trainer = FoldTrainer::new(
+            encoder.clone(),
+            head,
+            Preprocessing::new(size),
+            dataset,
+            train_config(recipe, verbose),
+            encoder.device(),
+        )?;
+        Ok(Self {
+            trainer,
+            save_models: false,
+        })
+    }
+
     /// The paper's protocol for the dense head: a fresh head (same seed) trained on *all* of the
     /// fold's training paintings for every epoch of the recipe, no early stopping, its accuracy
     /// on the fold's test paintings recorded after each epoch.
-    fn scored_fold_curve(
-        &self,
-        place: &FoldPlace,
-        train: &[usize],
-        test: &[usize],
-        cache: Option<&FeatureCache>,
-    ) -> Result<ScoredFoldCurve, PipelineError> {
-        let model = self.fold_model(place)?;
-        let config = TrainConfig {
-            seed: place.seed,
-            early_stopping: None,
-            ..self.config.clone()
-        };
-        let history = model.fit(self.dataset, train, Some(test), &config, cache)?;
+    fn scored_fold_curve(&mut self, fold: &Fold<'_>) -> Result<ScoredFoldCurve, PipelineError> {
+        let (_, history) = self.trainer.fit(fold.seed, fold.train, Some(fold.test))?;
         let points = history
             .epochs
             .iter()
@@ -112,76 +117,31 @@ impl DenseFolds<'_> {
             .collect::<Result<Vec<_>, PipelineError>>()?;
         ScoredFoldCurve::new(TrainingStep::Epoch, points)
     }
-
-    /// A fresh classifier for the fold: the fold's encoder and a head initialized with its seed.
-    fn fold_model(
-        &self,
-        place: &FoldPlace,
-    ) -> Result<PainterClassifier<PretrainedEncoder>, PipelineError> {
-        let size = u32::try_from(self.encoder.config().image_size).map_err(|_| {
-            PipelineError::InvalidOption("the encoder's image size is too large".into())
-        })?;
-        Ok(PainterClassifier::new(
-            self.fold_encoder()?,
-            &self.head,
-            self.dataset.class_names().to_vec(),
-            Preprocessing::new(size),
-            place.seed,
-            self.device,
-        )?)
-    }
-
-    fn fold_encoder(&self) -> Result<PretrainedEncoder, PipelineError> {
-        if self.config.encoder == EncoderTraining::Frozen {
-            return Ok(self.encoder.clone());
-        }
-        // The encoder will change: the fold gets its own copy of the pretrained weights.
-        let named: std::collections::HashMap<String, candle_core::Tensor> =
-            self.encoder.named_tensors_copied()?.into_iter().collect();
-        Ok(PretrainedEncoder::from_tensors(
-            self.encoder.config(),
-            |n| named.get(n).cloned(),
-            self.device,
-        )?)
-    }
 }
 
 impl FoldClassifier for DenseFolds<'_> {
-    fn fit_fold(
-        &mut self,
-        place: &FoldPlace,
-        train: &[usize],
-        test: &[usize],
-    ) -> Result<FoldOutput, PipelineError> {
-        let model = self.fold_model(place)?;
-        let frozen = self.config.encoder == EncoderTraining::Frozen;
-        if frozen && self.cache.is_none() {
+    fn fit_fold(&mut self, fold: &Fold<'_>) -> Result<FoldOutput, PipelineError> {
+        if self.trainer.features_pending() {
             println!(
                 "  computing the frozen encoder's features of the draw's {} paintings once",
-                self.dataset.len()
+                fold.train.len() + fold.test.len()
             );
-            let all: Vec<usize> = (0..self.dataset.len()).collect();
-            self.cache = model.feature_cache(self.dataset, &all, &self.config)?;
         }
-        let cache = if frozen { self.cache.as_ref() } else { None };
-        let config = TrainConfig {
-            seed: place.seed,
-            ..self.config.clone()
-        };
-        let history = model.fit(self.dataset, train, None, &config, cache)?;
-        let probabilities = model
-            .predict_indices(self.dataset, test, cache, config.batch_size)?
+        let (model, history) = self.trainer.fit(fold.seed, fold.train, None)?;
+        let probabilities = self
+            .trainer
+            .predict(&model, fold.test)?
             .into_iter()
             .map(|p| p.into_iter().map(f64::from).collect())
             .collect();
-        history.save_curves(&place.dir)?;
-        history.save_json(&place.dir.join("history.json"))?;
+        history.save_curves(&fold.dir)?;
+        history.save_json(&fold.dir.join("history.json"))?;
         if self.save_models {
-            model.save(&place.dir.join("model"))?;
+            model.save(&fold.dir.join("model"))?;
         }
-        let scored_fold = match place.protocol {
+        let scored_fold = match fold.protocol {
             Protocol::Honest => None,
-            Protocol::Paper => Some(self.scored_fold_curve(place, train, test, cache)?),
+            Protocol::Paper => Some(self.scored_fold_curve(fold)?),
         };
         Ok(FoldOutput {
             probabilities,

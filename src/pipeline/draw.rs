@@ -1,10 +1,10 @@
 //! One draw of the cross-validation stage: the recipe's classifier and the colour-histogram
 //! baseline, each through the one [`FoldRunner`], on the very same stratified folds.
 
-use super::dense::{head_config, train_config, DenseFolds};
+use super::dense::DenseFolds;
 use super::final_model::{fit_final, FinalFit};
 use super::folds::{
-    cross_validate_runner, splitter, FoldClassifier, FoldOutput, FoldPlace, FoldRunner, FoldTally,
+    cross_validate_runner, splitter, Fold, FoldClassifier, FoldOutput, FoldRunner, FoldTally,
 };
 use super::probe::{channel_statistics, extractor, ProbeFolds};
 use super::protocol::{PaperScores, Protocol, STOP_AT};
@@ -51,13 +51,8 @@ struct BaselineFolds<'a> {
 }
 
 impl FoldClassifier for BaselineFolds<'_> {
-    fn fit_fold(
-        &mut self,
-        _place: &FoldPlace,
-        train: &[usize],
-        test: &[usize],
-    ) -> Result<FoldOutput, PipelineError> {
-        let predictions = self.model.fit_predict(train, test)?;
+    fn fit_fold(&mut self, fold: &Fold<'_>) -> Result<FoldOutput, PipelineError> {
+        let predictions = self.model.fit_predict(fold.train, fold.test)?;
         Ok(FoldOutput {
             probabilities: predictions.probabilities,
             details: predictions.details,
@@ -129,18 +124,18 @@ fn evaluate_then_fit<C: FoldClassifier>(
     labels: &[usize],
     split: &StratifiedKFold,
     names: &[String],
-    folds: impl Fn(bool) -> C,
+    folds: impl Fn(bool) -> Result<C, PipelineError>,
 ) -> Result<(Evaluation, Option<FinalFit>), PipelineError> {
     let evaluation = evaluate(
         experiment,
         ModelRole::Classifier,
         draw,
         labels,
-        folds(experiment.recipe.output.fold_models),
+        folds(experiment.recipe.output.fold_models)?,
         split,
         names,
     )?;
-    let fit = final_fit(experiment, draw, labels.len(), folds(true))?;
+    let fit = final_fit(experiment, draw, labels.len(), folds(true)?)?;
     Ok((evaluation, fit))
 }
 
@@ -181,13 +176,15 @@ fn classify(
                 },
                 features.matrix().rows()
             );
-            let folds = |save_models| ProbeFolds {
-                recipe,
-                extractor: &extractor,
-                features: &features,
-                labels,
-                class_names: names,
-                save_models,
+            let folds = |save_models| {
+                Ok(ProbeFolds {
+                    recipe,
+                    extractor: &extractor,
+                    features: &features,
+                    labels,
+                    class_names: names,
+                    save_models,
+                })
             };
             let ((cv, mut tally, paper), fit) =
                 evaluate_then_fit(experiment, draw, labels, split, names, folds)?;
@@ -201,14 +198,12 @@ fn classify(
                     encoders.len()
                 )));
             };
-            let folds = |save_models| DenseFolds {
-                dataset,
-                encoder,
-                head: head_config(recipe, encoder.config().latent_shape(), names.len()),
-                config: train_config(recipe, experiment.run.verbose),
-                save_models,
-                device,
-                cache: None,
+            let verbose = experiment.run.verbose;
+            let folds = |save_models| {
+                Ok(DenseFolds {
+                    save_models,
+                    ..DenseFolds::new(recipe, dataset, encoder, verbose)?
+                })
             };
             evaluate_then_fit(experiment, draw, labels, split, names, folds)
         }

@@ -68,11 +68,6 @@ pub enum PipelineError {
 }
 
 impl PipelineError {
-    /// A file-system error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io(painter_io::FileError::new(path, source))
-    }
-
     /// Converts painter-eval's cross-validation error, keeping the fold of a model error.
     pub(crate) fn from_cv(e: painter_eval::CrossValidationError<PipelineError>) -> Self {
         match e {

@@ -9,12 +9,12 @@
 //! probabilities before it ([`TemperatureRecord`], `temperature.json` in the fold folder), so the
 //! card can show the calibration before and after.
 
-use super::folds::{FoldClassifier, FoldPlace};
+use super::folds::{Fold, FoldClassifier};
 use super::protocol::Protocol;
 use super::state::fold_dir;
 use super::PipelineError;
 use painter_classify::Temperature;
-use painter_io::{read_json, write_json, Optional};
+use painter_io::{read_json, write_json, FileError, Optional};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -44,7 +44,8 @@ pub fn model_dir(out: &Path) -> PathBuf {
 }
 
 /// Trains `classifier` as a fold on all `paintings` paintings (seed `seed`), which must save its
-/// model into `<place>/model`, and moves that folder to `RUN_DIR/model/` (replacing an older one).
+/// model into `RUN_DIR/final/model`, and moves that folder to `RUN_DIR/model/` (replacing an
+/// older one).
 pub fn fit_final<C: FoldClassifier>(
     classifier: &mut C,
     out: &Path,
@@ -53,17 +54,19 @@ pub fn fit_final<C: FoldClassifier>(
     paintings: usize,
 ) -> Result<FinalFit, PipelineError> {
     let started = Instant::now();
-    let place = FoldPlace {
+    let all: Vec<usize> = (0..paintings).collect();
+    let dir = out.join(FINAL_DIR);
+    let output = classifier.fit_fold(&Fold {
         fold: 0,
         folds,
-        dir: out.join(FINAL_DIR),
+        dir: dir.clone(),
         seed,
         // No fold is scored: the final model is trained once, with the honest choices.
         protocol: Protocol::Honest,
-    };
-    let all: Vec<usize> = (0..paintings).collect();
-    let output = classifier.fit_fold(&place, &all, &[])?;
-    let saved = place.dir.join(MODEL_DIR);
+        train: &all,
+        test: &[],
+    })?;
+    let saved = dir.join(MODEL_DIR);
     if !saved.is_dir() {
         return Err(PipelineError::CrossValidation(format!(
             "the final fit saved no model in {}",
@@ -72,9 +75,9 @@ pub fn fit_final<C: FoldClassifier>(
     }
     let target = model_dir(out);
     if target.exists() {
-        std::fs::remove_dir_all(&target).map_err(|e| PipelineError::io(&target, e))?;
+        std::fs::remove_dir_all(&target).map_err(FileError::at(&target))?;
     }
-    std::fs::rename(&saved, &target).map_err(|e| PipelineError::io(&target, e))?;
+    std::fs::rename(&saved, &target).map_err(FileError::at(&target))?;
     for note in &output.notes {
         println!("    {note}");
     }

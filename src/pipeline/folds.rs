@@ -17,10 +17,11 @@ use painter_eval::{
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Where a fold is: its number, the run's fold count, its folder and its seed.
+/// A fold to fit: its number, the run's fold count, its folder, its seed, and its training and
+/// test paintings.
 #[derive(Debug, Clone)]
-pub struct FoldPlace {
-    /// The fold, from 1.
+pub struct Fold<'a> {
+    /// The fold, from 1 (0 for the final model, trained on every painting).
     pub fold: usize,
     /// Folds in the draw.
     pub folds: usize,
@@ -31,6 +32,10 @@ pub struct FoldPlace {
     /// How the fold is scored: under [`Protocol::Paper`] the model also returns its
     /// [`FoldOutput::scored_fold`] curve.
     pub protocol: Protocol,
+    /// The training paintings (indices into the draw's paintings).
+    pub train: &'a [usize],
+    /// The test paintings, whose class probabilities the model returns.
+    pub test: &'a [usize],
 }
 
 /// What a model returns for a fold.
@@ -51,14 +56,9 @@ pub struct FoldOutput {
 
 /// A model evaluated fold by fold.
 pub trait FoldClassifier {
-    /// Fits a fresh model on the paintings `train` and returns the class probabilities of the
-    /// paintings `test`; may save what it learned into `place.dir`.
-    fn fit_fold(
-        &mut self,
-        place: &FoldPlace,
-        train: &[usize],
-        test: &[usize],
-    ) -> Result<FoldOutput, PipelineError>;
+    /// Fits a fresh model on the fold's training paintings and returns the class probabilities
+    /// of its test paintings; may save what it learned into `fold.dir`.
+    fn fit_fold(&mut self, fold: &Fold<'_>) -> Result<FoldOutput, PipelineError>;
 }
 
 /// How many folds of a draw were trained in this run or reused from an earlier one, and the
@@ -148,14 +148,15 @@ impl<C: FoldClassifier> FoldModel for FoldRunner<'_, C> {
             return Ok(record.predictions);
         }
         let started = Instant::now();
-        let place = FoldPlace {
+        let output = self.classifier.fit_fold(&Fold {
             fold,
             folds: self.folds,
             dir: super::state::fold_dir(self.out, self.draw, fold),
             seed: self.seed.wrapping_add(fold0 as u64),
             protocol: self.protocol,
-        };
-        let output = self.classifier.fit_fold(&place, train, test)?;
+            train,
+            test,
+        })?;
         if output.probabilities.len() != test.len() {
             return Err(PipelineError::CrossValidation(format!(
                 "the {name} gave {} probability rows for {} test paintings",

@@ -57,7 +57,7 @@ pub use report::RunSummary;
 pub use run_options::{DataSource, Experiment, RunOptions};
 
 use candle_core::Device;
-use painter_io::write_atomic;
+use painter_io::{write_atomic, FileError};
 use std::time::Instant;
 
 /// The resolved recipe's file name in the run folder.
@@ -122,7 +122,7 @@ fn start(experiment: &Experiment, stages: usize) -> Result<Start, PipelineError>
     experiment.validate()?;
     let run = &experiment.run;
     let out = &run.out;
-    std::fs::create_dir_all(out).map_err(|e| PipelineError::io(out, e))?;
+    std::fs::create_dir_all(out).map_err(FileError::at(out))?;
     let resumed = state::RunDescription::of(experiment)?.record_or_check(out)?;
     let resolved = experiment.recipe.to_toml(Some(&run.to_table()?))?;
     let recipe_path = out.join(RECIPE_FILE);

@@ -16,7 +16,7 @@ use candle_core::Device;
 use painter_cae::{load_cae, pretrain, CaeCheckpoint, CaeConfig, PretrainConfig};
 use painter_classify::PretrainedEncoder;
 use painter_data::{Dataset, ImageBatch, PreparedData, PretrainingImages, SharedDataset};
-use painter_io::{read_json, write_atomic, write_json, Optional};
+use painter_io::{read_json, write_atomic, write_json, FileError, Optional};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -236,7 +236,7 @@ fn copy_if_exists(from: &Path, to: &Path) -> Result<bool, PipelineError> {
             Ok(true)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(PipelineError::io(from, e)),
+        Err(e) => Err(FileError::new(from, e).into()),
     }
 }
 

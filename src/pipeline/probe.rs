@@ -5,7 +5,7 @@
 //! used for nothing but the final prediction.
 
 use super::final_model::TemperatureRecord;
-use super::folds::{FoldClassifier, FoldOutput, FoldPlace};
+use super::folds::{Fold, FoldClassifier, FoldOutput};
 use super::protocol::{CurvePoint, Protocol, ScoredFoldCurve, TrainingStep};
 use super::PipelineError;
 use crate::recipe::ProbeRecipe;
@@ -16,6 +16,7 @@ use painter_classify::{
 };
 use painter_data::Dataset;
 use painter_eval::accuracy_score;
+use painter_io::FileError;
 use painter_plot::LineChart;
 
 /// Paintings read and described per step (bounds the memory of decoded paintings).
@@ -177,16 +178,12 @@ pub struct ProbeFolds<'a> {
 }
 
 impl FoldClassifier for ProbeFolds<'_> {
-    fn fit_fold(
-        &mut self,
-        place: &FoldPlace,
-        train: &[usize],
-        test: &[usize],
-    ) -> Result<FoldOutput, PipelineError> {
+    fn fit_fold(&mut self, fold: &Fold<'_>) -> Result<FoldOutput, PipelineError> {
+        let (train, test) = (fold.train, fold.test);
         let config = LinearProbeConfig {
             c_grid: self.recipe.c_grid.clone(),
             inner_folds: self.recipe.inner_folds,
-            seed: Some(place.seed),
+            seed: Some(fold.seed),
             temperature: self.recipe.temperature,
             ..LinearProbeConfig::default()
         };
@@ -201,19 +198,19 @@ impl FoldClassifier for ProbeFolds<'_> {
             .iter()
             .map(|&i| Ok(probe.predict_sample_proba(self.features, i)?))
             .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
-        std::fs::create_dir_all(&place.dir).map_err(|e| PipelineError::io(&place.dir, e))?;
+        std::fs::create_dir_all(&fold.dir).map_err(FileError::at(&fold.dir))?;
         if self.recipe.temperature {
             let unscaled = test
                 .iter()
                 .map(|&i| Ok(probe.predict_sample_proba_unscaled(self.features, i)?))
                 .collect::<Result<Vec<Vec<f64>>, PipelineError>>()?;
-            TemperatureRecord::new(probe.temperature, unscaled).save(&place.dir)?;
+            TemperatureRecord::new(probe.temperature, unscaled).save(&fold.dir)?;
         }
         if probe.scores.len() > 1 {
-            LineChart::new(if place.fold == 0 {
+            LineChart::new(if fold.fold == 0 {
                 "Choosing C on every painting (the final model)".to_string()
             } else {
-                format!("Choosing C inside fold {}'s training part", place.fold)
+                format!("Choosing C inside fold {}'s training part", fold.fold)
             })
             .x_label("log10 C")
             .y_label("inner cross-validation accuracy")
@@ -225,7 +222,7 @@ impl FoldClassifier for ProbeFolds<'_> {
                     .map(|s| (s.c.log10(), s.accuracy))
                     .collect(),
             )
-            .save_png(&place.dir.join("c_selection.png"))
+            .save_png(&fold.dir.join("c_selection.png"))
             .map_err(painter_classify::ClassifyError::from)?;
         }
         let mut details = format!(
@@ -242,12 +239,12 @@ impl FoldClassifier for ProbeFolds<'_> {
             details += &format!(", temperature {:.3}", probe.temperature.value);
         }
         let notes = convergence_note(&probe).into_iter().collect();
-        let scored_fold = match place.protocol {
+        let scored_fold = match fold.protocol {
             Protocol::Honest => None,
             Protocol::Paper => Some(scored_fold_curve(&config, &probe, self, train, test)?),
         };
         if self.save_models {
-            ProbeClassifier::new(self.extractor.clone(), probe)?.save(&place.dir.join("model"))?;
+            ProbeClassifier::new(self.extractor.clone(), probe)?.save(&fold.dir.join("model"))?;
         }
         Ok(FoldOutput {
             probabilities,

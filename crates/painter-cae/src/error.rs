@@ -103,10 +103,6 @@ pub enum CaeError {
 }
 
 impl CaeError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io(painter_io::FileError::new(path, source))
-    }
-
     pub(crate) fn checkpoint(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Self::Checkpoint {
             path: path.into(),

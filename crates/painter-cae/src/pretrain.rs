@@ -34,7 +34,7 @@ use indicatif::ProgressBar;
 use painter_data::batcher::{Batcher, BatcherConfig, LastBatch};
 use painter_data::InMemoryDataset;
 use painter_data::{Dataset, PixelDropout};
-use painter_io::{read_document, write_atomic, write_json, Format};
+use painter_io::{read_document, write_atomic, write_json, FileError, Format};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -257,7 +257,7 @@ fn latest_checkpoint(out_dir: &Path) -> Result<Option<PathBuf>, CaeError> {
     if !latest.exists() {
         return Ok(None);
     }
-    let name = std::fs::read_to_string(&latest).map_err(|e| CaeError::io(&latest, e))?;
+    let name = std::fs::read_to_string(&latest).map_err(FileError::at(&latest))?;
     let name = name.trim();
     if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
         return Err(CaeError::checkpoint(

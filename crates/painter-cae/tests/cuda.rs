@@ -8,12 +8,6 @@ use candle_nn::{Optimizer, VarBuilder, VarMap, SGD};
 use painter_cae::{Cae, CaeConfig};
 use painter_data::ImageBatch;
 
-fn cuda() -> Device {
-    Device::new_cuda(0).unwrap_or_else(|e| {
-        panic!("built with the `cuda` feature but no CUDA device 0 is usable: {e}")
-    })
-}
-
 /// The largest difference between two tensors relative to the largest magnitude of the first.
 fn relative_diff(a: &Tensor, b: &Tensor) -> f32 {
     let a = a.to_device(&Device::Cpu).unwrap();
@@ -32,7 +26,8 @@ fn relative_diff(a: &Tensor, b: &Tensor) -> f32 {
 
 #[test]
 fn a_cae_step_on_cuda_matches_the_cpu_step() {
-    let gpu = cuda();
+    let gpu = Device::new_cuda(0)
+        .expect("built with the `cuda` feature, the test needs a usable CUDA device 0");
     let cpu = Device::Cpu;
     let cfg = CaeConfig {
         image_size: 32,

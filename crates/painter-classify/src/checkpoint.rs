@@ -11,7 +11,7 @@ use crate::head_config::HeadConfig;
 use crate::preprocess::Preprocessing;
 use candle_core::Device;
 use painter_cae::CaeConfig;
-use painter_io::{read_document, write_json, DocumentError, Format};
+use painter_io::{read_document, write_json, DocumentError, FileError, Format};
 use painter_train::{read_tensors, write_tensors};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -65,7 +65,7 @@ impl PainterClassifier<PretrainedEncoder> {
 
     /// Writes the model into `dir` (created): weights first, then the description, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
         let mut tensors = self.head().named_tensors();
         tensors.extend(self.encoder().named_tensors());
         let weights_bytes = write_tensors(&dir.join(WEIGHTS_FILE), &tensors)?;
@@ -128,7 +128,7 @@ impl PainterClassifier<PretrainedEncoder> {
             message,
         };
         let len = std::fs::metadata(&weights)
-            .map_err(|e| ClassifyError::io(&weights, e))?
+            .map_err(FileError::at(&weights))?
             .len();
         if len != desc.weights_bytes {
             return Err(bad(format!(

@@ -1,6 +1,6 @@
-//! k-fold cross-validation of the classifier through painter-eval: [`FoldTrainer`] implements
-//! [`painter_eval::FoldModel`] ("train on these indices, predict those"), and
-//! [`cross_validate_classifier`] runs a whole k-fold evaluation in one call.
+//! k-fold cross-validation of the classifier through painter-eval: [`FoldTrainer`] trains a fresh
+//! classifier per fold (and is painter-eval's [`FoldModel`]: "train on these indices, predict
+//! those"), and [`cross_validate_classifier`] runs a whole k-fold evaluation in one call.
 //!
 //! With a frozen encoder the features of every image are computed once and shared by all folds;
 //! every fold gets a fresh head (seed `seed + fold`) and, when the encoder is trained, a fresh copy of
@@ -16,7 +16,7 @@ use crate::preprocess::Preprocessing;
 use crate::train_config::{EncoderTraining, TrainConfig};
 use candle_core::Device;
 use painter_data::Dataset;
-use painter_eval::{CrossValidation, CrossValidationConfig, FoldModel, Splitter};
+use painter_eval::{argmax, CrossValidation, CrossValidationConfig, FoldModel, Splitter};
 
 /// Trains a fresh classifier per fold and predicts the fold's held-out samples.
 pub struct FoldTrainer<'a> {
@@ -74,9 +74,78 @@ impl<'a> FoldTrainer<'a> {
         })
     }
 
-    /// The training history of every fold run so far.
+    /// The training history of every fold [`FoldModel::fit_predict`] ran so far.
     pub fn histories(&self) -> &[TrainingHistory] {
         &self.histories
+    }
+
+    /// Whether the next [`FoldTrainer::fit`] will first compute the frozen encoder's features of
+    /// every sample (shared by all folds from then on).
+    pub fn features_pending(&self) -> bool {
+        self.shares_features() && !self.cache_built
+    }
+
+    /// Whether the folds share one cache of the encoder's features: unless the encoder is
+    /// fine-tuned from the first epoch.
+    fn shares_features(&self) -> bool {
+        !matches!(self.config.encoder, EncoderTraining::FineTune { .. })
+    }
+
+    /// A fresh classifier for a fold: the pretrained encoder (its own copy when training will
+    /// change it) and a head initialized with `seed`.
+    pub fn fresh_classifier(&self, seed: u64) -> Result<PainterClassifier<PretrainedEncoder>> {
+        PainterClassifier::new(
+            self.fold_encoder()?,
+            &self.head,
+            self.dataset.class_names().to_vec(),
+            self.preprocessing,
+            seed,
+            &self.device,
+        )
+    }
+
+    /// Trains a fresh classifier (see [`FoldTrainer::fresh_classifier`]) on the samples `train`
+    /// with the fold's `seed`, and returns it with its history.
+    ///
+    /// Without `scored` samples, early stopping (when configured) watches a stratified part of
+    /// `train`. With them, training runs every epoch and records their accuracy after each as the
+    /// history's validation figures: the scored samples choose nothing.
+    pub fn fit(
+        &mut self,
+        seed: u64,
+        train: &[usize],
+        scored: Option<&[usize]>,
+    ) -> Result<(PainterClassifier<PretrainedEncoder>, TrainingHistory)> {
+        let model = self.fresh_classifier(seed)?;
+        if self.features_pending() {
+            let all: Vec<usize> = (0..self.dataset.len()).collect();
+            self.cache = model.feature_cache(self.dataset, &all, &self.config)?;
+            self.cache_built = true;
+        }
+        let config = TrainConfig {
+            seed,
+            early_stopping: match scored {
+                Some(_) => None,
+                None => self.config.early_stopping,
+            },
+            ..self.config.clone()
+        };
+        let history = model.fit(self.dataset, train, scored, &config, self.cache.as_ref())?;
+        Ok((model, history))
+    }
+
+    /// The class probabilities of the samples `samples` by `model` (one that
+    /// [`FoldTrainer::fit`] returned), one row per sample.
+    pub fn predict(
+        &self,
+        model: &PainterClassifier<PretrainedEncoder>,
+        samples: &[usize],
+    ) -> Result<Vec<Vec<f32>>> {
+        let cache = match self.config.encoder {
+            EncoderTraining::Frozen => self.cache.as_ref(),
+            _ => None,
+        };
+        model.predict_indices(self.dataset, samples, cache, self.config.batch_size)
     }
 
     fn fold_encoder(&self) -> Result<PretrainedEncoder> {
@@ -97,49 +166,21 @@ impl<'a> FoldTrainer<'a> {
 impl FoldModel for FoldTrainer<'_> {
     type Error = ClassifyError;
 
+    /// Trains fold `fold`'s classifier (seed: the configured seed plus `fold`) on `train` and
+    /// predicts the painters of `test`.
     fn fit_predict(&mut self, fold: usize, train: &[usize], test: &[usize]) -> Result<Vec<usize>> {
-        let encoder = self.fold_encoder()?;
-        let model = PainterClassifier::new(
-            encoder,
-            &self.head,
-            self.dataset.class_names().to_vec(),
-            self.preprocessing,
-            self.config.seed.wrapping_add(fold as u64),
-            &self.device,
-        )?;
-        let uses_cache = !matches!(self.config.encoder, EncoderTraining::FineTune { .. });
-        if uses_cache && !self.cache_built {
-            let all: Vec<usize> = (0..self.dataset.len()).collect();
-            self.cache = model.feature_cache(self.dataset, &all, &self.config)?;
-            self.cache_built = true;
-        }
-        let mut cfg = self.config.clone();
-        cfg.seed = self.config.seed.wrapping_add(fold as u64);
-        let history = model.fit(self.dataset, train, None, &cfg, self.cache.as_ref())?;
+        let seed = self.config.seed.wrapping_add(fold as u64);
+        let (model, history) = self.fit(seed, train, None)?;
         if self.config.verbose {
             if let Some(b) = history.best() {
                 eprintln!("fold {fold}: restored {}", b.line());
             }
         }
         self.histories.push(history);
-        let predict_cache = if self.config.encoder == EncoderTraining::Frozen {
-            self.cache.as_ref()
-        } else {
-            None
-        };
-        let probs =
-            model.predict_indices(self.dataset, test, predict_cache, self.config.batch_size)?;
-        Ok(probs
+        let probabilities = self.predict(&model, test)?;
+        Ok(probabilities
             .iter()
-            .map(|p| {
-                p.iter()
-                    .enumerate()
-                    .fold(
-                        (0, f32::MIN),
-                        |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) },
-                    )
-                    .0
-            })
+            .map(|p| argmax(p).unwrap_or(0))
             .collect())
     }
 }

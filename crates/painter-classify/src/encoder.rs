@@ -16,6 +16,7 @@ pub struct PretrainedEncoder {
     config: CaeConfig,
     vars: Vec<(String, Var)>,
     encoder: Encoder,
+    device: Device,
 }
 
 fn encoder_vars(varmap: &VarMap) -> Result<Vec<(String, Var)>> {
@@ -36,6 +37,7 @@ impl PretrainedEncoder {
             config,
             vars,
             encoder,
+            device: device.clone(),
         })
     }
 
@@ -70,7 +72,13 @@ impl PretrainedEncoder {
             config: config.clone(),
             vars,
             encoder,
+            device: device.clone(),
         })
+    }
+
+    /// The device its weights are on.
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The autoencoder's configuration (input size, filters, kernel, pooling).

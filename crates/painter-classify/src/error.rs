@@ -263,12 +263,5 @@ pub enum NpyProblem {
     Data(String),
 }
 
-impl ClassifyError {
-    /// Builds an [`ClassifyError::Io`] for `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io(painter_io::FileError::new(path, source))
-    }
-}
-
 /// The crate's result type.
 pub type Result<T, E = ClassifyError> = std::result::Result<T, E>;

@@ -1,6 +1,7 @@
 //! [`TrainingHistory`]: per-epoch losses and accuracies, the per-epoch log line, and the curves as PNG.
 
 use crate::error::{ClassifyError, Result};
+use painter_io::FileError;
 use painter_plot::LineChart;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ impl TrainingHistory {
         if self.epochs.is_empty() {
             return Err(ClassifyError::Empty("no epoch to plot".into()));
         }
-        std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
         let pts = |f: &dyn Fn(&TrainingEpoch) -> Option<f64>| -> Vec<(f64, f64)> {
             self.epochs
                 .iter()

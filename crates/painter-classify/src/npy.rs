@@ -4,11 +4,12 @@
 use crate::error::{ClassifyError, NpyProblem, Result};
 use crate::features::FeatureMatrix;
 use npyz::{NpyFile, TypeChar, WriterBuilder};
+use painter_io::FileError;
 use std::path::Path;
 
 /// Opens `path` as a `.npy` file in C order with a plain (not structured) dtype.
 fn open(path: &Path) -> Result<(NpyFile<std::io::BufReader<std::fs::File>>, npyz::TypeStr)> {
-    let file = std::fs::File::open(path).map_err(|e| ClassifyError::io(path, e))?;
+    let file = std::fs::File::open(path).map_err(FileError::at(path))?;
     let npy = NpyFile::new(std::io::BufReader::new(file)).map_err(|e| ClassifyError::Npy {
         path: path.to_path_buf(),
         problem: NpyProblem::Header(e.to_string()),
@@ -80,7 +81,7 @@ impl FeatureMatrix {
 
     /// Writes the matrix as a 2-D `float64` `.npy` file in C order.
     pub fn write_npy(&self, path: &Path) -> Result<()> {
-        let file = std::fs::File::create(path).map_err(|e| ClassifyError::io(path, e))?;
+        let file = std::fs::File::create(path).map_err(FileError::at(path))?;
         let write = |file: std::fs::File| -> std::io::Result<()> {
             let mut writer = npyz::WriteOptions::new()
                 .default_dtype()
@@ -90,7 +91,7 @@ impl FeatureMatrix {
             writer.extend(self.values().iter().copied())?;
             writer.finish()
         };
-        write(file).map_err(|e| ClassifyError::io(path, e))
+        Ok(write(file).map_err(FileError::at(path))?)
     }
 }
 
@@ -144,7 +145,7 @@ pub fn read_labels_npy(path: &Path) -> Result<Vec<usize>> {
 
 /// Writes labels as a 1-D `int64` `.npy` file.
 pub fn write_labels_npy(path: &Path, labels: &[usize]) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| ClassifyError::io(path, e))?;
+    let file = std::fs::File::create(path).map_err(FileError::at(path))?;
     let write = |file: std::fs::File| -> std::io::Result<()> {
         let mut writer = npyz::WriteOptions::new()
             .default_dtype()
@@ -157,7 +158,7 @@ pub fn write_labels_npy(path: &Path, labels: &[usize]) -> Result<()> {
         }
         writer.finish()
     };
-    write(file).map_err(|e| ClassifyError::io(path, e))
+    Ok(write(file).map_err(FileError::at(path))?)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use candle_core::Device;
 use image::RgbImage;
 use painter_cae::CaeConfig;
 use painter_data::Dataset;
-use painter_io::{read_json, write_json};
+use painter_io::{read_json, write_json, FileError};
 use painter_train::{read_tensors, write_tensors};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -203,7 +203,7 @@ impl ProbeClassifier {
     /// `encoder-2.safetensors`, ... for the further encoders of an ensemble), then the
     /// description, each atomically.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
+        std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
         let statistics = &self.features.statistics;
         for (k, encoder) in statistics.encoders().iter().enumerate() {
             let tensors = encoder.named_tensors_copied()?;

@@ -1,5 +1,6 @@
 //! Training behaviour: a frozen encoder stays put, fine-tuning moves it, runs are deterministic,
-//! early stopping restores the best epoch, caches (memory, disk, augmented views) agree.
+//! early stopping restores the best epoch, caches (memory, disk, augmented views) agree, and the
+//! fold trainer shares one feature cache across folds.
 
 mod common;
 
@@ -7,7 +8,7 @@ use candle_core::Device;
 use common::*;
 use painter_classify::{
     AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, FeatureExtractor,
-    OptimizerConfig, TrainConfig,
+    FoldTrainer, HeadConfig, OptimizerConfig, Preprocessing, PretrainedEncoder, TrainConfig,
 };
 use painter_data::Dataset;
 
@@ -219,4 +220,48 @@ fn invalid_settings_and_mismatched_datasets_are_refused() {
         model.fit(&data, &all, None, &weights, None),
         Err(painter_classify::ClassifyError::ClassCountMismatch { .. })
     ));
+}
+
+#[test]
+fn the_fold_trainer_shares_features_scores_without_choosing_and_repeats_itself() {
+    let data = synthetic(8);
+    let dev = Device::Cpu;
+    let cae = tiny_cae(32);
+    let encoder = PretrainedEncoder::seeded(&cae, 5, &dev).unwrap();
+    let head = HeadConfig::pooled(cae.latent_shape(), 3).with_dropout(0.0);
+    let config = TrainConfig {
+        early_stopping: Some(EarlyStopping {
+            patience: 1,
+            min_delta: 1e9,
+        }),
+        validation_fraction: 0.25,
+        ..quick_config(6)
+    };
+    let mut trainer =
+        FoldTrainer::new(encoder, head, Preprocessing::new(32), &data, config, &dev).unwrap();
+    let (train, test): (Vec<usize>, Vec<usize>) = (0..data.len()).partition(|i| i % 4 != 0);
+    assert!(trainer.features_pending());
+    let (model, history) = trainer.fit(3, &train, None).unwrap();
+    assert!(
+        !trainer.features_pending(),
+        "the features are computed once"
+    );
+    // No epoch improves by 1e9: early stopping on the held-out part ends training at epoch 2.
+    assert_eq!(history.epochs.len(), 2);
+    assert!(history.validation_samples > 0);
+    let first = trainer.predict(&model, &test).unwrap();
+    assert_eq!(first.len(), test.len());
+    for p in &first {
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5, "{p:?}");
+    }
+    // The same seed trains the same classifier; another seed another one.
+    let (again, _) = trainer.fit(3, &train, None).unwrap();
+    assert_eq!(trainer.predict(&again, &test).unwrap(), first);
+    let (other, _) = trainer.fit(4, &train, None).unwrap();
+    assert_ne!(trainer.predict(&other, &test).unwrap(), first);
+    // Scored samples choose nothing: every epoch runs and their accuracy is recorded after each.
+    let (_, scored) = trainer.fit(3, &train, Some(&test)).unwrap();
+    assert_eq!(scored.epochs.len(), 6);
+    assert_eq!(scored.validation_samples, test.len());
+    assert!(scored.epochs.iter().all(|e| e.val_acc.is_some()));
 }

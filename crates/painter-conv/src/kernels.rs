@@ -133,11 +133,10 @@ pub(crate) fn conv_fwd_image(
         let band_len = band * g.w_out;
         col.resize(rows * band_len + g.c_out * band_len, 0.0);
         let (col, prod) = col.split_at_mut(rows * band_len);
-        for r0 in (0..g.h_out).step_by(band) {
-            let r1 = (r0 + band).min(g.h_out);
-            let (p0, blk) = (r0 * g.w_out, (r1 - r0) * g.w_out);
+        for band in bands(g) {
+            let (p0, blk) = (band.first, band.len);
             let cols = &mut col[..rows * blk];
-            im2col_rows(g, xi, r0..r1, cols);
+            im2col_rows(g, xi, band.rows, cols);
             let prod = &mut prod[..g.c_out * blk];
             gemm_f32(
                 (g.c_out, blk, rows),
@@ -164,6 +163,30 @@ pub(crate) fn conv_fwd_image(
 /// gathering (or scattering) and the GEMM. A function of the geometry alone.
 pub(crate) fn band_rows(g: &ConvGeom) -> usize {
     (BAND_ELEMS / (g.col_rows() * g.w_out).max(1)).clamp(1, g.h_out.max(1))
+}
+
+/// A band of output rows: rows `rows` of every output plane, its pixels `first..first + len`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Band {
+    /// The output rows.
+    pub(crate) rows: std::ops::Range<usize>,
+    /// The band's first output pixel (`rows.start * w_out`).
+    pub(crate) first: usize,
+    /// Its output pixels (`rows.len() * w_out`).
+    pub(crate) len: usize,
+}
+
+/// The bands of [`band_rows`] output rows, top to bottom (the last one may be shorter).
+pub(crate) fn bands(g: &ConvGeom) -> impl Iterator<Item = Band> + '_ {
+    let band = band_rows(g);
+    (0..g.h_out).step_by(band).map(move |r0| {
+        let rows = r0..(r0 + band).min(g.h_out);
+        Band {
+            first: r0 * g.w_out,
+            len: rows.len() * g.w_out,
+            rows,
+        }
+    })
 }
 
 /// Target size of one band of a column matrix (`f32` elements, 1 MiB: about the size of one
@@ -260,11 +283,9 @@ pub(crate) fn conv_bwd_data_image(
             par,
         )?;
     } else {
-        let band = band_rows(g);
-        col.resize(rows * band * g.w_out, 0.0);
-        for r0 in (0..g.h_out).step_by(band) {
-            let r1 = (r0 + band).min(g.h_out);
-            let (p0, blk) = (r0 * g.w_out, (r1 - r0) * g.w_out);
+        col.resize(rows * band_rows(g) * g.w_out, 0.0);
+        for band in bands(g) {
+            let (p0, blk) = (band.first, band.len);
             let cols = &mut col[..rows * blk];
             gemm_f32(
                 (rows, blk, g.c_out),
@@ -278,7 +299,7 @@ pub(crate) fn conv_bwd_data_image(
                 },
                 par,
             )?;
-            col2im_rows(g, cols, r0..r1, dxi);
+            col2im_rows(g, cols, band.rows, dxi);
         }
     }
     if let Some(b) = b {
@@ -378,18 +399,18 @@ where
         for i in first..end {
             let xi = &x[i * g.in_len()..(i + 1) * g.in_len()];
             dy_t(i, dyt)?;
-            for r0 in (0..g.h_out).step_by(block_rows) {
-                let r1 = (r0 + block_rows).min(g.h_out);
-                let (p0, p1) = (r0 * g.w_out, r1 * g.w_out);
-                let cols = &mut colm[..(p1 - p0) * rows];
-                im2col_rows(g, xi, r0..r1, cols);
+            for band in bands(g) {
+                let (p0, blk) = (band.first, band.len);
+                let p1 = p0 + blk;
+                let cols = &mut colm[..blk * rows];
+                im2col_rows(g, xi, band.rows, cols);
                 // dw^T (rows x c_out) += cols (rows x block) * dy^T (block x c_out); the block's
                 // kernel windows stay in cache between `im2col_rows` and the GEMM.
                 gemm_f32(
-                    (rows, g.c_out, p1 - p0),
+                    (rows, g.c_out, blk),
                     &mut dw_t,
                     accumulate,
-                    MatRef::rows(cols, p1 - p0),
+                    MatRef::rows(cols, blk),
                     MatRef::rows(&dyt[p0 * g.c_out..p1 * g.c_out], g.c_out),
                     par,
                 )?;

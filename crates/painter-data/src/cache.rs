@@ -61,7 +61,7 @@
 
 pub use crate::dataset::UnreadableImage;
 
-use crate::dataset::{at_least_one, io_error, item};
+use crate::dataset::{at_least_one, item};
 use crate::decode::DecodeLimits;
 use crate::folder::FileDataset;
 use crate::progress::progress_bar;
@@ -69,7 +69,7 @@ use crate::standardize::StandardizeMethod;
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
 use memmap2::Mmap;
-use painter_io::{read_document, write_json, Format, Optional};
+use painter_io::{read_document, write_json, FileError, Format, Optional};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -228,10 +228,7 @@ impl PixelCache {
         dir: impl AsRef<Path>,
         options: &CacheOptions,
     ) -> Result<CachedDataset, DatasetError> {
-        let start = Instant::now();
-        options.validate()?;
-        let fingerprint = file_fingerprint(source)?;
-        build_or_open_with(source, fingerprint, dir.as_ref(), options, start)
+        build_or_open_with(source, file_fingerprint, dir.as_ref(), options)
     }
 
     /// Like [`PixelCache::build_or_open`] for a dataset that is not read from files (e.g. a synthetic
@@ -243,22 +240,7 @@ impl PixelCache {
         dir: impl AsRef<Path>,
         options: &CacheOptions,
     ) -> Result<CachedDataset, DatasetError> {
-        let start = Instant::now();
-        options.validate()?;
-        let labels = (0..source.len())
-            .map(|i| source.label(i))
-            .collect::<Result<Vec<_>, _>>()?;
-        let fingerprint = Fingerprint {
-            image_size: source.image_size(),
-            method: None,
-            limits: None,
-            key: Some(key.to_string()),
-            root: None,
-            files: Vec::new(),
-            class_names: source.class_names().to_vec(),
-            labels,
-        };
-        build_or_open_with(source, fingerprint, dir.as_ref(), options, start)
+        build_or_open_with(source, |s| keyed_fingerprint(s, key), dir.as_ref(), options)
     }
 
     /// Opens an existing cache without comparing it with any source. Fails with
@@ -328,13 +310,13 @@ fn mtime_parts(t: SystemTime) -> (i64, u32) {
 /// Stats every source file (in parallel) and records the settings.
 fn file_fingerprint<S: FileDataset + ?Sized>(source: &S) -> Result<Fingerprint, DatasetError> {
     let root = source.root();
-    let canonical = fs::canonicalize(root).map_err(io_error(root))?;
+    let canonical = fs::canonicalize(root).map_err(FileError::at(root))?;
     let files = (0..source.len())
         .into_par_iter()
         .map(|i| {
             let path = source.path(i)?;
-            let meta = fs::metadata(path).map_err(io_error(path))?;
-            let modified = meta.modified().map_err(io_error(path))?;
+            let meta = fs::metadata(path).map_err(FileError::at(path))?;
+            let modified = meta.modified().map_err(FileError::at(path))?;
             let (mtime_secs, mtime_nanos) = mtime_parts(modified);
             Ok(SourceFile {
                 path: relative_string(path, root),
@@ -426,13 +408,37 @@ fn read_manifest(dir: &Path) -> Result<Option<Manifest>, DatasetError> {
     Ok(read_document(&dir.join(MANIFEST_FILE), &[MANIFEST_FORMAT]).optional()?)
 }
 
+/// The fingerprint of a dataset not read from files: `key` stands for its pixels' sources.
+fn keyed_fingerprint<S: Dataset + ?Sized>(
+    source: &S,
+    key: &str,
+) -> Result<Fingerprint, DatasetError> {
+    let labels = (0..source.len())
+        .map(|i| source.label(i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Fingerprint {
+        image_size: source.image_size(),
+        method: None,
+        limits: None,
+        key: Some(key.to_string()),
+        root: None,
+        files: Vec::new(),
+        class_names: source.class_names().to_vec(),
+        labels,
+    })
+}
+
+/// Checks the options, takes the source's fingerprint, and opens the cache in `dir` if it was
+/// built with the same one, else (re)builds it; the report's time counts all of it.
 fn build_or_open_with<S: Dataset + ?Sized>(
     source: &S,
-    fingerprint: Fingerprint,
+    fingerprint: impl FnOnce(&S) -> Result<Fingerprint, DatasetError>,
     dir: &Path,
     options: &CacheOptions,
-    start: Instant,
 ) -> Result<CachedDataset, DatasetError> {
+    let start = Instant::now();
+    options.validate()?;
+    let fingerprint = fingerprint(source)?;
     let reason = match read_manifest(dir) {
         Ok(None) => "no cache yet".to_string(),
         Ok(Some(manifest)) => match difference(&manifest.fingerprint, &fingerprint) {
@@ -472,12 +478,12 @@ fn is_shard_name(name: &str) -> bool {
 
 /// Removes shard files (and leftover shard temporaries) not in `keep`.
 fn remove_stale_shards(dir: &Path, keep: &[ShardRecord]) -> Result<(), DatasetError> {
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let entry = entry.map_err(io_error(dir))?;
+    for entry in fs::read_dir(dir).map_err(FileError::at(dir))? {
+        let entry = entry.map_err(FileError::at(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if is_shard_name(&name) && !keep.iter().any(|s| s.file == name) {
             let path = entry.path();
-            fs::remove_file(&path).map_err(io_error(&path))?;
+            fs::remove_file(&path).map_err(FileError::at(&path))?;
         }
     }
     Ok(())
@@ -543,13 +549,13 @@ fn build<S: Dataset + ?Sized>(
     let size = fingerprint.image_size;
     let per_image = image_bytes(size)?;
     let per_shard = ((options.shard_bytes / per_image as u64) as usize).max(1);
-    fs::create_dir_all(dir).map_err(io_error(dir))?;
+    fs::create_dir_all(dir).map_err(FileError::at(dir))?;
     // No manifest means no cache: from here until the new manifest lands, the folder is "building".
     let manifest_path = dir.join(MANIFEST_FILE);
     match fs::remove_file(&manifest_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error(&manifest_path)(e)),
+        Err(e) => return Err(FileError::new(&manifest_path, e).into()),
     }
     remove_stale_shards(dir, &[])?;
 
@@ -614,7 +620,7 @@ fn build<S: Dataset + ?Sized>(
         let count = checksums.len() - cached_before;
         if count == 0 {
             // Every sample of this range was unreadable: no shard.
-            fs::remove_file(&path).map_err(io_error(&path))?;
+            fs::remove_file(&path).map_err(FileError::at(&path))?;
         } else {
             shards.push(ShardRecord {
                 file,
@@ -722,7 +728,7 @@ impl CachedDataset {
                 .ok_or_else(|| cache_err(&path, "shard too large"))?;
             let file = fs::File::open(&path)
                 .map_err(|e| cache_err(&path, format!("missing or unreadable shard: {e}")))?;
-            let len = file.metadata().map_err(io_error(&path))?.len();
+            let len = file.metadata().map_err(FileError::at(&path))?.len();
             if len != expected as u64 {
                 return Err(cache_err(
                     &path,
@@ -736,7 +742,7 @@ impl CachedDataset {
             // files under a new build id and deletes old ones only after removing the manifest). A
             // foreign process truncating a mapped shard could still fault the reader; checksums guard
             // against every other kind of corruption.
-            let map = unsafe { Mmap::map(&file) }.map_err(io_error(&path))?;
+            let map = unsafe { Mmap::map(&file) }.map_err(FileError::at(&path))?;
             maps.push(map);
             total += len;
         }

@@ -3,7 +3,7 @@
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One image of a dataset, already standardized to the dataset's square size, with its label.
@@ -209,11 +209,6 @@ pub(crate) fn checked_index(index: usize, len: usize) -> Result<usize, DatasetEr
     } else {
         Err(DatasetError::IndexOutOfRange { index, len })
     }
-}
-
-/// A file-system error on `path`, for `map_err`.
-pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
-    move |source| painter_io::FileError::new(path, source).into()
 }
 
 /// The unreadable images, one per line.

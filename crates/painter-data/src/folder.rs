@@ -19,12 +19,13 @@
 //! # Ok::<(), painter_data::DatasetError>(())
 //! ```
 
-use crate::dataset::{at_least_one, io_error, item};
+use crate::dataset::{at_least_one, item};
 use crate::decode::{is_image_extension, load_rgb, DecodeLimits};
 use crate::select::Subset;
 use crate::standardize::{standardize, StandardizeMethod, DEFAULT_SIZE};
 use crate::{Dataset, DatasetError, Sample};
 use image::RgbImage;
+use painter_io::FileError;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -227,8 +228,8 @@ pub type UnlabeledFolder = Folder<Unlabeled>;
 /// The entries of a folder, sorted by file name.
 fn sorted_entries(dir: &Path) -> Result<Vec<(String, PathBuf)>, DatasetError> {
     let mut entries = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
-        let entry = entry.map_err(io_error(dir))?;
+    for entry in fs::read_dir(dir).map_err(FileError::at(dir))? {
+        let entry = entry.map_err(FileError::at(dir))?;
         let name = entry.file_name();
         entries.push((name, entry.path()));
     }

@@ -42,13 +42,14 @@ pub use crate::dataset::DataSetting;
 
 use crate::cache::{CacheOptions, CacheReport, CachedDataset, PixelCache};
 use crate::crops::RandomCrops;
+use crate::dataset::SharedDataset;
 use crate::dataset::UnreadableImage;
-use crate::dataset::{io_error, SharedDataset};
 use crate::folder::{FileDataset, FolderOptions, ImageFolder, SkippedFile, UnlabeledFolder};
 use crate::select::{restrict_classes, take_per_class, take_random};
 use crate::synthetic::{SyntheticPainters, SyntheticUnlabeled, MAX_PAINTERS};
 use crate::wikiart::{run_scrape, ScrapeConfig, ScrapeSummary};
 use crate::{Dataset, DatasetError};
+use painter_io::FileError;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -422,7 +423,7 @@ impl DataConfig {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
-            .map_err(io_error(dir))?;
+            .map_err(FileError::at(dir))?;
         Ok(runtime.block_on(run_scrape(config))?)
     }
 

@@ -16,9 +16,13 @@ fn quadratic_grads(var: &Var, target: &Tensor) -> GradStore {
     loss.backward().unwrap()
 }
 
-fn bits(t: &Tensor) -> Vec<u32> {
-    let v = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
-    v.iter().map(|x| x.to_bits()).collect()
+/// Asserts that two variables hold the same values to the bit (`what` names the case).
+fn assert_same_bits(a: &Var, b: &Var, what: impl std::fmt::Debug) {
+    let bits = |v: &Var| -> Vec<u32> {
+        let values = v.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+        values.iter().map(|x| x.to_bits()).collect()
+    };
+    assert_eq!(bits(a), bits(b), "{what:?}");
 }
 
 fn values(n: usize, seed: u32) -> Vec<f32> {
@@ -215,11 +219,7 @@ fn the_fused_cpu_updates_round_exactly_as_the_tensor_operations() {
                 );
             }
         }
-        assert_eq!(
-            bits(fused.as_tensor()),
-            bits(reference.as_tensor()),
-            "{cfg:?}"
-        );
+        assert_same_bits(&fused, &reference, cfg);
     }
 }
 
@@ -251,11 +251,7 @@ fn a_restored_state_continues_exactly_where_the_saved_one_stopped() {
             a.step(&quadratic_grads(&straight, &target)).unwrap();
             b.step(&quadratic_grads(&resumed, &target)).unwrap();
         }
-        assert_eq!(
-            bits(straight.as_tensor()),
-            bits(resumed.as_tensor()),
-            "{cfg:?}"
-        );
+        assert_same_bits(&straight, &resumed, cfg);
     }
 }
 

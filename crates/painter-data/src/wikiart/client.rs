@@ -115,6 +115,12 @@ impl From<ScrapeError> for AttemptError {
     }
 }
 
+impl From<painter_io::FileError> for AttemptError {
+    fn from(error: painter_io::FileError) -> Self {
+        ScrapeError::Io(error).into()
+    }
+}
+
 /// Parses a `Retry-After` value: delay seconds (`"120"`) or an HTTP date
 /// (`"Wed, 21 Oct 2015 07:28:00 GMT"`), relative to `now`. A date in the past gives zero.
 ///

@@ -1,6 +1,7 @@
 //! Streaming image downloads: byte limit enforced while streaming, `.part` file, verification
 //! (content type, magic bytes, decoding, length), SHA-256, then an atomic rename.
 
+use painter_io::FileError;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -150,11 +151,11 @@ async fn attempt(
     if let Some(parent) = part.parent() {
         tokio::fs::create_dir_all(parent)
             .await
-            .map_err(|e| ScrapeError::io(parent, e))?;
+            .map_err(FileError::at(parent))?;
     }
     let mut file = tokio::fs::File::create(part)
         .await
-        .map_err(|e| ScrapeError::io(part, e))?;
+        .map_err(FileError::at(part))?;
     let mut hasher = Sha256::new();
     let mut received: u64 = 0;
     let mut head: Vec<u8> = Vec::with_capacity(32);
@@ -187,9 +188,7 @@ async fn attempt(
             }
         }
         hasher.update(&chunk);
-        file.write_all(&chunk)
-            .await
-            .map_err(|e| ScrapeError::io(part, e))?;
+        file.write_all(&chunk).await.map_err(FileError::at(part))?;
     }
     if let Some(n) = expected {
         if received < n {
@@ -204,10 +203,8 @@ async fn attempt(
     if !sniffed {
         check_magic(url, &head)?;
     }
-    file.flush().await.map_err(|e| ScrapeError::io(part, e))?;
-    file.sync_all()
-        .await
-        .map_err(|e| ScrapeError::io(part, e))?;
+    file.flush().await.map_err(FileError::at(part))?;
+    file.sync_all().await.map_err(FileError::at(part))?;
     Ok((received, to_hex(&hasher.finalize())))
 }
 
@@ -246,7 +243,7 @@ async fn finish(
     let url_s = url.to_string();
     let verified = tokio::task::spawn_blocking(
         move || -> Result<(ImageFormat, Option<RgbImage>), ScrapeError> {
-            let data = std::fs::read(&part_owned).map_err(|e| ScrapeError::io(&part_owned, e))?;
+            let data = std::fs::read(&part_owned).map_err(FileError::at(&part_owned))?;
             let format = sniff_format(&data).map_err(|e| ScrapeError::NotAnImage {
                 url: url_s.clone(),
                 message: e.to_string(),
@@ -260,7 +257,7 @@ async fn finish(
     )
     .await
     .map_err(|e| {
-        ScrapeError::io(
+        FileError::new(
             part,
             std::io::Error::other(format!("verification task failed: {e}")),
         )
@@ -272,7 +269,7 @@ async fn finish(
     let path = PathBuf::from(name);
     tokio::fs::rename(part, &path)
         .await
-        .map_err(|e| ScrapeError::io(&path, e))?;
+        .map_err(FileError::at(&path))?;
     Ok(Downloaded {
         path,
         bytes,

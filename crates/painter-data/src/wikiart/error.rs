@@ -133,8 +133,4 @@ impl ScrapeError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, ScrapeError::Status { status, .. } if *status == 404 || *status == 410)
     }
-
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        ScrapeError::Io(painter_io::FileError::new(path, source))
-    }
 }

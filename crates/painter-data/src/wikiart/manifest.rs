@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::Painting;
 use super::error::ScrapeError;
-use painter_io::write_atomic_with;
+use painter_io::{write_atomic_with, FileError};
 
 /// The manifest's file name inside the output folder.
 pub const MANIFEST_FILE: &str = "manifest.jsonl";
@@ -122,7 +122,7 @@ impl Manifest {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(ScrapeError::io(path, e)),
+            Err(e) => return Err(FileError::new(path, e).into()),
         }
         write_atomic_with(path, |w| {
             for k in &order {
@@ -136,7 +136,7 @@ impl Manifest {
         let file = OpenOptions::new()
             .append(true)
             .open(path)
-            .map_err(|e| ScrapeError::io(path, e))?;
+            .map_err(FileError::at(path))?;
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -178,7 +178,7 @@ impl Manifest {
         self.file
             .write_all(&line)
             .and_then(|_| self.file.sync_data())
-            .map_err(|e| ScrapeError::io(&self.path, e))?;
+            .map_err(FileError::at(&self.path))?;
         self.entries.insert(entry.key(), entry);
         Ok(())
     }
@@ -186,7 +186,7 @@ impl Manifest {
 
 /// Reads every parsable line of a manifest file (for inspection and tests), skipping corrupt ones.
 pub fn read_entries(path: &Path) -> Result<Vec<ManifestEntry>, ScrapeError> {
-    let data = std::fs::read(path).map_err(|e| ScrapeError::io(path, e))?;
+    let data = std::fs::read(path).map_err(FileError::at(path))?;
     Ok(data
         .split(|&b| b == b'\n')
         .filter_map(|l| serde_json::from_slice(l).ok())

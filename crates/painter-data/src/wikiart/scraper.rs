@@ -1,6 +1,7 @@
 //! Orchestration: list each artist's paintings, then download them with bounded concurrency,
 //! recording every painting in the manifest, with progress and a summary.
 
+use painter_io::FileError;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -202,7 +203,7 @@ impl Scraper {
     /// written), and everything finished before it is kept.
     pub async fn run(&self) -> Result<ScrapeSummary, ScrapeError> {
         let cfg = &self.config;
-        std::fs::create_dir_all(&cfg.out_dir).map_err(|e| ScrapeError::io(&cfg.out_dir, e))?;
+        std::fs::create_dir_all(&cfg.out_dir).map_err(FileError::at(&cfg.out_dir))?;
         let manifest = Manifest::open(&cfg.out_dir.join(MANIFEST_FILE))?;
         if manifest.ignored_lines() > 0 {
             eprintln!(
