@@ -212,7 +212,6 @@ pub fn cross_validate_classifier<S: Splitter + ?Sized>(
         ..Default::default()
     };
     let mut trainer = FoldTrainer::new(encoder, head, preprocessing, dataset, config, device)?;
-    let cv = painter_eval::cross_validate(&mut trainer, splitter, &y, &cv_config)
-        .map_err(|e| ClassifyError::CrossValidation(e.to_string()))?;
+    let cv = painter_eval::cross_validate(&mut trainer, splitter, &y, &cv_config)?;
     Ok((cv, trainer.histories))
 }

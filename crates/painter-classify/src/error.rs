@@ -145,9 +145,10 @@ pub enum ClassifyError {
     /// A chart could not be drawn or written.
     #[error(transparent)]
     Plot(#[from] painter_plot::PlotError),
-    /// Cross-validation failed.
+    /// Cross-validation could not split, score or report (too few samples of a class for the
+    /// folds, say); a fold's own failure comes back as itself.
     #[error("cross-validation: {0}")]
-    CrossValidation(String),
+    CrossValidation(#[from] painter_eval::EvalError),
     /// An optimizer's configuration or saved state is invalid (see [`painter_train::TrainError`]).
     #[error(transparent)]
     Train(#[from] painter_train::TrainError),
@@ -261,6 +262,20 @@ pub enum NpyProblem {
     /// The data after the header could not be read (too short, for example).
     #[error("the data cannot be read ({0})")]
     Data(String),
+}
+
+impl From<painter_eval::CrossValidationError<ClassifyError>> for ClassifyError {
+    /// A fold's failure is the model's own error; painter-eval's are typed; a fold that returned
+    /// another number of predictions than test samples is a failed prediction.
+    fn from(e: painter_eval::CrossValidationError<ClassifyError>) -> Self {
+        match e {
+            painter_eval::CrossValidationError::Model { source, .. } => source,
+            painter_eval::CrossValidationError::Eval(e) => Self::CrossValidation(e),
+            painter_eval::CrossValidationError::PredictionCount { .. } => {
+                Self::Prediction(e.to_string())
+            }
+        }
+    }
 }
 
 /// The crate's result type.

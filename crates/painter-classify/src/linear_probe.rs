@@ -9,9 +9,7 @@ use crate::temperature::Temperature;
 use linfa::traits::Fit;
 use linfa::DatasetBase;
 use linfa_preprocessing::linear_scaling::LinearScaler;
-use painter_eval::{
-    argmax, cross_validate, CrossValidationConfig, CrossValidationError, StratifiedKFold,
-};
+use painter_eval::{argmax, cross_validate, CrossValidationConfig, StratifiedKFold};
 use painter_io::{read_document, write_json, Format};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -371,8 +369,7 @@ impl LinearProbe {
                  class; the smallest class has {smallest}"
             )));
         }
-        let splitter = StratifiedKFold::new(folds)
-            .map_err(|e| ClassifyError::CrossValidation(e.to_string()))?;
+        let splitter = StratifiedKFold::new(folds)?;
         let splitter = match config.seed {
             Some(seed) => splitter.shuffle(seed),
             None => splitter,
@@ -416,13 +413,7 @@ impl LinearProbe {
                 *last = Some(fitted.model);
                 Ok::<_, ClassifyError>(predicted)
             };
-            let cv =
-                cross_validate(&mut model, &splitter, train_labels, &quiet).map_err(
-                    |e| match e {
-                        CrossValidationError::Model { source, .. } => source,
-                        other => ClassifyError::CrossValidation(other.to_string()),
-                    },
-                )?;
+            let cv = cross_validate(&mut model, &splitter, train_labels, &quiet)?;
             scores[ci] = Some(CandidateScore {
                 c,
                 accuracy: cv.pooled.accuracy,

@@ -7,10 +7,12 @@ mod common;
 use candle_core::Device;
 use common::*;
 use painter_classify::{
-    AugmentConfig, CacheConfig, ClassWeights, EarlyStopping, EncoderTraining, FeatureExtractor,
-    FoldTrainer, HeadConfig, OptimizerConfig, Preprocessing, PretrainedEncoder, TrainConfig,
+    cross_validate_classifier, AugmentConfig, CacheConfig, ClassWeights, ClassifyError,
+    EarlyStopping, EncoderTraining, FeatureExtractor, FoldTrainer, HeadConfig, OptimizerConfig,
+    Preprocessing, PretrainedEncoder, TrainConfig,
 };
 use painter_data::Dataset;
+use painter_eval::{EvalError, StratifiedKFold};
 
 #[test]
 fn frozen_encoder_weights_are_unchanged_after_training_the_head() {
@@ -222,13 +224,21 @@ fn invalid_settings_and_mismatched_datasets_are_refused() {
     ));
 }
 
+/// A seeded tiny encoder for 32-px images and a pooled head for 3 painters, without dropout.
+fn pooled_on_tiny_encoder() -> (PretrainedEncoder, HeadConfig) {
+    let cae = tiny_cae(32);
+    let encoder = PretrainedEncoder::seeded(&cae, 5, &Device::Cpu).unwrap();
+    (
+        encoder,
+        HeadConfig::pooled(cae.latent_shape(), 3).with_dropout(0.0),
+    )
+}
+
 #[test]
 fn the_fold_trainer_shares_features_scores_without_choosing_and_repeats_itself() {
     let data = synthetic(8);
     let dev = Device::Cpu;
-    let cae = tiny_cae(32);
-    let encoder = PretrainedEncoder::seeded(&cae, 5, &dev).unwrap();
-    let head = HeadConfig::pooled(cae.latent_shape(), 3).with_dropout(0.0);
+    let (encoder, head) = pooled_on_tiny_encoder();
     let config = TrainConfig {
         early_stopping: Some(EarlyStopping {
             patience: 1,
@@ -264,4 +274,29 @@ fn the_fold_trainer_shares_features_scores_without_choosing_and_repeats_itself()
     assert_eq!(scored.epochs.len(), 6);
     assert_eq!(scored.validation_samples, test.len());
     assert!(scored.epochs.iter().all(|e| e.val_acc.is_some()));
+}
+
+#[test]
+fn cross_validation_errors_keep_their_kind() {
+    let data = synthetic(4);
+    let dev = Device::Cpu;
+    let (encoder, head) = pooled_on_tiny_encoder();
+    // 5 folds of 4 paintings per painter: painter-eval's own error, typed.
+    let err = cross_validate_classifier(
+        encoder,
+        head,
+        Preprocessing::new(32),
+        &data,
+        quick_config(1),
+        &StratifiedKFold::new(5).unwrap(),
+        &dev,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClassifyError::CrossValidation(EvalError::SplitsExceedEveryClass { .. })
+        ),
+        "{err:?}"
+    );
 }
